@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from challenges.models import Challenge
+from helsingborg_innovation.admin_actions import PublicStatusFilter, PublishableAdmin
+
+
+class OpenForIdeasFilter(admin.SimpleListFilter):
+    title = _("open for ideas")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open")), ("no", _("Closed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.open()
+        if self.value() == "no":
+            return queryset.closed()
+        return queryset
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(PublishableAdmin):
+    list_display = [
+        "title",
+        "public_status",
+        "publish_at",
+        "open_until",
+        "owner_department",
+        "initiative_count",
+    ]
+    list_filter = [
+        PublicStatusFilter,
+        "status",
+        OpenForIdeasFilter,
+        "owner_department",
+        "goals",
+    ]
+    list_select_related = ["owner_department"]
+    autocomplete_fields = ["contact", "owner_department", "goals", "suggested_methods"]
+    fieldsets = [
+        PublishableAdmin.content_fieldset,
+        (
+            _("Challenge"),
+            {"fields": ["owner_department", "open_until", "goals", "suggested_methods"]},
+        ),
+        PublishableAdmin.publishing_fieldset,
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(initiative_count=Count("initiatives"))
+            .order_by(*Challenge._meta.ordering)  # a GROUP BY drops the default ordering
+        )
+
+    @admin.display(description=_("initiatives"), ordering="initiative_count")
+    def initiative_count(self, obj):
+        return obj.initiative_count

@@ -1,0 +1,39 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from challenges.models import Challenge
+from helsingborg_innovation.models import Department, GlobalGoal
+from helsingborg_innovation.textsearch import filter_text
+
+
+class ChallengeFilter(django_filters.FilterSet):
+    STATUS_CHOICES = [("open", _("Open for ideas")), ("closed", _("Closed"))]
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("All")
+    )
+    department = django_filters.ModelChoiceFilter(
+        label=_("Department"),
+        field_name="owner_department",
+        queryset=Department.objects.all(),
+        to_field_name="slug",
+        empty_label=_("All departments"),
+    )
+    goal = django_filters.ModelChoiceFilter(
+        label=_("Global goal"),
+        field_name="goals",
+        queryset=GlobalGoal.objects.all(),
+        empty_label=_("All goals"),
+    )
+    tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
+
+    class Meta:
+        model = Challenge
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        return filter_text(queryset, value, ["title", "summary", "body"])
+
+    def filter_status(self, queryset, name, value):
+        return queryset.open() if value == "open" else queryset.closed()

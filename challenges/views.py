@@ -1,0 +1,49 @@
+from django.db.models import Prefetch, QuerySet
+
+from challenges.filters import ChallengeFilter
+from challenges.models import Challenge
+from helsingborg_innovation.listing import PortalFilterView, PublishedDetailView
+from methods.models import Method
+
+
+class ChallengeListView(PortalFilterView):
+    """Published challenges, newest first, filterable by status, department, goal, tag and text."""
+
+    filterset_class = ChallengeFilter
+    template_name = "challenges/challenge_list.html"
+
+    def get_queryset(self) -> QuerySet[Challenge]:
+        return (
+            Challenge.objects.published()
+            .select_related("owner_department")
+            .prefetch_related("goals", "tags")
+            .order_by("-publish_at", "-pk")
+            .distinct()
+        )
+
+
+class ChallengeDetailView(PublishedDetailView):
+    model = Challenge
+    template_name = "challenges/challenge_detail.html"
+
+    def get_queryset(self) -> QuerySet[Challenge]:
+        # Initiatives build on challenges, not the other way round: reach them through the
+        # reverse relation instead of importing the initiatives app.
+        initiatives = Challenge.initiatives.rel.related_model.objects.published()
+        return (
+            super()
+            .get_queryset()
+            .select_related("owner_department", "contact")
+            .prefetch_related(
+                "goals",
+                "tags",
+                Prefetch(
+                    "suggested_methods",
+                    queryset=Method.objects.published().order_by("title", "pk"),
+                ),
+                Prefetch(
+                    "initiatives",
+                    queryset=initiatives.select_related("owner_department").order_by("title", "pk"),
+                ),
+            )
+        )

@@ -1,0 +1,214 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from contributions import services
+from contributions.models import MODERATION_ORDER, Contribution, DeclineReason
+
+
+class ModerationActionForm(helpers.ActionForm):
+    """The admin's action bar, with the reason a bulk decline needs."""
+
+    decline_reason = forms.ChoiceField(
+        label=_("Reason for declining"),
+        choices=[("", "---------"), *DeclineReason.choices],
+        required=False,
+    )
+
+
+class EraseForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("Every idea sent from this address loses its name, e-mail and organisation."),
+    )
+
+
+@admin.register(Contribution)
+class ContributionAdmin(admin.ModelAdmin):
+    """The moderators' queue: pending ideas first, oldest first."""
+
+    list_display = [
+        "reference",
+        "title",
+        "challenge",
+        "kind",
+        "status",
+        "decline_reason",
+        "created_at",
+        "decided_by",
+    ]
+    list_display_links = ["reference", "title"]
+    list_filter = ["status", "kind", "challenge", "decline_reason"]
+    list_select_related = ["challenge", "decided_by"]
+    search_fields = ["reference", "title", "text", "name", "email", "organisation"]
+    date_hierarchy = "created_at"
+    action_form = ModerationActionForm
+    actions = ["publish", "decline", "mark_spam", "erase_personal_data"]
+    raw_id_fields = ["initiative"]
+    change_list_template = "admin/contributions/contribution/change_list.html"
+    readonly_fields = [
+        "reference",
+        "challenge",
+        "title",
+        "text",
+        "name",
+        "email",
+        "organisation",
+        "kind",
+        "show_name",
+        "consent",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "anonymised_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["reference", "challenge", "created_at", "title", "text"]}),
+        (
+            _("Sender (never shown in public, except the name where allowed)"),
+            {"fields": ["name", "email", "organisation", "kind", "show_name", "consent"]},
+        ),
+        (
+            _("Decision"),
+            {
+                "fields": [
+                    "status",
+                    "decline_reason",
+                    "internal_note",
+                    "public_answer",
+                    "initiative",
+                    "decided_by",
+                    "decided_at",
+                    "anonymised_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_ordering(self, request):
+        return MODERATION_ORDER
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Spam and declined ideas are kept as records; personal data goes by erasure.
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        services.contribution_record_moderation(
+            contribution=obj, by=request.user, changed=form.changed_data
+        )
+
+    def _each(self, request, queryset: QuerySet, decide, message: str) -> None:
+        count = 0
+        with transaction.atomic():
+            # Lock only the ideas themselves: PostgreSQL cannot lock the nullable side of the
+            # outer joins that the changelist's select_related adds.
+            for contribution in queryset.select_for_update(of=("self",)):
+                decide(contribution)
+                count += 1
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish the selected ideas"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda c: services.contribution_publish(contribution=c, by=request.user),
+            _("Published %(count)d ideas."),
+        )
+
+    @admin.action(
+        description=_("Decline the selected ideas (choose the reason)"), permissions=["change"]
+    )
+    def decline(self, request, queryset):
+        reason = request.POST.get("decline_reason", "")
+        if reason not in DeclineReason.values:
+            self.message_user(
+                request,
+                _("Choose a reason for declining beside the action, then run it again."),
+                messages.ERROR,
+            )
+            return
+        self._each(
+            request,
+            queryset,
+            lambda c: services.contribution_decline(contribution=c, by=request.user, reason=reason),
+            _("Declined %(count)d ideas."),
+        )
+
+    @admin.action(description=_("Mark the selected ideas as spam"), permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda c: services.contribution_mark_spam(contribution=c, by=request.user),
+            _("Marked %(count)d ideas as spam."),
+        )
+
+    @admin.action(
+        description=_("Erase personal data of this person (the sender of the selected idea)"),
+        permissions=["change"],
+    )
+    def erase_personal_data(self, request, queryset):
+        emails = {e.lower() for e in queryset.exclude(email="").values_list("email", flat=True)}
+        if len(emails) != 1:
+            self.message_user(
+                request,
+                _("Select ideas from one sender (with an e-mail address) to erase their data."),
+                messages.ERROR,
+            )
+            return None
+        url = reverse("admin:contributions_contribution_erase")
+        return HttpResponseRedirect(f"{url}?{urlencode({'email': emails.pop()})}")
+
+    def get_urls(self):
+        erase = self.admin_site.admin_view(self.erase_view)
+        return [
+            path("erase-personal-data/", erase, name="contributions_contribution_erase"),
+            *super().get_urls(),
+        ]
+
+    def erase_view(self, request: HttpRequest):
+        """Erase one person's personal data on request, by e-mail address."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = EraseForm(request.POST)
+            if form.is_valid():
+                count = services.contribution_erase_personal_data(email=form.cleaned_data["email"])
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Personal data erased from %(count)d idea.",
+                        "Personal data erased from %(count)d ideas.",
+                        count,
+                    )
+                    % {"count": count},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:contributions_contribution_changelist"))
+        else:
+            form = EraseForm(initial={"email": request.GET.get("email", "")})
+        email = form["email"].value() or ""
+        matching = (
+            Contribution.objects.filter(email__iexact=email.strip()).count() if email else None
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Erase personal data of one person"),
+            "form": form,
+            "matching": matching,
+        }
+        return TemplateResponse(request, "admin/contributions/contribution/erase.html", context)

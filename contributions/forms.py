@@ -1,0 +1,148 @@
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import gettext_lazy as _
+
+from contributions.models import Contribution, SubmitterKind
+
+STARTED_SALT = "contributions.form.started"
+
+
+def sign_started() -> str:
+    return signing.dumps(time.time(), salt=STARTED_SALT)
+
+
+class ContributionForm(forms.Form):
+    """The public form for an idea.
+
+    Beside the fields people see it carries two checks against robots: a field people are
+    told to leave empty (`website`) and the signed time the form was opened (`started`).
+    """
+
+    title = forms.CharField(
+        label=_("Title of your idea"),
+        max_length=Contribution._meta.get_field("title").max_length,
+        help_text=_("A short line that sums up the idea."),
+    )
+    text = forms.CharField(
+        label=_("Your idea"),
+        max_length=Contribution._meta.get_field("text").max_length,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "What would you do, and how would it help? At most 5,000 characters. "
+            "Do not write anything about other people that they would not want published."
+        ),
+    )
+    name = forms.CharField(
+        label=_("Your name"), max_length=Contribution._meta.get_field("name").max_length
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=Contribution._meta.get_field("email").max_length,
+        help_text=_("We send you a receipt and a link where you can follow your idea."),
+    )
+    organisation = forms.CharField(
+        label=_("Organisation (optional)"),
+        max_length=Contribution._meta.get_field("organisation").max_length,
+        required=False,
+        help_text=_("If you write on behalf of an association, business or university."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Who are you?"),
+        choices=SubmitterKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who you are.")},
+    )
+    show_name = forms.BooleanField(
+        label=_("My name may be shown with my idea"),
+        required=False,
+        help_text=_("Otherwise only who you are is shown, for example “Resident”."),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that the city handles my personal data to deal with my idea"),
+        error_messages={
+            "required": _("You must agree to the handling of your personal data to send an idea.")
+        },
+    )
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+    started = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    error_messages = {
+        "too_fast": _("The form was sent very quickly. Please check your idea and send it again."),
+        "stale": _("The form could not be checked. Please check your idea and send it again."),
+    }
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # PostgreSQL refuses NUL characters in text; nobody types them on purpose.
+            data = data.copy()
+            for key, values in list(data.lists()):
+                data.setlist(key, [value.replace("\x00", "") for value in values])
+        super().__init__(data, *args, **kwargs)
+        self.fields["title"].error_messages["required"] = _("Enter a title for your idea.")
+        self.fields["text"].error_messages["required"] = _("Describe your idea.")
+        self.fields["name"].error_messages["required"] = _("Enter your name.")
+        self.fields["email"].error_messages["required"] = _("Enter your e-mail address.")
+        self.fields["email"].error_messages["invalid"] = _(
+            "Enter an e-mail address in the right form, such as name@example.com."
+        )
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["organisation"].widget.attrs["autocomplete"] = "organization"
+        if not self.is_bound:
+            self.initial["started"] = sign_started()
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                ids = [widget.attrs.get("aria-describedby", ""), f"{self[name].auto_id}-error"]
+                widget.attrs["aria-describedby"] = " ".join(i for i in ids if i)
+                widget.attrs["aria-invalid"] = "true"
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            started = signing.loads(
+                self.data.get("started", ""),
+                salt=STARTED_SALT,
+                max_age=settings.CONTRIBUTION_FORM_MAX_AGE_SECONDS,
+            )
+        except signing.BadSignature:
+            self._restart()
+            raise forms.ValidationError(self.error_messages["stale"], code="stale") from None
+        if time.time() - float(started) < settings.CONTRIBUTION_MIN_SECONDS:
+            raise forms.ValidationError(self.error_messages["too_fast"], code="too_fast")
+        return cleaned
+
+    def _restart(self) -> None:
+        """Give the re-shown form a fresh start time, so sending it again works."""
+        self.data = self.data.copy()
+        self.data["started"] = sign_started()
+
+    @property
+    def is_trapped(self) -> bool:
+        """Whether the field people are told to leave empty was filled (by a robot, likely)."""
+        return bool(self.cleaned_data.get("website", "").strip())
+
+    def submission(self) -> dict:
+        """The cleaned fields, as contribution_submit takes them."""
+        fields = ["title", "text", "name", "email", "organisation", "kind", "show_name", "consent"]
+        return {name: self.cleaned_data[name] for name in fields}
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the error summary: each message links to its field."""
+        links = [("", str(message)) for message in self.non_field_errors()]
+        for name, field in self.fields.items():
+            anchor = self[name].auto_id
+            if isinstance(field.widget, forms.RadioSelect):
+                anchor = f"{anchor}_0"
+            links += [(anchor, str(message)) for message in self[name].errors]
+        return links

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from contributions.services import contributions_anonymise_older_than
+
+
+class Command(BaseCommand):
+    help = (
+        "Erase the name, e-mail and organisation of ideas decided longer ago than the "
+        "retention period (CONTRIBUTION_RETENTION_DAYS). Run it daily."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Retention in days (default: the CONTRIBUTION_RETENTION_DAYS setting).",
+        )
+
+    def handle(self, *args, days=None, **options):
+        days = settings.CONTRIBUTION_RETENTION_DAYS if days is None else days
+        if days < 0:
+            self.stderr.write("The retention must be zero days or more.")
+            return
+        count = contributions_anonymise_older_than(days=days)
+        self.stdout.write(f"Erased personal data from {count} ideas decided over {days} days ago.")

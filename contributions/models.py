@@ -1,0 +1,208 @@
+"""Ideas sent against challenges by anyone, without an account, and moderated by city staff."""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# No 0/O, 1/I/L: a reference is read aloud on the telephone and typed from paper.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_PREFIX = "HBG-"
+
+
+def new_reference() -> str:
+    """A short reference for people, such as HBG-7K3M9Q (31^6, about 900 million values)."""
+    return REFERENCE_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def new_token() -> str:
+    """The secret in the private status link: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+class SubmitterKind(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    CITY_EMPLOYEE = "city_employee", _("City employee")
+    ASSOCIATION = "association", _("Association")
+    BUSINESS = "business", _("Business")
+    ACADEMIA = "academia", _("Academia")
+    OTHER = "other", _("Other")
+
+
+class ContributionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for moderation")
+    PUBLISHED = "published", _("Published")
+    DECLINED = "declined", _("Declined")
+    SPAM = "spam", _("Spam")
+
+
+class DeclineReason(models.TextChoices):
+    OFF_TOPIC = "off_topic", _("Not about this challenge")
+    DUPLICATE = "duplicate", _("The same idea has already been sent")
+    NOT_AN_IDEA = "not_an_idea", _("A question or complaint rather than an idea")
+    PERSONAL_DATA = "personal_data", _("Contains personal data about others")
+    OFFENSIVE = "offensive", _("Offensive or breaks the rules for ideas")
+    OUT_OF_SCOPE = "out_of_scope", _("Outside what the city can decide")
+    OTHER = "other", _("Other reason")
+
+
+DECIDED = [ContributionStatus.PUBLISHED, ContributionStatus.DECLINED, ContributionStatus.SPAM]
+
+
+MODERATION_ORDER = [
+    models.Case(
+        models.When(status=ContributionStatus.PENDING, then=models.Value(0)),
+        default=models.Value(1),
+    ).asc(),
+    "created_at",
+    "pk",
+]
+
+
+class ContributionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=ContributionStatus.PUBLISHED)
+
+    def pending(self):
+        return self.filter(status=ContributionStatus.PENDING)
+
+    def decided(self):
+        return self.filter(status__in=DECIDED)
+
+    def moderation_queue(self):
+        """Pending ideas first, oldest first, then the decided ones."""
+        return self.order_by(*MODERATION_ORDER)
+
+
+class Contribution(models.Model):
+    """An idea sent against a challenge. Its name and e-mail are private (see public_name)."""
+
+    challenge = models.ForeignKey(
+        "challenges.Challenge",
+        verbose_name=_("challenge"),
+        on_delete=models.PROTECT,
+        related_name="contributions",
+    )
+    title = models.CharField(_("title"), max_length=150)
+    text = models.TextField(_("idea"), max_length=5000)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True, db_index=True)
+    organisation = models.CharField(_("organisation"), max_length=150, blank=True)
+    kind = models.CharField(
+        _("who they are"), max_length=20, choices=SubmitterKind.choices, db_index=True
+    )
+    show_name = models.BooleanField(_("name may be shown"), default=False)
+    consent = models.BooleanField(_("consent to the handling of personal data"), default=False)
+
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ContributionStatus.choices,
+        default=ContributionStatus.PENDING,
+        db_index=True,
+    )
+    decline_reason = models.CharField(
+        _("reason for declining"),
+        max_length=20,
+        choices=DeclineReason.choices,
+        blank=True,
+        help_text=_("Required when declined; shown to the public in the counts."),
+    )
+    internal_note = models.TextField(
+        _("internal note"),
+        max_length=2000,
+        blank=True,
+        help_text=_("For staff only. Never shown in public."),
+    )
+    public_answer = models.TextField(
+        _("the city's answer"),
+        max_length=5000,
+        blank=True,
+        help_text=_("Shown in public with a published idea, and on the sender's status page."),
+    )
+    initiative = models.ForeignKey(
+        "initiatives.Initiative",
+        verbose_name=_("led to initiative"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributions",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=new_reference, editable=False
+    )
+    token = models.CharField(
+        _("status token"), max_length=64, unique=True, default=new_token, editable=False
+    )
+    created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    anonymised_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
+
+    objects = ContributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("idea")
+        verbose_name_plural = _("ideas")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(consent=True),
+                name="contribution_consent_given",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=ContributionStatus.DECLINED) & ~models.Q(decline_reason="")
+                )
+                | (~models.Q(status=ContributionStatus.DECLINED) & models.Q(decline_reason="")),
+                name="contribution_decline_reason_iff_declined",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in ContributionStatus]),
+                name="contribution_status_known",
+            ),
+        ]
+        indexes = [models.Index(fields=["challenge", "status"], name="contribution_chal_stat_idx")]
+
+    def __str__(self):
+        return f"{self.reference}: {self.title}"
+
+    def get_absolute_url(self):
+        """The private status page: only the sender (and whoever they share it with) knows it."""
+        return reverse("contributions:status", kwargs={"token": self.token})
+
+    def clean(self):
+        super().clean()
+        if self.status == ContributionStatus.DECLINED and not self.decline_reason:
+            raise ValidationError(
+                {"decline_reason": _("Choose why the idea is declined.")}, code="required"
+            )
+        if self.status != ContributionStatus.DECLINED and self.decline_reason:
+            raise ValidationError(
+                {"decline_reason": _("A reason for declining goes only with a declined idea.")},
+                code="invalid",
+            )
+
+    @property
+    def public_name(self) -> str:
+        """The sender's name where they allowed it, otherwise only who they are."""
+        if self.show_name and self.name:
+            return self.name
+        return self.get_kind_display()
+
+    @property
+    def public_initiative(self):
+        """The initiative the idea led to, only if the public may see it."""
+        if self.initiative_id and self.initiative.is_public:
+            return self.initiative
+        return None

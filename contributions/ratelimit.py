@@ -1,0 +1,59 @@
+"""A per-client limit on sent ideas, kept in the shared cache, without tracking anyone.
+
+The client is known only by a keyed hash of its address, kept for one time window.
+"""
+
+import hashlib
+import hmac
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'5/h' -> (5, 3600): at most that many requests per that many seconds."""
+    try:
+        count, period = rate.strip().split("/")
+        limit, seconds = int(count), PERIODS[period.strip().lower()]
+    except (ValueError, KeyError):
+        raise ImproperlyConfigured(
+            f"A rate must look like 5/h (per s, m, h or d), got {rate!r}"
+        ) from None
+    if limit < 1:
+        raise ImproperlyConfigured(f"A rate must allow at least one request, got {rate!r}")
+    return limit, seconds
+
+
+def _client_key(request: HttpRequest, scope: str, window: int) -> str:
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256)
+    return f"ratelimit:{scope}:{digest.hexdigest()[:32]}:{window}"
+
+
+def hit(request: HttpRequest, *, scope: str, rate: str) -> int | None:
+    """Count one request; return None when allowed, else the seconds until the next window."""
+    limit, seconds = parse_rate(rate)
+    now = time.time()
+    window = int(now // seconds)
+    key = _client_key(request, scope, window)
+    try:
+        cache.add(key, 0, timeout=seconds + 1)
+        count = cache.incr(key)
+    except ValueError:
+        # Expired between add and incr: this is the first request of the window.
+        cache.set(key, 1, timeout=seconds + 1)
+        count = 1
+    except Exception:
+        logger.warning("Cache unavailable: %s requests not limited", scope, exc_info=True)
+        return None
+    if count > limit:
+        return max(1, int((window + 1) * seconds - now))
+    return None

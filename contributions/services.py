@@ -1,0 +1,222 @@
+"""Writes on ideas: sending one, the moderators' decisions, and erasing personal data."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from challenges.models import Challenge
+from contributions.models import (
+    Contribution,
+    ContributionStatus,
+    DeclineReason,
+    SubmitterKind,
+    new_reference,
+)
+from helsingborg_innovation import pagecache, roles
+
+logger = logging.getLogger(__name__)
+
+
+class ChallengeClosed(Exception):
+    """The challenge stopped taking ideas (closed, unpublished) before the idea arrived."""
+
+
+def contribution_submit(
+    *,
+    challenge: Challenge,
+    title: str,
+    text: str,
+    name: str,
+    email: str,
+    kind: SubmitterKind | str,
+    show_name: bool,
+    consent: bool,
+    organisation: str = "",
+    spam: bool = False,
+) -> Contribution:
+    """Store an idea in its own transaction, then send the e-mails once it is committed.
+
+    Mail goes out after the commit and its failures are only logged: a broken mail server
+    never loses an idea nor shows the sender an error. An idea caught by the spam trap is
+    stored as spam, without e-mail, so a person caught by mistake can still be found.
+    """
+    fresh = Challenge.objects.select_related("contact").filter(pk=challenge.pk).first()
+    if fresh is None or not fresh.takes_ideas:
+        raise ChallengeClosed
+    contribution = Contribution(
+        challenge=fresh,
+        title=title,
+        text=text,
+        name=name,
+        email=email,
+        organisation=organisation,
+        kind=kind,
+        show_name=show_name,
+        consent=consent,
+    )
+    if spam:
+        contribution.status = ContributionStatus.SPAM
+        contribution.decided_at = timezone.now()
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                contribution.save()
+            break
+        except IntegrityError:
+            # Another idea drew the same short reference: draw again.
+            if attempt == 4:
+                raise
+            contribution.pk = None
+            contribution.reference = new_reference()
+    if not spam:
+        messages = _submission_messages(contribution)
+        transaction.on_commit(lambda: _send_all(messages, contribution.reference))
+    return contribution
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _submission_messages(contribution: Contribution) -> list[EmailMessage]:
+    """Build the e-mails now, in the sender's language, so sending needs no request."""
+    messages = []
+    context = {
+        "contribution": contribution,
+        "challenge": contribution.challenge,
+        "status_url": _absolute(contribution.get_absolute_url()),
+    }
+    subject = render_to_string("contributions/email/receipt_subject.txt", context).strip()
+    body = render_to_string("contributions/email/receipt_body.txt", context)
+    messages.append(EmailMessage(subject, body, to=[contribution.email]))
+
+    # Staff read the idea in the admin; their mail carries no address of the sender.
+    with translation.override(settings.LANGUAGE_CODE):
+        context["admin_url"] = _absolute(
+            reverse("admin:contributions_contribution_change", args=[contribution.pk])
+        )
+        context["challenge_url"] = _absolute(contribution.challenge.get_absolute_url())
+        subject = render_to_string("contributions/email/notify_subject.txt", context).strip()
+        body = render_to_string("contributions/email/notify_body.txt", context)
+    contact = contribution.challenge.contact
+    if contact is not None and contact.email:
+        messages.append(EmailMessage(subject, body, to=[contact.email]))
+    moderators = sorted(
+        set(
+            get_user_model()
+            .objects.filter(groups__name=roles.MODERATORS, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if moderators:
+        messages.append(EmailMessage(subject, body, bcc=moderators))
+    return messages
+
+
+def _send_all(messages: list[EmailMessage], reference: str) -> None:
+    for message in messages:
+        try:
+            message.send()
+        except Exception:
+            logger.exception("Could not send e-mail about idea %s", reference)
+
+
+def _decide(
+    contribution: Contribution, *, by, status: str, decline_reason: str = "", **fields
+) -> Contribution:
+    contribution.status = status
+    contribution.decline_reason = decline_reason
+    contribution.decided_by = by
+    contribution.decided_at = timezone.now()
+    for name, value in fields.items():
+        setattr(contribution, name, value)
+    contribution.save(
+        update_fields=["status", "decline_reason", "decided_by", "decided_at", *fields]
+    )
+    return contribution
+
+
+def contribution_publish(*, contribution: Contribution, by) -> Contribution:
+    return _decide(contribution, by=by, status=ContributionStatus.PUBLISHED)
+
+
+def contribution_decline(
+    *, contribution: Contribution, by, reason: DeclineReason | str, note: str | None = None
+) -> Contribution:
+    if reason not in DeclineReason.values:
+        raise ValueError(f"Unknown reason for declining: {reason!r}")
+    fields = {} if note is None else {"internal_note": note}
+    return _decide(
+        contribution, by=by, status=ContributionStatus.DECLINED, decline_reason=reason, **fields
+    )
+
+
+def contribution_mark_spam(*, contribution: Contribution, by) -> Contribution:
+    return _decide(contribution, by=by, status=ContributionStatus.SPAM)
+
+
+def contribution_answer(
+    *, contribution: Contribution, by, answer: str, initiative=None
+) -> Contribution:
+    """Give the city's public answer (and the initiative the idea led to, if any)."""
+    contribution.public_answer = answer
+    contribution.initiative = initiative
+    contribution.decided_by = by
+    contribution.decided_at = timezone.now()
+    contribution.save(update_fields=["public_answer", "initiative", "decided_by", "decided_at"])
+    return contribution
+
+
+def contribution_record_moderation(
+    *, contribution: Contribution, by, changed: list[str]
+) -> Contribution:
+    """Save a moderator's edit from the admin form, recording who decided if anything did."""
+    if {"status", "decline_reason", "public_answer", "initiative"} & set(changed):
+        contribution.decided_by = by
+        contribution.decided_at = timezone.now()
+    contribution.save()
+    return contribution
+
+
+_PERSONAL_DATA = {"name": "", "email": "", "organisation": "", "show_name": False}
+
+
+@transaction.atomic
+def contribution_erase_personal_data(*, email: str) -> int:
+    """Erase the name, e-mail and organisation from every idea sent from this address.
+
+    The ideas themselves stay: once received they are public records.
+    """
+    email = email.strip()
+    if not email:
+        return 0
+    count = Contribution.objects.filter(email__iexact=email).update(
+        **_PERSONAL_DATA, anonymised_at=timezone.now()
+    )
+    if count:
+        pagecache.bump(pagecache.CONTRIBUTIONS)
+    return count
+
+
+@transaction.atomic
+def contributions_anonymise_older_than(*, days: int) -> int:
+    """Erase personal data of ideas decided more than `days` days ago; returns how many."""
+    cutoff = timezone.now() - timedelta(days=days)
+    count = (
+        Contribution.objects.decided()
+        .filter(anonymised_at__isnull=True)
+        .filter(Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, created_at__lt=cutoff))
+        .update(**_PERSONAL_DATA, anonymised_at=timezone.now())
+    )
+    if count:
+        pagecache.bump(pagecache.CONTRIBUTIONS)
+    return count

@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from challenges.models import Challenge
+from contributions import ratelimit, services
+from contributions.forms import ContributionForm
+from contributions.models import Contribution
+
+TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
+
+
+def _personal_data_url() -> str:
+    try:
+        return reverse("pages:personal_data")
+    except NoReverseMatch:
+        # The information pages come with another part of the site.
+        english = (get_language() or "").startswith("en")
+        return "/en/personal-data/" if english else "/personuppgifter/"
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = TemplateResponse(
+        request, "429.html", {"retry_minutes": max(1, (retry_after + 59) // 60)}, status=429
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _closed(request: HttpRequest, challenge: Challenge, form: ContributionForm | None):
+    """The challenge takes no ideas; anything already typed is shown so it is not lost."""
+    typed = None
+    if form is not None:
+        typed = {"title": form.data.get("title", ""), "text": form.data.get("text", "")}
+    return render(
+        request, "contributions/contribution_closed.html", {"challenge": challenge, "typed": typed}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def contribution_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """The form for an idea against an open challenge, and its receipt by redirect."""
+    challenge = get_object_or_404(
+        Challenge.objects.published().select_related("contact"), slug=slug
+    )
+    form = ContributionForm(request.POST) if request.method == "POST" else None
+    if not challenge.is_open:
+        return _closed(request, challenge, form)
+    if form is None:
+        form = ContributionForm()
+    else:
+        retry_after = ratelimit.hit(
+            request, scope="contribution", rate=settings.CONTRIBUTION_RATE_LIMIT
+        )
+        if retry_after is not None:
+            return too_many_requests(request, retry_after)
+        if form.is_valid():
+            try:
+                contribution = services.contribution_submit(
+                    challenge=challenge, spam=form.is_trapped, **form.submission()
+                )
+            except services.ChallengeClosed:
+                return _closed(request, challenge, form)
+            return redirect("contributions:receipt", token=contribution.token)
+    return render(
+        request,
+        "contributions/contribution_form.html",
+        {"challenge": challenge, "form": form, "personal_data_url": _personal_data_url()},
+    )
+
+
+def _by_token(token: str) -> Contribution:
+    if len(token) > TOKEN_MAX_LENGTH:
+        raise Http404
+    return get_object_or_404(
+        Contribution.objects.select_related("challenge", "initiative"), token=token
+    )
+
+
+@never_cache
+def contribution_receipt(request: HttpRequest, token: str) -> HttpResponse:
+    """Right after sending: the reference and the private status link."""
+    contribution = _by_token(token)
+    status_url = request.build_absolute_uri(contribution.get_absolute_url())
+    return render(
+        request,
+        "contributions/contribution_receipt.html",
+        {"contribution": contribution, "status_url": status_url},
+    )
+
+
+@never_cache
+def contribution_status(request: HttpRequest, token: str) -> HttpResponse:
+    """The sender's private page: the status of the idea and the city's answer."""
+    contribution = _by_token(token)
+    return render(request, "contributions/contribution_status.html", {"contribution": contribution})

@@ -1,0 +1,78 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from helsingborg_innovation.models import ContactPerson, Department, GlobalGoal, Partner
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "challenge_count", "initiative_count", "website"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        # distinct: two counts over different relations would otherwise multiply each other.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                challenge_count=Count("challenges", distinct=True),
+                initiative_count=Count("owned_initiatives", distinct=True),
+            )
+            .order_by(*Department._meta.ordering)  # a GROUP BY drops the default ordering
+        )
+
+    @admin.display(description=_("challenges owned"), ordering="challenge_count")
+    def challenge_count(self, obj):
+        return obj.challenge_count
+
+    @admin.display(description=_("initiatives owned"), ordering="initiative_count")
+    def initiative_count(self, obj):
+        return obj.initiative_count
+
+
+@admin.register(ContactPerson)
+class ContactPersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "email", "phone", "department"]
+    list_filter = ["department"]
+    list_select_related = ["department"]
+    search_fields = ["name", "role", "email"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "initiative_count", "website"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(initiative_count=Count("initiatives"))
+            .order_by(*Partner._meta.ordering)  # a GROUP BY drops the default ordering
+        )
+
+    @admin.display(description=_("initiatives"), ordering="initiative_count")
+    def initiative_count(self, obj):
+        return obj.initiative_count
+
+
+@admin.register(GlobalGoal)
+class GlobalGoalAdmin(admin.ModelAdmin):
+    """The 17 goals are seeded by a migration; staff read them and pick them, nothing more."""
+
+    list_display = ["number", "name_sv", "name_en"]
+    search_fields = ["name_sv", "name_en", "=number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

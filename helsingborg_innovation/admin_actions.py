@@ -1,0 +1,142 @@
+"""Publishing actions and columns shared by the admin of every kind of content."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from helsingborg_innovation.publishing import Status
+
+
+def _message(status: str, count: int) -> str:
+    # The msgids are spelled out so that makemessages finds them.
+    if status == Status.PUBLISHED:
+        text = ngettext("%(count)d item published.", "%(count)d items published.", count)
+    elif status == Status.DRAFT:
+        text = ngettext(
+            "%(count)d item moved back to draft.", "%(count)d items moved back to draft.", count
+        )
+    else:
+        text = ngettext("%(count)d item archived.", "%(count)d items archived.", count)
+    return text % {"count": count}
+
+
+def _set_status(modeladmin, request, queryset, status: str) -> None:
+    """Move each selected item to a status; publishing runs the item's full validation first."""
+    changed, unchanged, refused = 0, 0, []
+    for obj in queryset:
+        if obj.status == status:
+            unchanged += 1
+            continue
+        obj.status = status
+        if status == Status.PUBLISHED:
+            if obj.publish_at is None:
+                obj.publish_at = timezone.now()
+            # Taking an item offline is always allowed; putting it online only when it is
+            # complete (a stopped initiative must say why and what was learned, for example).
+            # Stored files were checked on upload and are not read again here.
+            try:
+                obj.full_clean(exclude=["image"], validate_unique=False)
+            except ValidationError as error:
+                refused.append(f"{obj}: {' '.join(error.messages)}")
+                continue
+        # A save per object, so the page cache sees every change.
+        obj.save(update_fields=["status", "publish_at", "updated_at"])
+        changed += 1
+    if changed:
+        modeladmin.message_user(request, _message(status, changed), messages.SUCCESS)
+    if unchanged:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d item already had that status.",
+                "%(count)d items already had that status.",
+                unchanged,
+            )
+            % {"count": unchanged},
+            messages.INFO,
+        )
+    for message in refused:
+        modeladmin.message_user(
+            request, _("Not changed: %(reason)s") % {"reason": message}, messages.ERROR
+        )
+
+
+@admin.action(description=_("Publish the selected items"), permissions=["change"])
+def publish(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, Status.PUBLISHED)
+
+
+@admin.action(description=_("Unpublish the selected items (back to draft)"), permissions=["change"])
+def unpublish(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, Status.DRAFT)
+
+
+@admin.action(description=_("Archive the selected items"), permissions=["change"])
+def archive(modeladmin, request, queryset):
+    _set_status(modeladmin, request, queryset, Status.ARCHIVED)
+
+
+class PublicStatusFilter(admin.SimpleListFilter):
+    """What the public sees, which the stored status alone does not tell (scheduled items)."""
+
+    title = _("public status")
+    parameter_name = "public"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", _("Draft")),
+            ("scheduled", _("Scheduled")),
+            ("published", _("Published")),
+            ("archived", _("Archived")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case "draft":
+                return queryset.filter(status=Status.DRAFT)
+            case "scheduled":
+                return queryset.filter(status=Status.PUBLISHED, publish_at__gt=now)
+            case "published":
+                return queryset.filter(status=Status.PUBLISHED, publish_at__lte=now)
+            case "archived":
+                return queryset.filter(status=Status.ARCHIVED)
+        return queryset
+
+
+class PublishableAdmin(admin.ModelAdmin):
+    """What every publishable kind of content shares in the admin."""
+
+    actions = [publish, unpublish, archive]
+    prepopulated_fields = {"slug": ("title",)}
+    search_fields = ["title", "summary", "slug"]
+    date_hierarchy = "publish_at"
+    autocomplete_fields = ["contact"]
+    readonly_fields = ["created_at", "updated_at"]
+    list_per_page = 50
+    show_full_result_count = False
+    save_on_top = True
+    content_fieldset = (
+        None,
+        {"fields": ["title", "slug", "summary", "body", "image", "image_alt"]},
+    )
+    publishing_fieldset = (
+        _("Publishing"),
+        {
+            "fields": ["status", "publish_at", "contact", "tags", "created_at", "updated_at"],
+            "description": _(
+                "Drafts are seen only by staff: use “View on site” to preview. A publishing "
+                "date in the future schedules the item."
+            ),
+        },
+    )
+
+    @admin.display(description=_("public status"), ordering="status")
+    def public_status(self, obj):
+        if obj.is_scheduled:
+            return _("Scheduled from %(date)s") % {
+                "date": timezone.localtime(obj.publish_at).strftime("%Y-%m-%d %H:%M")
+            }
+        return obj.get_status_display()

@@ -1,0 +1,165 @@
+"""RSS 2.0 and Atom feeds: new challenges, new and changed initiatives, new lessons learned,
+and the published ideas of each challenge. Only published content; links are absolute (the
+syndication framework adds the scheme and host of the request)."""
+
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
+
+from challenges.models import Challenge
+from contributions.models import Contribution
+from helsingborg_innovation.markup import render_markdown
+from initiatives.models import Initiative
+
+ITEMS = 30
+# The content itself is written in Swedish, whatever the language of the page around it.
+CONTENT_LANGUAGE = "sv"
+
+
+class PortalFeed(Feed):
+    """What the feeds share: the content's language, titles and summaries, publishing dates."""
+
+    language = CONTENT_LANGUAGE
+
+    def item_title(self, item) -> str:
+        return item.title
+
+    def item_description(self, item) -> str:
+        return item.summary
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item) -> list[str]:
+        return [tag.name for tag in item.tags.all()]
+
+
+class ChallengesFeed(PortalFeed):
+    title = _("New challenges – Innovation Helsingborg")
+    description = _("Challenges the city of Helsingborg wants ideas for.")
+
+    def link(self) -> str:
+        return reverse("challenges:list")
+
+    def items(self) -> QuerySet:
+        return (
+            Challenge.objects.published()
+            .prefetch_related("tags")
+            .order_by("-publish_at", "-pk")[:ITEMS]
+        )
+
+
+class ChallengesAtomFeed(ChallengesFeed):
+    feed_type = Atom1Feed
+    subtitle = ChallengesFeed.description
+
+
+class InitiativesFeed(PortalFeed):
+    title = _("New and changed initiatives – Innovation Helsingborg")
+    description = _("The city's innovation portfolio: initiatives that are new or have changed.")
+
+    def link(self) -> str:
+        return reverse("initiatives:list")
+
+    def items(self) -> QuerySet:
+        return (
+            Initiative.objects.published()
+            .prefetch_related("tags")
+            .order_by("-updated_at", "-pk")[:ITEMS]
+        )
+
+    def item_pubdate(self, item):
+        # "New and changed": a changed initiative comes back to the top of readers' lists.
+        return item.updated_at
+
+
+class InitiativesAtomFeed(InitiativesFeed):
+    feed_type = Atom1Feed
+    subtitle = InitiativesFeed.description
+
+
+class LessonsFeed(PortalFeed):
+    title = _("Lessons learned – Innovation Helsingborg")
+    description = _("What the city learned from its initiatives, including those it stopped.")
+
+    def link(self) -> str:
+        return reverse("lessons:list")
+
+    def items(self) -> QuerySet:
+        return (
+            Initiative.objects.published()
+            .with_lessons()
+            .prefetch_related("tags")
+            .order_by("-updated_at", "-pk")[:ITEMS]
+        )
+
+    def item_title(self, item) -> str:
+        return str(_("Lessons from: %(title)s") % {"title": item.title})
+
+    def item_description(self, item) -> str:
+        return render_markdown(item.lessons_learned)
+
+    def item_pubdate(self, item):
+        return item.updated_at
+
+
+class LessonsAtomFeed(LessonsFeed):
+    feed_type = Atom1Feed
+    subtitle = LessonsFeed.description
+
+
+class ChallengeIdeasFeed(Feed):
+    """The published ideas of one published challenge. Never the sender's e-mail; their name
+    only where they allowed it."""
+
+    language = CONTENT_LANGUAGE
+    description = _("Ideas sent in and published for this challenge.")
+
+    def get_object(self, request: HttpRequest, slug: str) -> Challenge:
+        return get_object_or_404(Challenge.objects.published(), slug=slug)
+
+    def title(self, challenge: Challenge) -> str:
+        return str(_("Ideas for: %(title)s") % {"title": challenge.title})
+
+    def link(self, challenge: Challenge) -> str:
+        return challenge.get_absolute_url()
+
+    def items(self, challenge: Challenge) -> QuerySet:
+        return (
+            Contribution.objects.published()
+            .filter(challenge=challenge)
+            .select_related("challenge")
+            .order_by("-created_at", "-pk")[:ITEMS]
+        )
+
+    def item_title(self, idea: Contribution) -> str:
+        return idea.title
+
+    def item_description(self, idea: Contribution) -> str:
+        return idea.text
+
+    def item_link(self, idea: Contribution) -> str:
+        return f"{idea.challenge.get_absolute_url()}#idea-{idea.reference}"
+
+    def item_guid(self, idea: Contribution) -> str:
+        return idea.reference
+
+    item_guid_is_permalink = False
+
+    def item_author_name(self, idea: Contribution) -> str:
+        return str(idea.public_name)
+
+    def item_pubdate(self, idea: Contribution):
+        return idea.decided_at or idea.created_at
+
+
+class ChallengeIdeasAtomFeed(ChallengeIdeasFeed):
+    feed_type = Atom1Feed
+    subtitle = ChallengeIdeasFeed.description

@@ -1,0 +1,39 @@
+"""The base views every public list and detail page stands on."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+
+class PortalFilterView(FilterView):
+    """A filtered, paginated list: a page number past the end shows the last page, not an error.
+
+    Invalid filter values (an unknown phase, a year that is not a number) are shown as errors
+    on the form and the list is left empty, so a visitor sees what went wrong.
+    """
+
+    paginate_by = settings.PAGE_SIZE
+    paginator_class = Paginator
+
+    def get_filterset_kwargs(self, filterset_class):
+        # PostgreSQL refuses NUL characters in text; a visitor's stray one must not be a 500.
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if kwargs["data"] is not None:
+            data = kwargs["data"].copy()
+            for key, values in list(data.lists()):
+                data.setlist(key, [value.replace("\x00", "") for value in values])
+            kwargs["data"] = data
+        return kwargs
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class PublishedDetailView(DetailView):
+    """A detail page: the public sees published items; staff may preview drafts and schedules."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)

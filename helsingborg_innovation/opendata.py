@@ -1,0 +1,498 @@
+"""Open data: the published portfolio as CSV and JSON, streamed, with a documented schema.
+
+Exports are streamed row by row: the queryset is read with .iterator(chunk_size=BATCH) and its
+relations are prefetched one batch at a time, so a portfolio of 100,000 initiatives never sits in
+memory at once and the number of queries grows only by a fixed number per batch. The JSON is one
+array, written element by element. Only published content is exported, to everyone, and the
+ideas carry no personal data: never an e-mail address, a name only where its sender allowed it.
+"""
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from challenges.filters import ChallengeFilter
+from challenges.models import Challenge
+from contributions.models import Contribution
+from initiatives.filters import InitiativeFilter
+from initiatives.models import Initiative
+from methods.filters import MethodFilter
+from methods.models import Method
+
+SCHEMA_VERSION = "1.0"
+LICENCE = "CC0-1.0"
+LICENCE_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
+BATCH = 500
+LIST_SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # string, integer, boolean, date, datetime, url, list, objects
+    description: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    key: str
+    title: object
+    description: object
+    fields: tuple[Field, ...]
+    rows: Callable[[HttpRequest, dict], tuple[QuerySet | None, dict]]
+    row: Callable[[object, HttpRequest], dict]
+
+    def file_name(self, fmt: str) -> str:
+        return str(FILE_NAMES[self.key][fmt])
+
+
+# Stable, translated file names: /oppna-data/initiativ.csv, /en/open-data/initiatives.csv.
+FILE_NAMES = {
+    "challenges": {"csv": _("challenges.csv"), "json": _("challenges.json")},
+    "initiatives": {"csv": _("initiatives.csv"), "json": _("initiatives.json")},
+    "methods": {"csv": _("methods.csv"), "json": _("methods.json")},
+    "ideas": {"csv": _("ideas.csv"), "json": _("ideas.json")},
+}
+
+COMMON = (
+    Field("id", "integer", _("A number that identifies the item and never changes.")),
+    Field("slug", "string", _("The item's name in its web address.")),
+    Field("url", "url", _("The item's public page.")),
+    Field("title", "string", _("Title.")),
+    Field("summary", "string", _("Short plain-text summary.")),
+    Field("published_at", "datetime", _("When the item was published.")),
+    Field("updated_at", "datetime", _("When the item was last changed.")),
+    Field("tags", "list", _("Tags.")),
+)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _common(item, request: HttpRequest) -> dict:
+    return {
+        "id": item.pk,
+        "slug": item.slug,
+        "url": request.build_absolute_uri(item.get_absolute_url()),
+        "title": item.title,
+        "summary": item.summary,
+        "published_at": _iso(item.publish_at),
+        "updated_at": _iso(item.updated_at),
+        "tags": sorted(tag.name for tag in item.tags.all()),
+    }
+
+
+def _filtered(filterset_class, queryset: QuerySet, request: HttpRequest):
+    """The published items a list page's filters select, or the filter errors."""
+    data = request.GET.copy()
+    for key, values in list(data.lists()):
+        data.setlist(key, [value.replace("\x00", "") for value in values])
+    filterset = filterset_class(data, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        return None, filterset.errors
+    # Filters over relations can repeat a row; select by primary key instead of DISTINCT.
+    return queryset.model.objects.filter(pk__in=filterset.qs.values("pk")), {}
+
+
+# Challenges ---------------------------------------------------------------------------------
+
+CHALLENGE_FIELDS = (
+    *COMMON,
+    Field("owner_department", "string", _("The department that owns the challenge.")),
+    Field("global_goals", "list", _("Numbers of the UN sustainable development goals (1–17).")),
+    Field("open_until", "date", _("Last day for ideas; empty means open until further notice.")),
+    Field("is_open", "boolean", _("Whether the challenge takes ideas today.")),
+)
+
+
+def _challenge_rows(request: HttpRequest, extra: dict):
+    queryset, errors = _filtered(ChallengeFilter, Challenge.objects.published(), request)
+    if queryset is None:
+        return None, errors
+    return (
+        queryset.select_related("owner_department")
+        .prefetch_related("tags", "goals")
+        .order_by("pk"),
+        {},
+    )
+
+
+def _challenge_row(challenge: Challenge, request: HttpRequest) -> dict:
+    return {
+        **_common(challenge, request),
+        "owner_department": challenge.owner_department.name,
+        "global_goals": [goal.number for goal in challenge.goals.all()],
+        "open_until": _iso(challenge.open_until),
+        "is_open": challenge.is_open,
+    }
+
+
+# Initiatives --------------------------------------------------------------------------------
+
+INITIATIVE_FIELDS = (
+    *COMMON,
+    Field(
+        "phase",
+        "string",
+        _("idea, exploration, pilot, implementation, operation or stopped."),
+    ),
+    Field("start_date", "date", _("Start date.")),
+    Field("end_date", "date", _("End date.")),
+    Field("owner_department", "string", _("The department that owns the initiative.")),
+    Field("departments", "list", _("Other departments taking part.")),
+    Field(
+        "partners",
+        "objects",
+        _(
+            "External partners, each with a name and a kind (business, academia, association, "
+            "public_body, other)."
+        ),
+    ),
+    Field("challenges", "list", _("Slugs of the challenges the initiative addresses.")),
+    Field("methods", "list", _("Slugs of the methods the initiative used.")),
+    Field("global_goals", "list", _("Numbers of the UN sustainable development goals (1–17).")),
+    Field(
+        "impact_goals",
+        "objects",
+        _("What the initiative aims to change: each with a description, a target and a result."),
+    ),
+    Field(
+        "stop_reason",
+        "string",
+        _(
+            "For a stopped initiative: no_effect, too_costly, no_need, technology, organisation, "
+            "partner, legal, replaced or other."
+        ),
+    ),
+    Field("stop_explanation", "string", _("Why the initiative was stopped.")),
+    Field("lessons_learned", "string", _("What was learned (Markdown).")),
+)
+
+
+def _initiative_rows(request: HttpRequest, extra: dict):
+    queryset, errors = _filtered(InitiativeFilter, Initiative.objects.published(), request)
+    if queryset is None:
+        return None, errors
+    return (
+        queryset.select_related("owner_department")
+        .prefetch_related(
+            "tags",
+            "goals",
+            "departments",
+            "partners",
+            "impact_goals",
+            Prefetch("challenges", queryset=Challenge.objects.published().only("pk", "slug")),
+            Prefetch("methods", queryset=Method.objects.published().only("pk", "slug")),
+        )
+        .order_by("pk"),
+        {},
+    )
+
+
+def _initiative_row(initiative: Initiative, request: HttpRequest) -> dict:
+    return {
+        **_common(initiative, request),
+        "phase": initiative.phase,
+        "start_date": _iso(initiative.start_date),
+        "end_date": _iso(initiative.end_date),
+        "owner_department": initiative.owner_department.name,
+        "departments": [d.name for d in initiative.departments.all()],
+        "partners": [{"name": p.name, "kind": p.kind} for p in initiative.partners.all()],
+        "challenges": [c.slug for c in initiative.challenges.all()],
+        "methods": [m.slug for m in initiative.methods.all()],
+        "global_goals": [goal.number for goal in initiative.goals.all()],
+        "impact_goals": [
+            {"description": g.description, "target": g.target, "result": g.result}
+            for g in initiative.impact_goals.all()
+        ],
+        "stop_reason": initiative.stop_reason,
+        "stop_explanation": initiative.stop_explanation,
+        "lessons_learned": initiative.lessons_learned,
+    }
+
+
+# Methods ------------------------------------------------------------------------------------
+
+METHOD_FIELDS = (
+    *COMMON,
+    Field("kind", "string", _("method, tool, template or guide.")),
+    Field("stage", "string", _("understand, ideate, prototype, test, implement or scale.")),
+    Field("duration", "string", _("hours, half_day, day, days or weeks; empty if not given.")),
+    Field("external_url", "url", _("A link to the method elsewhere, if any.")),
+)
+
+
+def _method_rows(request: HttpRequest, extra: dict):
+    queryset, errors = _filtered(MethodFilter, Method.objects.published(), request)
+    if queryset is None:
+        return None, errors
+    return queryset.prefetch_related("tags").order_by("pk"), {}
+
+
+def _method_row(method: Method, request: HttpRequest) -> dict:
+    return {
+        **_common(method, request),
+        "kind": method.kind,
+        "stage": method.stage,
+        "duration": method.duration,
+        "external_url": method.external_url,
+    }
+
+
+# Ideas --------------------------------------------------------------------------------------
+
+IDEA_FIELDS = (
+    Field("id", "integer", _("A number that identifies the idea and never changes.")),
+    Field("challenge", "string", _("Slug of the challenge the idea was sent to.")),
+    Field("challenge_url", "url", _("The challenge's public page, where the idea is shown.")),
+    Field("title", "string", _("Title.")),
+    Field("text", "string", _("The idea.")),
+    Field(
+        "submitter_kind",
+        "string",
+        _("Who sent it: resident, city_employee, association, business, academia or other."),
+    ),
+    Field(
+        "name",
+        "string",
+        _("The sender's name, only where they allowed it to be shown; otherwise empty."),
+    ),
+    Field("received_at", "date", _("The day the idea arrived.")),
+    Field("public_answer", "string", _("The city's answer, if any.")),
+    Field("initiative", "string", _("Slug of the published initiative the idea led to, if any.")),
+)
+
+
+def _idea_rows(request: HttpRequest, extra: dict):
+    queryset = Contribution.objects.published().filter(challenge__in=Challenge.objects.published())
+    slug = request.GET.get("challenge", "").replace("\x00", "")
+    if slug:
+        queryset = queryset.filter(challenge__slug=slug)
+    # Only what is exported leaves the database: never the e-mail address or the organisation.
+    return (
+        queryset.select_related("challenge", "initiative")
+        .only(
+            "pk",
+            "title",
+            "text",
+            "kind",
+            "name",
+            "show_name",
+            "created_at",
+            "public_answer",
+            "challenge__slug",
+            "initiative__slug",
+            "initiative__status",
+            "initiative__publish_at",
+        )
+        .order_by("pk"),
+        {},
+    )
+
+
+def _idea_row(idea: Contribution, request: HttpRequest) -> dict:
+    initiative = idea.initiative if idea.initiative_id else None
+    return {
+        "id": idea.pk,
+        "challenge": idea.challenge.slug,
+        "challenge_url": request.build_absolute_uri(
+            reverse("challenges:detail", args=[idea.challenge.slug])
+        ),
+        "title": idea.title,
+        "text": idea.text,
+        "submitter_kind": idea.kind,
+        "name": idea.name if idea.show_name else "",
+        "received_at": _iso(idea.created_at.date()),
+        "public_answer": idea.public_answer,
+        "initiative": initiative.slug if initiative and initiative.is_public else "",
+    }
+
+
+DATASETS = {
+    "challenges": Dataset(
+        "challenges",
+        _("Challenges"),
+        _("Published challenges: what the city needs help with, and until when it takes ideas."),
+        CHALLENGE_FIELDS,
+        _challenge_rows,
+        _challenge_row,
+    ),
+    "initiatives": Dataset(
+        "initiatives",
+        _("Initiatives"),
+        _(
+            "The whole published innovation portfolio, including stopped initiatives with their "
+            "reasons and lessons learned."
+        ),
+        INITIATIVE_FIELDS,
+        _initiative_rows,
+        _initiative_row,
+    ),
+    "methods": Dataset(
+        "methods",
+        _("Methods"),
+        _("The published methods, tools, templates and guides."),
+        METHOD_FIELDS,
+        _method_rows,
+        _method_row,
+    ),
+    "ideas": Dataset(
+        "ideas",
+        _("Published ideas"),
+        _(
+            "Ideas published after moderation, without personal data: no e-mail addresses, and "
+            "a name only where its sender allowed it."
+        ),
+        IDEA_FIELDS,
+        _idea_rows,
+        _idea_row,
+    ),
+}
+
+
+# Streaming ----------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose write returns what it was given, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return json.dumps(value, ensure_ascii=False)
+        return LIST_SEPARATOR.join(str(item) for item in value)
+    return str(value)
+
+
+def stream_csv(dataset: Dataset, rows: Iterable[dict]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    names = [f.name for f in dataset.fields]
+    yield writer.writerow(names)
+    for row in rows:
+        yield writer.writerow([_csv_cell(row[name]) for name in names])
+
+
+def stream_json(rows: Iterable[dict]) -> Iterator[str]:
+    """One JSON array, written element by element."""
+    yield "["
+    separator = "\n"
+    for row in rows:
+        yield separator + json.dumps(row, ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]\n"
+
+
+def _rows(dataset: Dataset, queryset: QuerySet, request: HttpRequest) -> Iterator[dict]:
+    for item in queryset.iterator(chunk_size=BATCH):
+        yield dataset.row(item, request)
+
+
+@require_safe
+def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
+    """One dataset as CSV or JSON, honouring the same filters as its list page."""
+    data = DATASETS[dataset]
+    queryset, errors = data.rows(request, {})
+    if queryset is None:
+        messages = [f"{name}: {' '.join(e)}" for name, e in errors.items()]
+        return HttpResponseBadRequest(
+            "\n".join(messages) + "\n", content_type="text/plain; charset=utf-8"
+        )
+    rows = _rows(data, queryset, request)
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            stream_csv(data, rows), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = StreamingHttpResponse(
+            stream_json(rows), content_type="application/json; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{data.file_name(fmt)}"'
+    response["X-Schema-Version"] = SCHEMA_VERSION
+    response["Link"] = f'<{LICENCE_URL}>; rel="license"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def schema() -> dict:
+    return {
+        "version": SCHEMA_VERSION,
+        "licence": LICENCE,
+        "licence_url": LICENCE_URL,
+        "list_separator_in_csv": LIST_SEPARATOR,
+        "datasets": {
+            key: {
+                "title": str(data.title),
+                "description": str(data.description),
+                "csv": reverse("opendata:export", kwargs={"dataset": key, "fmt": "csv"}),
+                "json": reverse("opendata:export", kwargs={"dataset": key, "fmt": "json"}),
+                "fields": [
+                    {"name": f.name, "type": f.type, "description": str(f.description)}
+                    for f in data.fields
+                ],
+            }
+            for key, data in DATASETS.items()
+        },
+    }
+
+
+@require_safe
+def schema_json(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    """The open data page: datasets, their schema and version, the licence. No queries."""
+    datasets = [
+        {
+            "key": key,
+            "data": data,
+            "csv": reverse("opendata:export", kwargs={"dataset": key, "fmt": "csv"}),
+            "json": reverse("opendata:export", kwargs={"dataset": key, "fmt": "json"}),
+        }
+        for key, data in DATASETS.items()
+    ]
+    context = {
+        "datasets": datasets,
+        "version": SCHEMA_VERSION,
+        "licence_url": LICENCE_URL,
+        "list_separator": LIST_SEPARATOR,
+    }
+    return render(request, "opendata/index.html", context)
+
+
+def urlpatterns() -> list:
+    """The open data page, the schema and one stable URL per dataset and format."""
+    patterns = [
+        path("", index, name="index"),
+        path(_("schema.json"), schema_json, name="schema"),
+    ]
+    for key, names in FILE_NAMES.items():
+        for fmt, name in names.items():
+            patterns.append(path(name, export, {"dataset": key, "fmt": fmt}, name="export"))
+    return patterns

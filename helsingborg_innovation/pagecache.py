@@ -1,0 +1,236 @@
+"""Whole-page cache for anonymous visitors, never stale.
+
+Each kind of content has a generation number in the shared cache. A cached page's key holds
+the generations of the kinds it shows, so a change to a challenge makes every page that shows
+challenges miss on every node at once, while pages that show no challenges stay cached.
+Generations are bumped on save, delete and relation changes of the content models (connected
+in SiteConfig.ready) and by writes that bypass signals (bulk updates call `bump` themselves).
+
+Pages that hand out a CSRF token (forms) are never cached, so every visitor gets a token of
+their own. When the cache server is away the site serves uncached pages and logs a warning.
+"""
+
+import functools
+import hashlib
+import logging
+import time
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Min
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+CHALLENGES = "challenges"
+INITIATIVES = "initiatives"
+METHODS = "methods"
+CONTRIBUTIONS = "contributions"
+VOCABULARY = "vocabulary"
+ALL = (CHALLENGES, INITIATIVES, METHODS, CONTRIBUTIONS, VOCABULARY)
+
+# Which generation each model belongs to, by label, so this module imports no app.
+MODEL_KINDS = {
+    "challenges.challenge": CHALLENGES,
+    "initiatives.initiative": INITIATIVES,
+    "initiatives.impactgoal": INITIATIVES,
+    "initiatives.phasechange": INITIATIVES,
+    "methods.method": METHODS,
+    "methods.attachment": METHODS,
+    "contributions.contribution": CONTRIBUTIONS,
+    "site.department": VOCABULARY,
+    "site.contactperson": VOCABULARY,
+    "site.partner": VOCABULARY,
+    "site.globalgoal": VOCABULARY,
+    "taggit.tag": VOCABULARY,
+    "taggit.taggeditem": VOCABULARY,
+}
+
+TIMEOUT = 60 * 60 * 24
+
+# What each public page shows, by URL name. Pages not listed are never cached.
+ROUTES = {
+    "home": ALL,
+    "challenges:list": (CHALLENGES, VOCABULARY),
+    "challenges:detail": ALL,
+    "initiatives:list": (INITIATIVES, CHALLENGES, VOCABULARY),
+    "initiatives:detail": ALL,
+    "lessons:list": (INITIATIVES, CHALLENGES, VOCABULARY),
+    "methods:list": (METHODS, VOCABULARY),
+    "methods:detail": (METHODS, INITIATIVES, CHALLENGES, VOCABULARY),
+    "search:results": ALL,
+    "statistics:dashboard": ALL,
+    "pages:about": (),
+    "pages:accessibility": (),
+    "pages:personal_data": (),
+}
+
+
+@functools.cache
+def _release() -> str:
+    """Cached pages name hashed static files, so a new release must not reuse them."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    try:
+        return hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "dev"
+
+
+def _generation_key(kind: str) -> str:
+    return f"pagecache:generation:{kind}"
+
+
+def bump(*kinds: str) -> None:
+    """Make every cached page that shows these kinds of content miss from now on."""
+    for kind in kinds:
+        key = _generation_key(kind)
+        try:
+            cache.add(key, 1, timeout=None)
+            cache.incr(key)
+        except ValueError:
+            # Evicted between add and incr: starting again from a fresh value is just as good.
+            cache.set(key, 2, timeout=None)
+        except Exception:
+            logger.warning("Page cache unavailable: could not invalidate %s", kind, exc_info=True)
+    try:
+        # A change may have scheduled something: work out the next moment afresh.
+        cache.delete(NEXT_CHANGE_KEY)
+    except Exception:
+        logger.warning("Page cache unavailable", exc_info=True)
+
+
+NEXT_CHANGE_KEY = "pagecache:next-scheduled"
+SCHEDULED_MODELS = ("challenges.Challenge", "initiatives.Initiative", "methods.Method")
+
+
+def _next_scheduled_publication() -> float:
+    """When the next scheduled item goes public (a timestamp; infinity when none is scheduled)."""
+    now = timezone.now()
+    moments = []
+    for label in SCHEDULED_MODELS:
+        model = apps.get_model(label)
+        moment = model.objects.filter(status="published", publish_at__gt=now).aggregate(
+            first=Min("publish_at")
+        )["first"]
+        if moment:
+            moments.append(moment.timestamp())
+    return min(moments, default=float("inf"))
+
+
+def _page_key(request, kinds) -> str | None:
+    keys = [_generation_key(kind) for kind in kinds]
+    generations = cache.get_many([*keys, NEXT_CHANGE_KEY])
+    next_change = generations.get(NEXT_CHANGE_KEY)
+    if next_change is None or next_change <= time.time():
+        # A scheduled item has gone public since pages were cached (or nobody knows yet):
+        # every page that shows content starts afresh.
+        if next_change is not None:
+            bump(*ALL)
+            generations = cache.get_many(keys)
+        cache.set(NEXT_CHANGE_KEY, _next_scheduled_publication(), timeout=None)
+    parts = [_release(), get_language() or "", request.get_full_path()]
+    # Open and closed challenges and the age notice change with the date.
+    parts.append(timezone.localdate().isoformat())
+    parts += [f"{key}={generations.get(key, 0)}" for key in keys]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"pagecache:page:{digest}"
+
+
+def cache_public_page(*kinds: str):
+    """Serve a view's page to anonymous visitors from the cache; `kinds` are what it shows."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if (
+                not settings.PAGE_CACHE_ENABLED
+                or request.method not in ("GET", "HEAD")
+                or request.user.is_authenticated
+            ):
+                return view(request, *args, **kwargs)
+            try:
+                key = _page_key(request, kinds)
+                cached = cache.get(key)
+            except Exception:
+                logger.warning("Page cache unavailable: serving uncached", exc_info=True)
+                return view(request, *args, **kwargs)
+            if cached is not None:
+                status, content, headers = cached
+                response = HttpResponse(content, status=status)
+                for name, value in headers:
+                    response.headers[name] = value
+                response.headers["X-Page-Cache"] = "hit"
+                return response
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            patch_cache_control(response, no_cache=True, public=True)
+            if _cacheable(request, response):
+                headers = [
+                    (name, value)
+                    for name, value in response.headers.items()
+                    if name.lower() not in {"set-cookie", "x-page-cache"}
+                ]
+                try:
+                    cache.set(key, (response.status_code, response.content, headers), TIMEOUT)
+                except Exception:
+                    logger.warning("Page cache unavailable: page not stored", exc_info=True)
+            response.headers["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+class PageCacheMiddleware:
+    """Applies `cache_public_page` to the routes in ROUTES. Last in MIDDLEWARE, so every
+    other middleware has seen the request first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        kinds = ROUTES.get(match.view_name) if match else None
+        if kinds is None:
+            return None
+        return cache_public_page(*kinds)(view_func)(request, *view_args, **view_kwargs)
+
+
+def _cacheable(request, response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and "csrfmiddlewaretoken" not in response.content.decode(errors="ignore")
+    )
+
+
+def _on_change(sender, **kwargs):
+    kind = MODEL_KINDS.get(sender._meta.label_lower)
+    if kind:
+        bump(kind)
+
+
+def _on_m2m_change(sender, instance, action, **kwargs):
+    if action.startswith("post_"):
+        kind = MODEL_KINDS.get(type(instance)._meta.label_lower)
+        if kind:
+            bump(kind)
+
+
+def connect_signals() -> None:
+    post_save.connect(_on_change, dispatch_uid="pagecache-save")
+    post_delete.connect(_on_change, dispatch_uid="pagecache-delete")
+    m2m_changed.connect(_on_m2m_change, dispatch_uid="pagecache-m2m")

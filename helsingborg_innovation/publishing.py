@@ -1,0 +1,116 @@
+"""The publishing life every public item shares: draft, published from a date, archived."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from helsingborg_innovation.uploads import validate_image
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        """What anonymous visitors may see: published, and its publishing date has come."""
+        return self.filter(status=Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def visible_to(self, user):
+        """Staff preview everything; everyone else sees only what is published."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+
+class Publishable(models.Model):
+    """Abstract base of challenges, initiatives and methods."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=False)
+    summary = models.TextField(
+        _("summary"), max_length=500, help_text=_("Plain text, at most 500 characters.")
+    )
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    image = models.ImageField(
+        _("image"), upload_to="images/%Y/%m/", blank=True, validators=[validate_image]
+    )
+    image_alt = models.CharField(
+        _("image alt text"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describe the image for people who cannot see it. Required with an image."),
+    )
+    contact = models.ForeignKey(
+        "site.ContactPerson",
+        verbose_name=_("contact person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    publish_at = models.DateTimeField(
+        _("publish from"),
+        null=True,
+        blank=True,
+        help_text=_("A future date schedules publication. Empty means now, when published."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    tags = TaggableManager(_("tags"), blank=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    url_name: str = ""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(self.url_name, kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if self.image and not self.image_alt.strip():
+            raise ValidationError({"image_alt": _("An image needs a text alternative.")})
+        if self.status == Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
+
+    @property
+    def age_notice_days(self) -> int:
+        return settings.CONTENT_AGE_NOTICE_DAYS
+
+    @property
+    def is_old(self) -> bool:
+        """Whether the page carries the notice that its content is older than the set age."""
+        return self.updated_at < timezone.now() - timedelta(days=self.age_notice_days)

@@ -1,0 +1,321 @@
+"""The search machinery: one interface, full-text search on PostgreSQL, simple matching on SQLite.
+
+On PostgreSQL, challenges, initiatives and methods carry a stored, weighted search vector
+(``search_vector``, a generated column added by their migrations, so PostgreSQL keeps it
+current on every write). A query matches when the Swedish full-text query (websearch syntax)
+or, for compounds, when every word begins a lexeme ("cykel" finds "cykelbanor"); hits are
+ranked by the weighted ``ts_rank`` (title A, summary and lessons B, body C, so a title match
+comes first). Where that finds nothing in a kind of content, trigram matching takes over: each
+word of the query may instead be similar to a word of the title (pg_trgm word similarity,
+served by a trigram GIN index), which finds misspellings ("cyckel") and word forms the Swedish
+stemmer does not join ("cyklar" and "cykel"), ranked by that similarity. Trigram matching is
+only the fallback because rechecking thousands of similar titles costs far more than the
+indexed full-text match. A model without a stored vector would be searched with the same
+expression computed on the fly.
+
+All content is written in Swedish (there are no English fields), so English pages search with
+the ``swedish`` configuration too: the query must be stemmed the way the stored vector was.
+
+This module imports no app: callers hand it querysets and the text fields to search.
+"""
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import BooleanField, Case, FloatField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString, mark_safe
+
+from helsingborg_innovation.textsearch import clean_query
+
+CONFIG = "swedish"
+# pg_trgm word similarity at or above which a title word counts as a match. The
+# default (0.6) misses "cyklar" for "cykel" (0.43) and "cyckel" for "Cykel" (0.44).
+TRIGRAM_THRESHOLD = 0.4
+MAX_WORDS = 10
+FUZZY_WEIGHT = 0.1
+# Words this long are also matched as the beginning of a longer word (compounds).
+MIN_PREFIX = 4
+
+# Tables that hold the stored ``search_vector`` column on PostgreSQL (see the migrations).
+VECTOR_TABLES = {
+    "challenges_challenge",
+    "initiatives_initiative",
+    "methods_method",
+    "contributions_contribution",
+}
+
+# ts_headline marks matches with control characters, so the passage can be escaped whole and
+# only then get its <mark> elements: nothing from the content is ever trusted as HTML.
+_START, _STOP = "\x02", "\x03"
+_HEADLINE_OPTIONS = (
+    f'StartSel="{_START}", StopSel="{_STOP}", MaxWords=35, MinWords=15, '
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+_MARKED = re.compile(f"{_START}(.*?){_STOP}", re.S)
+_WORD = re.compile(r"\w", re.U)
+# Markdown's heading marks and emphasis, which a passage of the raw body would show.
+_MARKDOWN = re.compile(r"(?:(?<=\s)|^)#{1,6}\s|\*\*|__")
+
+
+@dataclass(frozen=True)
+class Fields:
+    """The weighted text fields of one model: title (A) and the rest with their weights."""
+
+    title: str
+    weighted: tuple[tuple[str, str], ...]  # (field, weight) after the title
+
+    @classmethod
+    def from_names(cls, names: list[str]) -> "Fields":
+        """Title first, then summary (B), then the rest (C)."""
+        title, *rest = names
+        return cls(title, tuple((name, "B" if i == 0 else "C") for i, name in enumerate(rest)))
+
+    @property
+    def names(self) -> list[str]:
+        return [self.title, *(name for name, _ in self.weighted)]
+
+    @property
+    def passage(self) -> list[str]:
+        """The fields a highlighted passage is taken from (all but the title)."""
+        return [name for name, _ in self.weighted]
+
+
+def is_postgres(queryset: QuerySet) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def is_searchable(text: str | None) -> bool:
+    """Whether a query holds at least one letter or digit (punctuation alone finds nothing)."""
+    return bool(_WORD.search(clean_query(text)))
+
+
+def _column(queryset: QuerySet, field: str) -> str:
+    table = queryset.model._meta.db_table
+    column = queryset.model._meta.get_field(field).column
+    return f'"{table}"."{column}"'
+
+
+def _vector_sql(queryset: QuerySet, fields: Fields) -> str:
+    table = queryset.model._meta.db_table
+    if table in VECTOR_TABLES:
+        return f'"{table}"."search_vector"'
+    parts = [(fields.title, "A"), *fields.weighted]
+    return " || ".join(
+        f"setweight(to_tsvector('{CONFIG}'::regconfig, coalesce({_column(queryset, name)}, '')),"
+        f" '{weight}')"
+        for name, weight in parts
+    )
+
+
+def _tsquery_sql() -> str:
+    """The web-search reading of the query, or every word as a prefix of a lexeme: Swedish
+    writes compounds as one word, so "cykel" should find "cykelbana" (takes two parameters,
+    see ``_tsquery_params``)."""
+    return (
+        f"(websearch_to_tsquery('{CONFIG}'::regconfig, %s)"
+        f" || to_tsquery('{CONFIG}'::regconfig, %s))"
+    )
+
+
+def _prefix_query(query: str) -> str:
+    """Words of at least MIN_PREFIX letters as prefixes, joined by AND, in to_tsquery syntax.
+
+    Only letters and digits are kept, so nothing a visitor types is read as tsquery syntax.
+    A query that uses web-search syntax (quotes, -word, or) means exactly what it says.
+    """
+    if '"' in query or any(w.startswith("-") or w.lower() == "or" for w in _words(query)):
+        return ""
+    words = [re.sub(r"[\W_]+", "", word) for word in _words(query)]
+    return " & ".join(f"{word}:*" for word in words if len(word) >= MIN_PREFIX)
+
+
+def _tsquery_params(query: str) -> list[str]:
+    return [query, _prefix_query(query)]
+
+
+def _fts_condition(queryset: QuerySet, fields: Fields, query: str) -> RawSQL:
+    sql = f"{_vector_sql(queryset, fields)} @@ {_tsquery_sql()}"
+    return RawSQL(sql, _tsquery_params(query), output_field=BooleanField())
+
+
+def set_trigram_threshold(db: str) -> None:
+    """Set pg_trgm's word-similarity threshold for the session: the trigram operators (which
+    can use the GIN index) read it from there, and only they read it."""
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(TRIGRAM_THRESHOLD)],
+        )
+
+
+def needs_fuzzy(sources: list[tuple[QuerySet, Fields]], text: str | None) -> list[bool]:
+    """Which querysets the full-text query finds nothing in, in one query (PostgreSQL only),
+    which also sets the trigram threshold (see ``set_trigram_threshold``)."""
+    query = clean_query(text)
+    parts, params = [], [str(TRIGRAM_THRESHOLD)]
+    for n, (queryset, fields) in enumerate(sources):
+        # A count, not EXISTS: EXISTS invites a "fast start" sequential scan, which reads the
+        # whole table when nothing matches; a count uses the GIN index.
+        probe = queryset.filter(_fts_condition(queryset, fields, query)).order_by().values("pk")
+        sql, probe_params = probe.query.get_compiler(using=queryset.db).as_sql()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS probe_{n})")
+        params.extend(probe_params)
+    db = sources[0][0].db
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false), "
+            + ", ".join(parts),
+            params,
+        )
+        row = cursor.fetchone()
+    return [count == 0 for count in row[1:]]
+
+
+def _pg_condition(queryset: QuerySet, fields: Fields, query: str) -> RawSQL:
+    """The whole query as a web search (quotes, or, -word), or else every word on its own:
+    stemmed in the vector, or similar to a word of the title. Stop words (which have no
+    lexeme) need not match, but a query of stop words alone finds nothing."""
+    title = _column(queryset, fields.title)
+    vector = _vector_sql(queryset, fields)
+    plain = f"plainto_tsquery('{CONFIG}'::regconfig, %s)"
+    words = [word for word in _words(query) if _WORD.search(word)]
+    each_word = " AND ".join(
+        f"(numnode({plain}) = 0 OR {vector} @@ {plain} OR %s <%% {title})" for _ in words
+    )
+    sql = f"({vector} @@ {_tsquery_sql()} OR (numnode({plain}) > 0 AND {each_word or 'false'}))"
+    params = [*_tsquery_params(query), query]
+    for word in words:
+        params += [word, word, word]
+    return RawSQL(sql, params, output_field=BooleanField())
+
+
+def _pg_rank(queryset: QuerySet, fields: Fields, query: str, fuzzy: bool) -> RawSQL:
+    if fuzzy:
+        # The whole query found nothing in the vector, so its ts_rank would be 0 everywhere.
+        # Scaled down so that, across kinds, a real match comes before a merely similar one.
+        sql = f"{FUZZY_WEIGHT} * word_similarity(%s, {_column(queryset, fields.title)})"
+        return RawSQL(sql, [query], output_field=FloatField())
+    sql = f"ts_rank({_vector_sql(queryset, fields)}, {_tsquery_sql()})"
+    return RawSQL(sql, _tsquery_params(query), output_field=FloatField())
+
+
+def _words(query: str) -> list[str]:
+    return query.split()[:MAX_WORDS]
+
+
+def _all_words_in(field: str, words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        condition &= Q(**{f"{field}__icontains": word})
+    return condition
+
+
+def _simple_condition(fields: Fields, words: list[str]) -> Q:
+    """Every word appears in at least one of the fields."""
+    condition = Q()
+    for word in words:
+        any_field = Q()
+        for name in fields.names:
+            any_field |= Q(**{f"{name}__icontains": word})
+        condition &= any_field
+    return condition
+
+
+def _simple_rank(fields: Fields, words: list[str]) -> Case:
+    return Case(
+        When(_all_words_in(fields.title, words), then=Value(2.0)),
+        When(_all_words_in(fields.weighted[0][0], words), then=Value(1.0)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+def search_filter(
+    queryset: QuerySet,
+    text: str | None,
+    fields: Fields | list[str],
+    *,
+    fuzzy: bool | None = None,
+) -> QuerySet:
+    """The items of the queryset that match the text, annotated with ``search_rank``.
+
+    The order of the queryset is left alone (lists keep their own order); order by
+    ``-search_rank`` for relevance. An empty or punctuation-only query matches nothing.
+    On PostgreSQL, ``fuzzy`` adds trigram matching of the title; by default it is used when
+    the full-text query alone finds nothing (see ``needs_fuzzy``).
+    """
+    if not isinstance(fields, Fields):
+        fields = Fields.from_names(list(fields))
+    query = clean_query(text)
+    if not is_searchable(query):
+        return queryset.none()
+    if is_postgres(queryset):
+        if fuzzy is None:
+            [fuzzy] = needs_fuzzy([(queryset, fields)], query)
+        if fuzzy:
+            condition = _pg_condition(queryset, fields, query)
+        else:
+            condition = _fts_condition(queryset, fields, query)
+        return queryset.filter(condition).annotate(
+            search_rank=_pg_rank(queryset, fields, query, fuzzy)
+        )
+    words = _words(query)
+    return queryset.filter(_simple_condition(fields, words)).annotate(
+        search_rank=_simple_rank(fields, words)
+    )
+
+
+def with_headline(queryset: QuerySet, text: str | None, fields: Fields) -> QuerySet:
+    """On PostgreSQL, annotate ``search_headline``: the matching passage with markers."""
+    query = clean_query(text)
+    if not is_postgres(queryset) or not is_searchable(query):
+        return queryset
+    document = " || ' ' || ".join(
+        f"coalesce({_column(queryset, name)}, '')" for name in fields.passage
+    )
+    sql = f"ts_headline('{CONFIG}'::regconfig, {document}, {_tsquery_sql()}, %s)"
+    params = [*_tsquery_params(query), _HEADLINE_OPTIONS]
+    return queryset.annotate(search_headline=RawSQL(sql, params))
+
+
+def highlight_marked(passage: str) -> SafeString:
+    """Escape a ts_headline passage whole, then turn its markers into <mark> elements."""
+    escaped = html.escape(_MARKDOWN.sub(" ", passage), quote=True)
+    marked = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    return mark_safe(marked.replace(_START, "").replace(_STOP, ""))
+
+
+def highlight_words(text: str, query: str | None, *, width: int = 220) -> SafeString:
+    """A passage around the first word of the query found in the text, escaped, with <mark>."""
+    text = " ".join(_MARKDOWN.sub(" ", text or "").split())
+    words = [w for w in _words(clean_query(query)) if _WORD.search(w)]
+    lower = text.lower()
+    positions = [lower.find(w.lower()) for w in words]
+    found = [p for p in positions if p >= 0]
+    start = max(0, min(found) - width // 3) if found else 0
+    passage = text[start : start + width]
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if start + width < len(text) else ""
+    if words:
+        pattern = re.compile("(" + "|".join(re.escape(w) for w in words) + ")", re.I)
+        # Split the raw text, then escape every piece: odd pieces are the matches.
+        pieces = pattern.split(passage)
+        escaped = "".join(
+            f"<mark>{html.escape(piece)}</mark>" if i % 2 else html.escape(piece)
+            for i, piece in enumerate(pieces)
+        )
+    else:
+        escaped = html.escape(passage)
+    return mark_safe(html.escape(prefix) + escaped + html.escape(suffix))
+
+
+def highlight(obj, query: str | None, fields: Fields) -> SafeString:
+    """The highlighted passage of a found item: ts_headline's on PostgreSQL, else our own."""
+    marked = getattr(obj, "search_headline", None)
+    if marked and _START in marked:
+        return highlight_marked(marked)
+    text = " ".join(getattr(obj, name) or "" for name in fields.passage)
+    return highlight_words(text, query)

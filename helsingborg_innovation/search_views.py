@@ -1,0 +1,263 @@
+"""The search page across every kind of content, and the page of each tag."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet, Value, Window
+from django.db.models.aggregates import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+
+from challenges.models import Challenge
+from contributions.models import Contribution
+from helsingborg_innovation import search
+from helsingborg_innovation.search import Fields
+from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
+from initiatives.models import Initiative
+from methods.models import Method
+
+# Ranked hits fetched per kind; the count shown is the true total all the same.
+MAX_HITS_PER_KIND = 500
+PAGE_SIZE = 20
+TAG_PAGE_ITEMS = 12
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of content the search covers."""
+
+    key: str
+    label: str
+    fields: Fields
+    queryset: Callable[[], QuerySet]
+    url: Callable[[object], str]
+
+
+def _published_ideas() -> QuerySet:
+    """Published ideas of published challenges; the sender's name and e-mail are never read."""
+    return (
+        Contribution.objects.published()
+        .filter(challenge__in=Challenge.objects.published().values("pk"))
+        .select_related("challenge")
+        .only("pk", "title", "text", "reference", "created_at", "challenge__slug")
+    )
+
+
+def _idea_url(idea: Contribution) -> str:
+    # Ideas have no public page of their own: they are shown on their challenge's page.
+    return f"{idea.challenge.get_absolute_url()}#idea-{idea.reference}"
+
+
+KINDS = [
+    Kind(
+        "challenge",
+        _("Challenges"),
+        Fields("title", (("summary", "B"), ("body", "C"))),
+        lambda: Challenge.objects.published(),
+        lambda obj: obj.get_absolute_url(),
+    ),
+    Kind(
+        "initiative",
+        _("Initiatives"),
+        Fields(
+            "title",
+            (
+                ("summary", "B"),
+                ("lessons_learned", "B"),
+                ("body", "C"),
+                ("stop_explanation", "C"),
+            ),
+        ),
+        lambda: Initiative.objects.published(),
+        lambda obj: obj.get_absolute_url(),
+    ),
+    Kind(
+        "method",
+        _("Methods"),
+        Fields("title", (("summary", "B"), ("body", "C"))),
+        lambda: Method.objects.published(),
+        lambda obj: obj.get_absolute_url(),
+    ),
+    Kind("idea", _("Ideas"), Fields("title", (("text", "B"),)), _published_ideas, _idea_url),
+]
+KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
+KIND_LABELS = {
+    "challenge": _("Challenge"),
+    "initiative": _("Initiative"),
+    "method": _("Method"),
+    "idea": _("Idea"),
+}
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search for"), required=False, strip=True)
+    kind = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("", _("Everything")), *((kind.key, kind.label) for kind in KINDS)],
+    )
+
+    def clean_q(self) -> str:
+        return clean_query(self.cleaned_data.get("q"))
+
+
+@dataclass
+class Hit:
+    """One found item as the results list shows it."""
+
+    kind: str
+    kind_label: str
+    title: str
+    url: str
+    passage: SafeString
+    rank: float
+
+
+def _ranked_rows(found: QuerySet, key: str) -> QuerySet:
+    """(kind, pk, rank, total of the kind) of the best hits, best first."""
+    return (
+        found.annotate(search_kind=Value(key), total=Window(Count("pk")))
+        .order_by("-search_rank", "-pk")
+        .values_list("search_kind", "pk", "search_rank", "total")[:MAX_HITS_PER_KIND]
+    )
+
+
+def _union_all(querysets: list[QuerySet]) -> list[tuple]:
+    """The rows of several ordered, limited querysets in one query (PostgreSQL)."""
+    parts, params = [], []
+    for queryset in querysets:
+        sql, part_params = queryset.query.get_compiler(using=queryset.db).as_sql()
+        parts.append(f"({sql})")
+        params.extend(part_params)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return cursor.fetchall()
+
+
+def search_everything(query: str, kind: str = "") -> tuple[list[tuple[str, int, float]], dict]:
+    """Ranked (kind, pk, rank) of the best hits of every kind (or one), and totals per kind.
+
+    One full-text query per kind; on PostgreSQL the kinds it finds nothing in are then searched
+    by trigram similarity together, in one more query (and one to set its threshold).
+    """
+    rows = []
+    empty = []
+    for source in KINDS:
+        found = search.search_filter(source.queryset(), query, source.fields, fuzzy=False)
+        kind_rows = list(_ranked_rows(found, source.key))
+        rows.extend(kind_rows)
+        if not kind_rows:
+            empty.append(source)
+    if empty and search.is_postgres(empty[0].queryset()):
+        search.set_trigram_threshold(empty[0].queryset().db)
+        fuzzy = [
+            _ranked_rows(
+                search.search_filter(source.queryset(), query, source.fields, fuzzy=True),
+                source.key,
+            )
+            for source in empty
+        ]
+        rows.extend(_union_all(fuzzy))
+    totals = {source.key: 0 for source in KINDS}
+    ranked: list[tuple[str, int, float]] = []
+    for key, pk, rank, total in rows:
+        totals[key] = total
+        if not kind or kind == key:
+            ranked.append((key, pk, float(rank)))
+    ranked.sort(key=lambda row: (-row[2], row[0], -row[1]))
+    return ranked, totals
+
+
+def _hits(page_rows: list[tuple[str, int, float]], query: str) -> list[Hit]:
+    """The items of one page of results, one query per kind on the page."""
+    wanted: dict[str, list[int]] = {}
+    for key, pk, _rank in page_rows:
+        wanted.setdefault(key, []).append(pk)
+    objects = {}
+    for key, pks in wanted.items():
+        source = KINDS_BY_KEY[key]
+        queryset = search.with_headline(source.queryset().filter(pk__in=pks), query, source.fields)
+        objects.update({(key, obj.pk): obj for obj in queryset})
+    hits = []
+    for key, pk, rank in page_rows:
+        obj = objects.get((key, pk))
+        if obj is None:
+            continue
+        source = KINDS_BY_KEY[key]
+        hits.append(
+            Hit(
+                kind=key,
+                kind_label=KIND_LABELS[key],
+                title=obj.title,
+                url=source.url(obj),
+                passage=search.highlight(obj, query, source.fields),
+                rank=rank,
+            )
+        )
+    return hits
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    """/sok/: one GET form, ranked results labelled by kind, filterable by kind, paginated."""
+    form = SearchForm(request.GET or None)
+    query, kind = "", ""
+    if form.is_bound and form.is_valid():
+        query, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    elif form.is_bound:
+        query = clean_query(request.GET.get("q"))
+    searched = search.is_searchable(query)
+    ranked, totals = search_everything(query, kind) if searched else ([], {})
+    paginator = Paginator(ranked, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "query": query,
+        "kind": kind,
+        "searched": searched,
+        "truncated": len(request.GET.get("q", "")) > MAX_QUERY_LENGTH,
+        "facets": [
+            {"key": source.key, "label": source.label, "count": totals.get(source.key, 0)}
+            for source in KINDS
+        ],
+        "total": sum(totals.get(k.key, 0) for k in KINDS if not kind or k.key == kind),
+        "capped": any(count > MAX_HITS_PER_KIND for count in totals.values()),
+        "max_hits": MAX_HITS_PER_KIND,
+        "page_obj": page,
+        "paginator": paginator,
+        "hits": _hits(list(page.object_list), query) if searched else [],
+    }
+    return render(request, "search/results.html", context)
+
+
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every published challenge, initiative and method with a tag: the newest of each kind,
+    and a link to the filtered list for the rest. Two queries per kind."""
+    tag = get_object_or_404(Tag, slug=slug)
+    sections = []
+    for model, list_name, label in (
+        (Challenge, "challenges:list", _("Challenges")),
+        (Initiative, "initiatives:list", _("Initiatives")),
+        (Method, "methods:list", _("Methods")),
+    ):
+        items = model.objects.published().filter(tags__slug=tag.slug)
+        count = items.count()
+        if count:
+            sections.append(
+                {
+                    "label": label,
+                    "list_name": list_name,
+                    "count": count,
+                    "items": list(
+                        items.order_by("-publish_at", "-pk").only(
+                            "pk", "title", "slug", "summary", "publish_at"
+                        )[:TAG_PAGE_ITEMS]
+                    ),
+                }
+            )
+    return render(request, "tags/tag_detail.html", {"tag": tag, "sections": sections})

@@ -1,0 +1,331 @@
+"""The figures of the public dashboard: aggregations done in the database, returned as plain data.
+
+Every function runs a fixed number of queries, however large the portfolio: counts are grouped
+with values().annotate() or computed with filtered aggregates, never by looping over rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.aggregates import Aggregate
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from challenges.models import Challenge
+from contributions.models import (
+    DECIDED,
+    Contribution,
+    ContributionStatus,
+    DeclineReason,
+    SubmitterKind,
+)
+from helsingborg_innovation.models import Department, Partner
+from initiatives.models import Initiative, Phase, StopReason
+
+FUNNEL = [Phase.IDEA, Phase.EXPLORATION, Phase.PILOT, Phase.IMPLEMENTATION, Phase.OPERATION]
+IN_PROGRESS = [Phase.IDEA, Phase.EXPLORATION, Phase.PILOT, Phase.IMPLEMENTATION]
+TOP_CHALLENGES = 10
+UNANSWERED_CHALLENGES = 20
+
+
+# Scoping ------------------------------------------------------------------------------------
+
+
+def year_choices() -> list[int]:
+    """The years a visitor may choose: from the first year the portfolio has data, to this one.
+
+    One query.
+    """
+    this_year = timezone.localdate().year
+    first = Initiative.objects.published().aggregate(
+        started=Min("start_date"), published=Min("publish_at")
+    )
+    years = [value.year for value in first.values() if value is not None]
+    first_year = min([*years, this_year])
+    return list(range(this_year, first_year - 1, -1))
+
+
+def initiatives_in(year: int | None) -> QuerySet:
+    """Published initiatives, or those active in a year: started in or before it and not
+    ended before it (the same rule as the portfolio's year filter)."""
+    initiatives = Initiative.objects.published()
+    if year is None:
+        return initiatives
+    return initiatives.filter(start_date__year__lte=year).filter(
+        Q(end_date__isnull=True) | Q(end_date__year__gte=year)
+    )
+
+
+def contributions_in(year: int | None) -> QuerySet:
+    """Ideas sent against published challenges, or those received in a year."""
+    ideas = Contribution.objects.filter(challenge__in=Challenge.objects.published())
+    if year is None:
+        return ideas
+    return ideas.filter(created_at__year=year)
+
+
+# Portfolio ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Portfolio:
+    total: int = 0
+    phases: dict[str, int] = field(default_factory=dict)
+    stop_reasons: dict[str, int] = field(default_factory=dict)
+    stopped: int = 0
+    stopped_with_lessons: int = 0
+    multi_department: int = 0
+    with_partners: int = 0
+    departments: list[dict] = field(default_factory=list)
+    partner_kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def in_progress(self) -> int:
+        return sum(self.phases.get(phase, 0) for phase in IN_PROGRESS)
+
+    @property
+    def in_operation(self) -> int:
+        return self.phases.get(Phase.OPERATION, 0)
+
+
+def share(part: int, whole: int) -> int | None:
+    """A whole percentage, or None when there is nothing to take a share of."""
+    return round(100 * part / whole) if whole else None
+
+
+def portfolio(year: int | None = None) -> Portfolio:
+    """Phases, outcomes, stop reasons, lessons, departments and partners. Three queries."""
+    initiatives = initiatives_in(year)
+    through_departments = Initiative.departments.through.objects
+    through_partners = Initiative.partners.through.objects
+    other_department = through_departments.filter(initiative=OuterRef("pk")).exclude(
+        department=OuterRef("owner_department")
+    )
+    has_partner = through_partners.filter(initiative=OuterRef("pk"))
+
+    result = Portfolio(
+        phases=dict.fromkeys(Phase.values, 0),
+        stop_reasons=dict.fromkeys(StopReason.values, 0),
+        partner_kinds=dict.fromkeys(Partner.Kind.values, 0),
+    )
+    rows = (
+        initiatives.order_by()
+        .values("phase", "stop_reason")
+        .annotate(
+            n=Count("pk"),
+            with_lessons=Count("pk", filter=~Q(lessons_learned="")),
+            multi=Count("pk", filter=Q(Exists(other_department))),
+            partnered=Count("pk", filter=Q(Exists(has_partner))),
+        )
+    )
+    for row in rows:
+        result.total += row["n"]
+        result.phases[row["phase"]] = result.phases.get(row["phase"], 0) + row["n"]
+        result.multi_department += row["multi"]
+        result.with_partners += row["partnered"]
+        if row["phase"] == Phase.STOPPED:
+            result.stopped += row["n"]
+            result.stopped_with_lessons += row["with_lessons"]
+            reason = row["stop_reason"] or StopReason.OTHER
+            result.stop_reasons[reason] += row["n"]
+
+    # Each department: the initiatives it owns, and those it takes part in owned by another.
+    owned = (
+        initiatives.filter(owner_department=OuterRef("pk"))
+        .order_by()
+        .values("owner_department")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    taking_part = (
+        through_departments.filter(department=OuterRef("pk"), initiative__in=initiatives)
+        .exclude(initiative__owner_department=OuterRef("pk"))
+        .order_by()
+        .values("department")
+        .annotate(n=Count("initiative"))
+        .values("n")
+    )
+    departments = (
+        Department.objects.annotate(
+            owned=Coalesce(Subquery(owned, output_field=IntegerField()), Value(0)),
+            taking_part=Coalesce(Subquery(taking_part, output_field=IntegerField()), Value(0)),
+        )
+        .annotate(total=F("owned") + F("taking_part"))
+        .filter(total__gt=0)
+        .order_by("-total", "name", "pk")
+        .values("name", "slug", "owned", "taking_part", "total")
+    )
+    result.departments = list(departments)
+
+    # Partners count once each, however many of the initiatives they take part in.
+    partners = (
+        Partner.objects.filter(
+            Exists(through_partners.filter(partner=OuterRef("pk"), initiative__in=initiatives))
+        )
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+    )
+    for row in partners:
+        result.partner_kinds[row["kind"]] = row["n"]
+    return result
+
+
+# Participation ------------------------------------------------------------------------------
+
+
+class Median(Aggregate):
+    """PostgreSQL's exact median of an ordered set."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+
+DECISION_TIME = ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField())
+
+
+def median_decision_time(ideas: QuerySet, decided: int) -> timedelta | None:
+    """The median time from an idea's arrival to the moderator's decision. One query.
+
+    PostgreSQL computes it with percentile_cont; elsewhere the decided ideas are ordered by the
+    time taken and the middle one or two rows are read with an offset, so no more than two
+    rows ever leave the database. `decided` is the number of decided ideas with a decision time.
+    """
+    timed = ideas.filter(status__in=DECIDED, decided_at__isnull=False)
+    if not decided:
+        return None
+    if connection.vendor == "postgresql":
+        value = timed.aggregate(median=Median(DECISION_TIME, output_field=DurationField()))
+        return value["median"]
+    middle = (decided - 1) // 2
+    count = 1 if decided % 2 else 2
+    durations = list(
+        timed.annotate(duration=DECISION_TIME)
+        .order_by("duration", "pk")
+        .values_list("duration", flat=True)[middle : middle + count]
+    )
+    if not durations:
+        return None
+    return sum(durations, timedelta()) / len(durations)
+
+
+@dataclass
+class Participation:
+    received: int = 0
+    spam: int = 0
+    pending: int = 0
+    published: int = 0
+    declined: int = 0
+    decline_reasons: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, int] = field(default_factory=dict)
+    months: list[dict] = field(default_factory=list)
+    median_decision: timedelta | None = None
+    decided: int = 0
+    top_challenges: list[dict] = field(default_factory=list)
+    without_ideas: list[dict] = field(default_factory=list)
+    without_ideas_count: int = 0
+
+    @property
+    def median_decision_days(self) -> float | None:
+        if self.median_decision is None:
+            return None
+        return round(self.median_decision.total_seconds() / 86400, 1)
+
+
+def participation(year: int | None = None) -> Participation:
+    """Ideas received, moderation outcomes, decision time and challenges by ideas. Five queries.
+
+    Spam is counted as a moderation outcome but not as an idea received.
+    """
+    ideas = contributions_in(year)
+    result = Participation(
+        decline_reasons=dict.fromkeys(DeclineReason.values, 0),
+        kinds=dict.fromkeys(SubmitterKind.values, 0),
+    )
+    outcomes = (
+        ideas.order_by()
+        .values("status", "decline_reason")
+        .annotate(n=Count("pk"), timed=Count("pk", filter=Q(decided_at__isnull=False)))
+    )
+    for row in outcomes:
+        status, n = row["status"], row["n"]
+        if status == ContributionStatus.SPAM:
+            result.spam += n
+        else:
+            result.received += n
+        if status == ContributionStatus.PENDING:
+            result.pending += n
+        elif status == ContributionStatus.PUBLISHED:
+            result.published += n
+        elif status == ContributionStatus.DECLINED:
+            result.declined += n
+            reason = row["decline_reason"] or DeclineReason.OTHER
+            result.decline_reasons[reason] += n
+        if status != ContributionStatus.PENDING:
+            result.decided += row["timed"]
+
+    result.median_decision = median_decision_time(ideas, result.decided)
+
+    per_month = (
+        ideas.exclude(status=ContributionStatus.SPAM)
+        .annotate(month=TruncMonth("created_at"))
+        .order_by()
+        .values("month", "kind")
+        .annotate(n=Count("pk"))
+    )
+    months: dict[date, dict[str, int]] = {}
+    for row in per_month:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        counts = months.setdefault(month, dict.fromkeys(SubmitterKind.values, 0))
+        counts[row["kind"]] = counts.get(row["kind"], 0) + row["n"]
+        result.kinds[row["kind"]] = result.kinds.get(row["kind"], 0) + row["n"]
+    result.months = [
+        {"month": month, "counts": counts, "total": sum(counts.values())}
+        for month, counts in sorted(months.items())
+    ]
+
+    received = Count(
+        "contributions", filter=Q(contributions__in=ideas.exclude(status=ContributionStatus.SPAM))
+    )
+    challenges = Challenge.objects.published()
+    result.top_challenges = list(
+        challenges.annotate(ideas=received)
+        .filter(ideas__gt=0)
+        .order_by("-ideas", "title", "pk")
+        .values("title", "slug", "ideas")[:TOP_CHALLENGES]
+    )
+    # "None yet" is about all time: open challenges still waiting for their first idea.
+    waiting = challenges.open().exclude(
+        Exists(
+            Contribution.objects.filter(challenge=OuterRef("pk")).exclude(
+                status=ContributionStatus.SPAM
+            )
+        )
+    )
+    rows = list(
+        waiting.annotate(waiting_count=Window(Count("pk")))
+        .order_by("title", "pk")
+        .values("title", "slug", "waiting_count")[:UNANSWERED_CHALLENGES]
+    )
+    result.without_ideas = [{"title": r["title"], "slug": r["slug"]} for r in rows]
+    result.without_ideas_count = rows[0]["waiting_count"] if rows else 0
+    return result

@@ -1,0 +1,182 @@
+"""The public impact dashboard: the portfolio and participation in figures and charts."""
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from contributions.models import DeclineReason, SubmitterKind
+from helsingborg_innovation import statistics
+from helsingborg_innovation.charts import Chart, Row, Series
+from helsingborg_innovation.models import Partner
+from initiatives.models import Phase, StopReason
+
+
+class YearForm(forms.Form):
+    year = forms.TypedChoiceField(
+        label=gettext_lazy("Year"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "Choose a year from the list. The figures below are for all years."
+            )
+        },
+    )
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years"))] + [(y, y) for y in years]
+
+
+def portfolio_charts(figures: statistics.Portfolio) -> dict[str, Chart]:
+    phase_labels = dict(Phase.choices)
+    funnel_rows = [Row(str(phase_labels[p]), [figures.phases[p]]) for p in statistics.FUNNEL]
+    funnel_rows.append(Row(str(phase_labels[Phase.STOPPED]), [figures.stopped], apart=True))
+    outcomes = [
+        Row(_("Still in progress"), [figures.in_progress]),
+        Row(_("In operation"), [figures.in_operation]),
+        Row(_("Stopped"), [figures.stopped]),
+    ]
+    reasons = [
+        Row(str(label), [figures.stop_reasons[value]])
+        for value, label in StopReason.choices
+        if figures.stop_reasons[value]
+    ]
+    departments = [
+        Row(
+            d["name"],
+            [d["owned"], d["taking_part"]],
+            href=reverse("initiatives:list") + f"?department={d['slug']}",
+        )
+        for d in figures.departments
+    ]
+    partners = [
+        Row(str(label), [figures.partner_kinds[value]]) for value, label in Partner.Kind.choices
+    ]
+    return {
+        "phases": Chart(
+            id="chart-phases",
+            title=_("Initiatives by phase"),
+            description=_(
+                "A funnel from idea to operation; stopped initiatives are shown apart, below."
+            ),
+            label_heading=_("Phase"),
+            rows=funnel_rows,
+            centred=True,
+        ),
+        "outcomes": Chart(
+            id="chart-outcomes",
+            title=_("Outcomes"),
+            description=_("Initiatives still in progress, in operation and stopped."),
+            label_heading=_("Outcome"),
+            rows=outcomes,
+        ),
+        "stop_reasons": Chart(
+            id="chart-stop-reasons",
+            title=_("Why initiatives were stopped"),
+            description=_("Stopped initiatives by their reason for stopping."),
+            label_heading=_("Reason for stopping"),
+            rows=reasons,
+        ),
+        "departments": Chart(
+            id="chart-departments",
+            title=_("Initiatives per department"),
+            description=_(
+                "For each department, the initiatives it owns and those of others it takes part in."
+            ),
+            label_heading=_("Department"),
+            rows=departments,
+            series=[Series("owned", _("Owns")), Series("taking_part", _("Takes part"))],
+        ),
+        "partners": Chart(
+            id="chart-partners",
+            title=_("External partners by kind"),
+            description=_("Organisations outside the city taking part, by kind."),
+            label_heading=_("Kind of partner"),
+            rows=partners,
+        ),
+    }
+
+
+def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
+    kinds = SubmitterKind.choices
+    months = [
+        Row(date_format(m["month"], "YEAR_MONTH_FORMAT"), [m["counts"][k] for k, _l in kinds])
+        for m in figures.months
+    ]
+    outcomes = [
+        Row(_("Published"), [figures.published]),
+        Row(_("Declined"), [figures.declined]),
+        Row(_("Waiting for moderation"), [figures.pending]),
+        Row(_("Spam"), [figures.spam]),
+    ]
+    reasons = [
+        Row(str(label), [figures.decline_reasons[value]])
+        for value, label in DeclineReason.choices
+        if figures.decline_reasons[value]
+    ]
+    top = [
+        Row(c["title"], [c["ideas"]], href=reverse("challenges:detail", args=[c["slug"]]))
+        for c in figures.top_challenges
+    ]
+    return {
+        "months": Chart(
+            id="chart-ideas-per-month",
+            title=_("Ideas received per month"),
+            description=_("Ideas received each month, by who sent them."),
+            label_heading=_("Month"),
+            rows=months,
+            series=[Series(value, str(label)) for value, label in kinds],
+        ),
+        "moderation": Chart(
+            id="chart-moderation",
+            title=_("Moderation outcomes"),
+            description=_("What became of the ideas received."),
+            label_heading=_("Outcome"),
+            rows=outcomes,
+        ),
+        "decline_reasons": Chart(
+            id="chart-decline-reasons",
+            title=_("Why ideas were declined"),
+            description=_("Declined ideas by the reason the moderator gave."),
+            label_heading=_("Reason for declining"),
+            rows=reasons,
+        ),
+        "top_challenges": Chart(
+            id="chart-top-challenges",
+            title=_("Challenges with the most ideas"),
+            description=_("The challenges that received the most ideas."),
+            label_heading=_("Challenge"),
+            rows=top,
+        ),
+    }
+
+
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Key figures and charts for all time or one year. A fixed number of queries (nine)."""
+    years = statistics.year_choices()
+    form = YearForm(request.GET or None, years=years)
+    year = form.cleaned_data["year"] if form.is_valid() else None
+    portfolio = statistics.portfolio(year)
+    participation = statistics.participation(year)
+    context = {
+        "form": form,
+        "year": year,
+        "portfolio": portfolio,
+        "participation": participation,
+        "lessons_share": statistics.share(portfolio.stopped_with_lessons, portfolio.stopped),
+        "multi_share": statistics.share(portfolio.multi_department, portfolio.total),
+        "partner_share": statistics.share(portfolio.with_partners, portfolio.total),
+        "published_share": statistics.share(
+            participation.published, participation.published + participation.declined
+        ),
+        "charts": {**portfolio_charts(portfolio), **participation_charts(participation)},
+    }
+    return render(request, "statistics/dashboard.html", context)

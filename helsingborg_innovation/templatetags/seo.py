@@ -1,0 +1,199 @@
+"""For search engines, sharing and discovery: canonical links, Open Graph, schema.org JSON-LD,
+feed links, and the related content of detail pages.
+
+    {% load seo %}
+    {% block head %}{% seo_meta object %}{% feed_links "initiatives" %}{% endblock %}
+    {% related_initiatives object %}     on an initiative
+    {% method_lessons object %}          on a method
+"""
+
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from initiatives.models import Initiative
+
+register = template.Library()
+
+RELATED_INITIATIVES = 4
+METHOD_LESSONS = 5
+PUBLISHER = {"@type": "GovernmentOrganization", "name": "Helsingborgs stad"}
+SCHEMA_TYPES = {
+    "challenges.challenge": "CreativeWork",
+    "initiatives.initiative": "Project",
+    "methods.method": "LearningResource",
+}
+# The same escapes as Django's json_script: nothing in the data can close the script element.
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+FEEDS = {
+    "challenges": (_("New challenges"), "feeds:challenges_rss", "feeds:challenges_atom"),
+    "initiatives": (
+        _("New and changed initiatives"),
+        "feeds:initiatives_rss",
+        "feeds:initiatives_atom",
+    ),
+    "lessons": (_("Lessons learned"), "feeds:lessons_rss", "feeds:lessons_atom"),
+}
+
+
+def json_ld(data: dict, nonce: str) -> SafeString:
+    """A schema.org JSON-LD element, escaped like json_script, carrying the CSP nonce."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return format_html(
+        '<script type="application/ld+json" nonce="{}">{}</script>', nonce, mark_safe(text)
+    )
+
+
+def schema_for(obj, url: str, image_url: str) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": SCHEMA_TYPES.get(obj._meta.label_lower, "CreativeWork"),
+        "name": obj.title,
+        "description": obj.summary,
+        "url": url,
+        "inLanguage": "sv",
+        "datePublished": obj.publish_at,
+        "dateModified": obj.updated_at,
+        "publisher": PUBLISHER,
+    }
+    tags = [tag.name for tag in obj.tags.all()]
+    if tags:
+        data["keywords"] = tags
+    if image_url:
+        data["image"] = image_url
+    department = getattr(obj, "owner_department", None)
+    if department is not None:
+        data["sourceOrganization"] = {"@type": "GovernmentOrganization", "name": department.name}
+    return data
+
+
+@register.simple_tag(takes_context=True)
+def seo_meta(context, obj) -> SafeString:
+    """Canonical link, Open Graph meta and JSON-LD of a detail page (for the head block)."""
+    request = context["request"]
+    url = request.build_absolute_uri(obj.get_absolute_url())
+    image_url = request.build_absolute_uri(obj.image.url) if obj.image else ""
+    parts = [
+        format_html('<link rel="canonical" href="{}">', url),
+        mark_safe('<meta property="og:type" content="article">'),
+        format_html('<meta property="og:site_name" content="{}">', _("Innovation Helsingborg")),
+        format_html('<meta property="og:title" content="{}">', obj.title),
+        format_html('<meta property="og:description" content="{}">', obj.summary),
+        format_html('<meta property="og:url" content="{}">', url),
+        format_html('<meta property="og:locale" content="{}">', _og_locale(context)),
+    ]
+    if image_url:
+        parts.append(format_html('<meta property="og:image" content="{}">', image_url))
+        parts.append(format_html('<meta property="og:image:alt" content="{}">', obj.image_alt))
+    nonce = context.get("csp_nonce", "")
+    parts.append(json_ld(schema_for(obj, url, image_url), str(nonce) if nonce else ""))
+    return mark_safe("\n  ".join(parts))
+
+
+def _og_locale(context) -> str:
+    language = context.get("LANGUAGE_CODE") or "sv"
+    return "en_GB" if language.startswith("en") else "sv_SE"
+
+
+@register.simple_tag
+def feed_links(*names: str) -> SafeString:
+    """<link rel="alternate"> elements for the RSS and Atom versions of the named feeds."""
+    links = []
+    for name in names:
+        title, rss, atom = FEEDS[name]
+        links.append(
+            format_html(
+                '<link rel="alternate" type="application/rss+xml" title="{} (RSS)" href="{}">',
+                title,
+                reverse(rss),
+            )
+        )
+        links.append(
+            format_html(
+                '<link rel="alternate" type="application/atom+xml" title="{} (Atom)" href="{}">',
+                title,
+                reverse(atom),
+            )
+        )
+    return mark_safe("\n  ".join(links))
+
+
+@register.simple_tag
+def challenge_ideas_feed_links(challenge) -> SafeString:
+    """The feed links of one challenge's published ideas."""
+    try:
+        rss = reverse("feeds:ideas_rss", kwargs={"slug": challenge.slug})
+        atom = reverse("feeds:ideas_atom", kwargs={"slug": challenge.slug})
+    except NoReverseMatch:
+        return mark_safe("")
+    title = _("Ideas for: %(title)s") % {"title": challenge.title}
+    return format_html(
+        '<link rel="alternate" type="application/rss+xml" title="{} (RSS)" href="{}">\n  '
+        '<link rel="alternate" type="application/atom+xml" title="{} (Atom)" href="{}">',
+        title,
+        rss,
+        title,
+        atom,
+    )
+
+
+def related_initiatives_of(initiative: Initiative, limit: int = RELATED_INITIATIVES) -> QuerySet:
+    """Published initiatives that share tags, global goals or the owner department, the
+    most shared first. One query (the shared tags and goals are subqueries)."""
+    tag_ids = initiative.tags.values("pk")
+    goal_ids = initiative.goals.values("pk")
+    return (
+        Initiative.objects.published()
+        .exclude(pk=initiative.pk)
+        .filter(
+            Q(tags__in=tag_ids)
+            | Q(goals__in=goal_ids)
+            | Q(owner_department_id=initiative.owner_department_id)
+        )
+        .annotate(
+            shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+            + Count("goals", filter=Q(goals__in=goal_ids), distinct=True)
+            + Case(
+                When(owner_department_id=initiative.owner_department_id, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .only("pk", "title", "slug", "summary", "phase")
+        .order_by("-shared", "-publish_at", "-pk")[:limit]
+    )
+
+
+@register.inclusion_tag("includes/seo_related_initiatives.html")
+def related_initiatives(initiative: Initiative) -> dict:
+    return {"initiatives": list(related_initiatives_of(initiative))}
+
+
+def lessons_mentioning(method) -> QuerySet:
+    """Published lessons learned of initiatives that used the method or name it. One query."""
+    return (
+        Initiative.objects.published()
+        .with_lessons()
+        .filter(Q(methods=method) | Q(lessons_learned__icontains=method.title))
+        .distinct()
+        .only("pk", "title", "slug", "lessons_learned", "phase")
+        .order_by("-publish_at", "-pk")[:METHOD_LESSONS]
+    )
+
+
+@register.inclusion_tag("includes/seo_method_lessons.html")
+def method_lessons(method) -> dict:
+    return {"initiatives": list(lessons_mentioning(method))}
+
+
+@register.simple_tag
+def tag_url(tag) -> str:
+    """The page of a tag across every kind of content."""
+    return reverse("tags:detail", kwargs={"slug": tag.slug})

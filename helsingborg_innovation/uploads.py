@@ -1,0 +1,143 @@
+"""Uploads are checked by what they contain, not by what they are called."""
+
+import codecs
+import zipfile
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+# What an attachment may be, recognised by its first bytes. Office Open XML and OpenDocument
+# files are ZIP archives; the extension then tells which of them it claims to be.
+ATTACHMENT_SIGNATURES = {
+    ".pdf": [b"%PDF-"],
+    ".docx": [b"PK\x03\x04"],
+    ".xlsx": [b"PK\x03\x04"],
+    ".pptx": [b"PK\x03\x04"],
+    ".odt": [b"PK\x03\x04"],
+    ".ods": [b"PK\x03\x04"],
+    ".odp": [b"PK\x03\x04"],
+    ".png": [b"\x89PNG\r\n\x1a\n"],
+    ".jpg": [b"\xff\xd8\xff"],
+    ".jpeg": [b"\xff\xd8\xff"],
+}
+TEXT_EXTENSIONS = {".txt", ".csv", ".md"}
+
+# What the ZIP archive of an office document holds: a member every such file has, or for
+# OpenDocument the content of its "mimetype" member.
+OFFICE_MEMBERS = {
+    ".docx": "word/document.xml",
+    ".xlsx": "xl/workbook.xml",
+    ".pptx": "ppt/presentation.xml",
+}
+OPENDOCUMENT_TYPES = {
+    ".odt": b"application/vnd.oasis.opendocument.text",
+    ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": b"application/vnd.oasis.opendocument.presentation",
+}
+
+
+def _already_stored(file) -> bool:
+    """A file saved earlier was checked when it was uploaded; it is not read again on every
+    save (it may live on remote storage, and limits may have changed since)."""
+    return getattr(file, "_committed", False) is True
+
+
+def _zip_holds(file, extension: str) -> bool:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = set(archive.namelist())
+            if extension in OFFICE_MEMBERS:
+                return "[Content_Types].xml" in names and OFFICE_MEMBERS[extension] in names
+            if "mimetype" not in names:
+                return False
+            with archive.open("mimetype") as member:
+                return member.read(100).strip() == OPENDOCUMENT_TYPES[extension]
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError):
+        return False
+    finally:
+        file.seek(0)
+
+
+def _size_check(file, limit: int) -> None:
+    if file.size is not None and file.size > limit:
+        raise ValidationError(
+            _("The file is %(size)s; the largest allowed is %(limit)s.")
+            % {"size": filesizeformat(file.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+
+
+def validate_image(file) -> None:
+    """Refuse images that are too large, not really images, or of a format we do not serve."""
+    if _already_stored(file):
+        return
+    _size_check(file, settings.IMAGE_MAX_BYTES)
+    position = file.tell() if hasattr(file, "tell") else 0
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            width, height = image.size
+            image_format = image.format
+            if width * height > settings.IMAGE_MAX_PIXELS:
+                raise ValidationError(
+                    _("The image is %(w)s×%(h)s pixels, which is too large.")
+                    % {"w": width, "h": height},
+                    code="too_many_pixels",
+                )
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise ValidationError(
+            _("The file is not an image we can read (use JPEG, PNG, WebP or GIF)."),
+            code="not_an_image",
+        ) from None
+    finally:
+        file.seek(position)
+    if image_format not in ALLOWED_IMAGE_FORMATS:
+        raise ValidationError(_("Images must be JPEG, PNG, WebP or GIF."), code="image_format")
+
+
+def validate_attachment(file) -> None:
+    """Refuse attachments whose content does not match an allowed type, or that are too large."""
+    if _already_stored(file):
+        return
+    _size_check(file, settings.ATTACHMENT_MAX_BYTES)
+    extension = PurePosixPath((file.name or "").lower()).suffix
+    allowed = ", ".join(sorted(e.lstrip(".") for e in {*ATTACHMENT_SIGNATURES, *TEXT_EXTENSIONS}))
+    if extension not in ATTACHMENT_SIGNATURES and extension not in TEXT_EXTENSIONS:
+        raise ValidationError(
+            _("Files of this type are not accepted. Allowed types: %(allowed)s.")
+            % {"allowed": allowed},
+            code="file_type",
+        )
+    file.seek(0)
+    head = file.read(2048)
+    file.seek(0)
+    if extension in TEXT_EXTENSIONS:
+        try:
+            # Incremental: the first 2048 bytes may end inside a multi-byte character.
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            text = decoder.decode(head, final=False) if isinstance(head, bytes) else head
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:
+            raise ValidationError(
+                _("The file is called %(ext)s but is not plain text.") % {"ext": extension},
+                code="disguised",
+            )
+        return
+    if not any(head.startswith(signature) for signature in ATTACHMENT_SIGNATURES[extension]):
+        raise ValidationError(
+            _("The file is called %(ext)s but its content is something else.") % {"ext": extension},
+            code="disguised",
+        )
+    if extension in {*OFFICE_MEMBERS, *OPENDOCUMENT_TYPES} and not _zip_holds(file, extension):
+        raise ValidationError(
+            _("The file is called %(ext)s but its content is something else.") % {"ext": extension},
+            code="disguised",
+        )

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from helsingborg_innovation import feeds, opendata, pages, search_views, stats_views, views
+from helsingborg_innovation.sitemaps import SITEMAPS
+
+handler500 = "helsingborg_innovation.views.server_error"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", pages.robots_txt, name="robots_txt"),
+    path("favicon.ico", pages.favicon, name="favicon"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+]
+
+# The info pages: about the platform, the accessibility statement and personal data.
+info_pages = (
+    [
+        path(_("about/"), pages.InfoPageView.as_view(), name="about"),
+        path(_("accessibility/"), pages.AccessibilityView.as_view(), name="accessibility"),
+        path(_("personal-data/"), pages.PersonalDataView.as_view(), name="personal_data"),
+    ],
+    "pages",
+)
+
+statistics_urls = ([path("", stats_views.dashboard, name="dashboard")], "statistics")
+opendata_urls = (opendata.urlpatterns(), "opendata")
+
+search_urls = ([path("", search_views.search_page, name="results")], "search")
+tag_urls = ([path("<str:slug>/", search_views.tag_detail, name="detail")], "tags")
+feed_urls = (
+    [
+        path(_("challenges.rss"), feeds.ChallengesFeed(), name="challenges_rss"),
+        path(_("challenges.atom"), feeds.ChallengesAtomFeed(), name="challenges_atom"),
+        path(_("initiatives.rss"), feeds.InitiativesFeed(), name="initiatives_rss"),
+        path(_("initiatives.atom"), feeds.InitiativesAtomFeed(), name="initiatives_atom"),
+        path(_("lessons.rss"), feeds.LessonsFeed(), name="lessons_rss"),
+        path(_("lessons.atom"), feeds.LessonsAtomFeed(), name="lessons_atom"),
+        path(_("ideas/<slug:slug>.rss"), feeds.ChallengeIdeasFeed(), name="ideas_rss"),
+        path(_("ideas/<slug:slug>.atom"), feeds.ChallengeIdeasAtomFeed(), name="ideas_atom"),
+    ],
+    "feeds",
+)
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path(_("challenges/"), include("challenges.urls")),
+    path(_("initiatives/"), include("initiatives.urls")),
+    path(_("lessons/"), include("initiatives.lesson_urls")),
+    path(_("methods/"), include("methods.urls")),
+    # Ideas: the form under each challenge and the sender's private status page.
+    path("", include("contributions.urls")),
+    path("", include(info_pages)),
+    path(_("statistics/"), include(statistics_urls)),
+    path(_("open-data/"), include(opendata_urls)),
+    path(_("search/"), include(search_urls)),
+    path(_("tags/"), include(tag_urls)),
+    path(_("feeds/"), include(feed_urls)),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

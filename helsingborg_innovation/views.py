@@ -1,0 +1,75 @@
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError, connection
+from django.db.models import Count, F, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+
+from challenges.models import Challenge
+from initiatives.models import Initiative, Phase
+from methods.models import Method
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Open challenges, the latest initiatives and lessons, some methods, and key figures.
+
+    A fixed number of queries whatever the amount of content: four short lists and three counts.
+    """
+    challenges = Challenge.objects.published()
+    initiatives = Initiative.objects.published()
+    methods = Method.objects.published()
+    open_challenges = challenges.open()
+    figures = initiatives.aggregate(
+        initiatives=Count("pk"),
+        stopped_with_lessons=Count("pk", filter=Q(phase=Phase.STOPPED) & ~Q(lessons_learned="")),
+    )
+    context = {
+        "open_challenges": open_challenges.select_related("owner_department").order_by(
+            F("open_until").asc(nulls_last=True), "-publish_at", "-pk"
+        )[:6],
+        "latest_initiatives": initiatives.select_related("owner_department").order_by(
+            "-publish_at", "-pk"
+        )[:6],
+        "lessons": initiatives.with_lessons().stopped_first()[:3],
+        "methods": methods.order_by("-publish_at", "-pk")[:4],
+        "figures": {
+            "open_challenges": open_challenges.count(),
+            "methods": methods.count(),
+            **figures,
+        },
+    }
+    return render(request, "home.html", context)
+
+
+logger = logging.getLogger(__name__)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler; a database that cannot be reached is a 503 that asks to retry.
+
+    Rendered without a request context, so it works when nothing else does. Connections are
+    health-checked (CONN_HEALTH_CHECKS), so the site recovers by itself once the database is back.
+    """
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError):
+        logger.error("Database unavailable: %s", exception.__class__.__name__)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "5"
+        response["Cache-Control"] = "no-store"
+        return response
+    return HttpResponseServerError(render_to_string("500.html"))
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,159 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from helsingborg_innovation.admin_actions import PublicStatusFilter, PublishableAdmin
+from helsingborg_innovation.models import Partner
+from initiatives.models import ImpactGoal, Initiative, PhaseChange
+from initiatives.services import initiative_record_phase
+
+
+class ImpactGoalInline(admin.TabularInline):
+    model = ImpactGoal
+    extra = 0
+    fields = ["description", "target", "result", "order"]
+
+
+class PhaseChangeInline(admin.TabularInline):
+    """The timeline. Changing the phase adds a row by itself; here staff correct or add history."""
+
+    model = PhaseChange
+    extra = 0
+    fields = ["date", "phase", "note"]
+
+
+class InitiativeForm(forms.ModelForm):
+    phase_note = forms.CharField(
+        label=_("Note for the timeline"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "When the initiative is created or its phase changes, this note goes into its timeline."
+        ),
+    )
+
+    class Meta:
+        model = Initiative
+        fields = ["phase"]  # the admin builds the full field list from its fieldsets
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # Before _post_clean the instance still holds the stored phase.
+        unchanged = (
+            not self.instance._state.adding and cleaned_data.get("phase") == self.instance.phase
+        )
+        if cleaned_data.get("phase_note", "").strip() and unchanged:
+            self.add_error(
+                "phase_note",
+                _(
+                    "The note goes into the timeline only when the phase changes. Change the "
+                    "phase or leave the note empty."
+                ),
+            )
+        return cleaned_data
+
+
+class HasLessonsFilter(admin.SimpleListFilter):
+    title = _("lessons learned")
+    parameter_name = "lessons"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Written")), ("no", _("Missing"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.with_lessons()
+        if self.value() == "no":
+            return queryset.filter(Q(lessons_learned="") | Q(lessons_learned__isnull=True))
+        return queryset
+
+
+class PartnerKindFilter(admin.SimpleListFilter):
+    title = _("partner kind")
+    parameter_name = "partner_kind"
+
+    def lookups(self, request, model_admin):
+        return Partner.Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(partners__kind=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(PublishableAdmin):
+    form = InitiativeForm
+    list_display = [
+        "title",
+        "phase",
+        "public_status",
+        "owner_department",
+        "start_date",
+        "has_lessons",
+        "publish_at",
+    ]
+    list_filter = [
+        PublicStatusFilter,
+        "status",
+        "phase",
+        "stop_reason",
+        HasLessonsFilter,
+        "owner_department",
+        PartnerKindFilter,
+        "goals",
+    ]
+    list_select_related = ["owner_department"]
+    autocomplete_fields = [
+        "contact", "owner_department", "departments", "partners", "challenges", "methods", "goals",
+    ]  # fmt: skip
+    inlines = [ImpactGoalInline, PhaseChangeInline]
+    fieldsets = [
+        PublishableAdmin.content_fieldset,
+        (
+            _("Phase and outcome"),
+            {
+                "fields": [
+                    "phase",
+                    "phase_note",
+                    "stop_reason",
+                    "stop_explanation",
+                    "lessons_learned",
+                ],
+                "description": _(
+                    "A stopped initiative must say why it was stopped and what was learned."
+                ),
+            },
+        ),
+        (
+            _("Who and what"),
+            {
+                "fields": [
+                    "owner_department",
+                    "departments",
+                    "partners",
+                    "challenges",
+                    "methods",
+                    "goals",
+                    "start_date",
+                    "end_date",
+                ],
+            },
+        ),
+        PublishableAdmin.publishing_fieldset,
+    ]
+
+    @admin.display(description=_("lessons learned"), boolean=True)
+    def has_lessons(self, obj):
+        return bool(obj.lessons_learned.strip())
+
+    def save_model(self, request, obj, form, change):
+        stored = Initiative.objects.filter(pk=obj.pk).values_list("phase", flat=True)
+        previous_phase = stored.first() if change else None
+        super().save_model(request, obj, form, change)
+        initiative_record_phase(
+            initiative=obj,
+            previous_phase=previous_phase,
+            note=form.cleaned_data.get("phase_note", ""),
+        )

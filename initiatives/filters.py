@@ -1,0 +1,137 @@
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from challenges.models import Challenge
+from helsingborg_innovation.models import Department, GlobalGoal, Partner
+from helsingborg_innovation.textsearch import filter_text
+from initiatives.models import Initiative, Phase, StopReason
+
+TEXT_FIELDS = ["title", "summary", "body", "lessons_learned", "stop_explanation"]
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+
+
+def published_challenges(request) -> QuerySet:
+    """Evaluated per request: "published" depends on the time of the request."""
+    return Challenge.objects.published().order_by("title", "pk")
+
+
+class YearField(forms.IntegerField):
+    """A whole year within a sane range, with one clear message for anything else."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "size": 4}))
+        super().__init__(min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs)
+        message = _("Enter a year between %(first)s and %(last)s, for example 2024.") % {
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR,
+        }
+        self.error_messages.update(invalid=message, min_value=message, max_value=message)
+
+
+class YearFilter(django_filters.Filter):
+    field_class = YearField
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        return qs.active_in(value)
+
+
+class DepartmentFilter(django_filters.ModelChoiceFilter):
+    """Owner or participating department."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(Q(owner_department=value) | Q(departments=value))
+
+
+def department_filter() -> DepartmentFilter:
+    return DepartmentFilter(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        to_field_name="slug",
+        empty_label=_("All departments"),
+    )
+
+
+def challenge_filter() -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        label=_("Challenge"),
+        field_name="challenges",
+        queryset=published_challenges,
+        to_field_name="slug",
+        empty_label=_("All challenges"),
+    )
+
+
+class PortfolioFilterSet(django_filters.FilterSet):
+    """Filters over relations can repeat a row; the result is selected by primary key instead,
+    so the view's ordering, select_related and count stay exactly as they were."""
+
+    relation_filters: tuple[str, ...] = ()
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        filtered = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if any(data.get(name) not in (None, "") for name in self.relation_filters):
+            return queryset.filter(pk__in=filtered.values("pk"))
+        return filtered
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return filter_text(queryset, value, TEXT_FIELDS)
+
+
+class InitiativeFilter(PortfolioFilterSet):
+    YES_NO = [("yes", _("Only stopped")), ("no", _("Not stopped"))]
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    phase = django_filters.ChoiceFilter(
+        label=_("Phase"), choices=Phase.choices, empty_label=_("All phases")
+    )
+    stopped = django_filters.ChoiceFilter(
+        label=_("Stopped"), choices=YES_NO, method="filter_stopped", empty_label=_("All")
+    )
+    department = department_filter()
+    challenge = challenge_filter()
+    goal = django_filters.ModelChoiceFilter(
+        label=_("Global goal"),
+        field_name="goals",
+        queryset=GlobalGoal.objects.all(),
+        empty_label=_("All goals"),
+    )
+    partner_kind = django_filters.ChoiceFilter(
+        label=_("Partner kind"),
+        field_name="partners__kind",
+        choices=Partner.Kind.choices,
+        empty_label=_("Any partner"),
+    )
+    year = YearFilter(label=_("Active in year"))
+    tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
+
+    relation_filters = ("department", "challenge", "goal", "partner_kind", "tag")
+
+    class Meta:
+        model = Initiative
+        fields = []
+
+    def filter_stopped(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.stopped() if value == "yes" else queryset.not_stopped()
+
+
+class LessonFilter(PortfolioFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    stop_reason = django_filters.ChoiceFilter(
+        label=_("Reason for stopping"), choices=StopReason.choices, empty_label=_("Any reason")
+    )
+    department = department_filter()
+    challenge = challenge_filter()
+
+    relation_filters = ("department", "challenge")
+
+    class Meta:
+        model = Initiative
+        fields = []

@@ -1,0 +1,189 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from helsingborg_innovation.publishing import Publishable, PublishableQuerySet
+
+
+class Phase(models.TextChoices):
+    IDEA = "idea", _("Idea")
+    EXPLORATION = "exploration", _("Exploration")
+    PILOT = "pilot", _("Pilot")
+    IMPLEMENTATION = "implementation", _("Implementation")
+    OPERATION = "operation", _("In operation")
+    STOPPED = "stopped", _("Stopped")
+
+
+class StopReason(models.TextChoices):
+    NO_EFFECT = "no_effect", _("Did not give the effect hoped for")
+    TOO_COSTLY = "too_costly", _("Cost more than it gave")
+    NO_NEED = "no_need", _("The need changed or disappeared")
+    TECHNOLOGY = "technology", _("The technology was not ready")
+    ORGANISATION = "organisation", _("Lacked resources or ownership")
+    PARTNER = "partner", _("A partner left")
+    LEGAL = "legal", _("Legal or procurement obstacles")
+    REPLACED = "replaced", _("Replaced by a better solution")
+    OTHER = "other", _("Other reason")
+
+
+class InitiativeQuerySet(PublishableQuerySet):
+    def stopped(self) -> "InitiativeQuerySet":
+        return self.filter(phase=Phase.STOPPED)
+
+    def not_stopped(self) -> "InitiativeQuerySet":
+        return self.exclude(phase=Phase.STOPPED)
+
+    def with_lessons(self) -> "InitiativeQuerySet":
+        return self.exclude(lessons_learned="")
+
+    def active_in(self, year: int) -> "InitiativeQuerySet":
+        """Started in or before the year, and not ended before it (no end date: still going)."""
+        return self.filter(
+            models.Q(start_date__year__lte=year),
+            models.Q(end_date__isnull=True) | models.Q(end_date__year__gte=year),
+        )
+
+    def stopped_first(self) -> "InitiativeQuerySet":
+        """Stopped initiatives first (their lessons are what the lessons page is for)."""
+        stopped = models.Case(
+            models.When(phase=Phase.STOPPED, then=models.Value(0)), default=models.Value(1)
+        )
+        return self.order_by(stopped, "-publish_at", "-pk")
+
+
+class Initiative(Publishable):
+    """One entry of the city's innovation portfolio, including those that were stopped."""
+
+    phase = models.CharField(
+        _("phase"), max_length=20, choices=Phase.choices, default=Phase.IDEA, db_index=True
+    )
+    stop_reason = models.CharField(
+        _("reason for stopping"), max_length=20, choices=StopReason.choices, blank=True
+    )
+    stop_explanation = models.TextField(
+        _("why it was stopped"), blank=True, help_text=_("Required for a stopped initiative.")
+    )
+    lessons_learned = models.TextField(
+        _("lessons learned"),
+        blank=True,
+        help_text=_("Markdown. Required for a stopped initiative, welcome in any phase."),
+    )
+    owner_department = models.ForeignKey(
+        "site.Department",
+        verbose_name=_("owner department"),
+        on_delete=models.PROTECT,
+        related_name="owned_initiatives",
+    )
+    departments = models.ManyToManyField(
+        "site.Department",
+        verbose_name=_("participating departments"),
+        blank=True,
+        related_name="initiatives",
+    )
+    partners = models.ManyToManyField(
+        "site.Partner", verbose_name=_("external partners"), blank=True, related_name="initiatives"
+    )
+    challenges = models.ManyToManyField(
+        "challenges.Challenge",
+        verbose_name=_("challenges addressed"),
+        blank=True,
+        related_name="initiatives",
+    )
+    methods = models.ManyToManyField(
+        "methods.Method", verbose_name=_("methods used"), blank=True, related_name="initiatives"
+    )
+    goals = models.ManyToManyField(
+        "site.GlobalGoal", verbose_name=_("global goals"), blank=True, related_name="initiatives"
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = InitiativeQuerySet.as_manager()
+
+    url_name = "initiatives:detail"
+
+    class Meta:
+        ordering = ["-publish_at", "-pk"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        indexes = [
+            models.Index(fields=["status", "publish_at"], name="initiative_published_idx"),
+            models.Index(fields=["phase", "status"], name="initiative_phase_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(phase="stopped") | ~models.Q(stop_reason=""),
+                name="stopped_initiative_has_reason",
+                violation_error_message=_("A stopped initiative needs a reason for stopping."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="initiative_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.phase == Phase.STOPPED:
+            if not self.stop_reason:
+                errors["stop_reason"] = _("Say why the initiative was stopped.")
+            if not self.stop_explanation.strip():
+                errors["stop_explanation"] = _("Explain why the initiative was stopped.")
+            if not self.lessons_learned.strip():
+                errors["lessons_learned"] = _("A stopped initiative must share what was learned.")
+        elif self.stop_reason:
+            errors["stop_reason"] = _("Only a stopped initiative has a reason for stopping.")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The end date cannot be before the start date.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_stopped(self) -> bool:
+        return self.phase == Phase.STOPPED
+
+
+class ImpactGoal(models.Model):
+    """What an initiative aims to change, and what it achieved."""
+
+    initiative = models.ForeignKey(
+        Initiative,
+        verbose_name=_("initiative"),
+        on_delete=models.CASCADE,
+        related_name="impact_goals",
+    )
+    description = models.CharField(_("goal"), max_length=300)
+    target = models.CharField(_("target"), max_length=200, blank=True)
+    result = models.CharField(_("result"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("impact goal")
+        verbose_name_plural = _("impact goals")
+
+    def __str__(self):
+        return self.description
+
+
+class PhaseChange(models.Model):
+    """One step of an initiative's story: when it entered a phase, and why."""
+
+    initiative = models.ForeignKey(
+        Initiative, verbose_name=_("initiative"), on_delete=models.CASCADE, related_name="timeline"
+    )
+    date = models.DateField(_("date"))
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("phase change")
+        verbose_name_plural = _("timeline")
+
+    def __str__(self):
+        return f"{self.date}: {self.get_phase_display()}"

@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from helsingborg_innovation.admin_actions import PublicStatusFilter, PublishableAdmin
+from methods.models import Attachment, Method
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["title", "file", "order"]
+
+
+@admin.register(Method)
+class MethodAdmin(PublishableAdmin):
+    list_display = [
+        "title",
+        "public_status",
+        "kind",
+        "stage",
+        "duration",
+        "attachment_count",
+        "publish_at",
+    ]
+    list_filter = [PublicStatusFilter, "status", "kind", "stage", "duration"]
+    inlines = [AttachmentInline]
+    fieldsets = [
+        PublishableAdmin.content_fieldset,
+        (_("Method"), {"fields": ["kind", "stage", "duration", "external_url"]}),
+        PublishableAdmin.publishing_fieldset,
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(attachment_count=Count("attachments"))
+            .order_by(*Method._meta.ordering)  # a GROUP BY drops the default ordering
+        )
+
+    @admin.display(description=_("attachments"), ordering="attachment_count")
+    def attachment_count(self, obj):
+        return obj.attachment_count

@@ -1,0 +1,26 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from helsingborg_innovation.textsearch import filter_text
+from methods.models import Method
+
+
+class MethodFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Method.Kind.choices, empty_label=_("All kinds")
+    )
+    stage = django_filters.ChoiceFilter(
+        label=_("Stage"), choices=Method.Stage.choices, empty_label=_("All stages")
+    )
+    duration = django_filters.ChoiceFilter(
+        label=_("Time it takes"), choices=Method.Duration.choices, empty_label=_("Any time")
+    )
+    tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
+
+    class Meta:
+        model = Method
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        return filter_text(queryset, value, ["title", "summary", "body"])

@@ -1,0 +1,73 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from helsingborg_innovation.publishing import Publishable, PublishableQuerySet
+from helsingborg_innovation.uploads import validate_attachment
+
+
+class Method(Publishable):
+    """A method, tool, template or guide for innovation work."""
+
+    class Kind(models.TextChoices):
+        METHOD = "method", _("Method")
+        TOOL = "tool", _("Tool")
+        TEMPLATE = "template", _("Template")
+        GUIDE = "guide", _("Guide")
+
+    class Stage(models.TextChoices):
+        UNDERSTAND = "understand", _("Understand")
+        IDEATE = "ideate", _("Ideate")
+        PROTOTYPE = "prototype", _("Prototype")
+        TEST = "test", _("Test")
+        IMPLEMENT = "implement", _("Implement")
+        SCALE = "scale", _("Scale")
+
+    class Duration(models.TextChoices):
+        HOURS = "hours", _("An hour or two")
+        HALF_DAY = "half_day", _("Half a day")
+        DAY = "day", _("A day")
+        DAYS = "days", _("A few days")
+        WEEKS = "weeks", _("Weeks or more")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, db_index=True)
+    duration = models.CharField(
+        _("time it takes"), max_length=20, choices=Duration.choices, blank=True
+    )
+    external_url = models.URLField(_("external link"), blank=True)
+
+    objects = PublishableQuerySet.as_manager()
+
+    url_name = "methods:detail"
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name = _("method")
+        verbose_name_plural = _("methods")
+        indexes = [models.Index(fields=["status", "publish_at"], name="method_published_idx")]
+
+
+class Attachment(models.Model):
+    """A document that goes with a method, checked by type and size on upload."""
+
+    method = models.ForeignKey(
+        Method, verbose_name=_("method"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(
+        _("file"), upload_to="attachments/%Y/%m/", validators=[validate_attachment]
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def extension(self) -> str:
+        name = self.file.name or ""
+        return name.rsplit(".", 1)[-1].upper() if "." in name else ""

@@ -1,0 +1,58 @@
+import logging
+
+from django.db.models import Prefetch, QuerySet
+
+from helsingborg_innovation.listing import PortalFilterView, PublishedDetailView
+from methods.filters import MethodFilter
+from methods.models import Attachment, Method
+
+logger = logging.getLogger(__name__)
+
+
+class MethodListView(PortalFilterView):
+    """Published methods in alphabetical order, filterable by kind, stage, time, tag and text."""
+
+    filterset_class = MethodFilter
+    template_name = "methods/method_list.html"
+
+    def get_queryset(self) -> QuerySet[Method]:
+        methods = Method.objects.published().prefetch_related("tags")
+        return methods.order_by("title", "pk").distinct()
+
+
+def attachment_size(attachment: Attachment) -> int | None:
+    """The file's size in bytes, or None when storage cannot tell; the link is shown anyway."""
+    try:
+        return attachment.file.size
+    except (OSError, ValueError):
+        logger.warning("Attachment %s: file missing from storage", attachment.pk)
+        return None
+
+
+class MethodDetailView(PublishedDetailView):
+    model = Method
+    template_name = "methods/method_detail.html"
+
+    def get_queryset(self) -> QuerySet[Method]:
+        # Initiatives and challenges build on methods: reach them through reverse relations.
+        initiatives = Method.initiatives.rel.related_model.objects.published()
+        challenges = Method.suggested_for.rel.related_model.objects.published()
+        return (
+            super()
+            .get_queryset()
+            .select_related("contact")
+            .prefetch_related(
+                "tags",
+                "attachments",
+                Prefetch("initiatives", queryset=initiatives.order_by("title", "pk")),
+                Prefetch("suggested_for", queryset=challenges.order_by("title", "pk")),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["attachments"] = [
+            {"attachment": attachment, "size": attachment_size(attachment)}
+            for attachment in self.object.attachments.all()
+        ]
+        return context

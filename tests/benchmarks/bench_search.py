@@ -1,0 +1,98 @@
+"""The database part of search over the large data set: median and 99th percentile.
+
+Not a test. Seed first (`manage.py seed_demo --large 100000` on PostgreSQL), then run from the
+project root:
+
+    DATABASE_URL=postgres://... .venv/bin/python tests/benchmarks/bench_search.py [--rounds 30]
+
+Each round runs every query of the list the way the search page does (the ranked hits of every
+kind, then the page's items with their highlighted passages) and times it; the page's
+throughput against a hello-world view is measured by run_bench.py ("search").
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helsingborg_innovation.settings")
+
+QUERIES = [
+    "cykel",
+    "cyklar",
+    "cyckel",
+    "skolans",
+    "digital tjänst",
+    "energi hamnen",
+    '"lärdomar från"',
+    "trygghet",
+    "vatten",
+    "äldreomsorg",
+    "xyzzy",
+]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--no-vacuum", action="store_true", help="skip VACUUM ANALYZE")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from helsingborg_innovation.search_views import _hits, search_everything
+    from initiatives.models import Initiative
+
+    print(f"database: {connection.vendor}, initiatives: {Initiative.objects.count()}")
+    if connection.vendor == "postgresql" and not args.no_vacuum:
+        # Right after seeding, the GIN indexes hold long pending lists and the planner has no
+        # statistics; autovacuum would see to both in production.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    for query in QUERIES:  # warm the caches
+        search_everything(query)
+    timings: dict[str, list[float]] = {query: [] for query in QUERIES}
+    sql_timings: dict[str, list[float]] = {query: [] for query in QUERIES}
+    for _ in range(args.rounds):
+        for query in QUERIES:
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                ranked, totals = search_everything(query)
+                _hits(ranked[:20], query)
+                timings[query].append((time.perf_counter() - start) * 1000)
+            sql_timings[query].append(
+                sum(float(q["time"]) for q in captured.captured_queries) * 1000
+            )
+    print("per search: wall time in Python (ORM included) | time PostgreSQL took (sum of SQL)")
+    for query, values in timings.items():
+        ranked, totals = search_everything(query)
+        sql = sql_timings[query]
+        print(
+            f"{query!r:>20}: median {statistics.median(values):6.1f} ms, "
+            f"p99 {percentile(values, 0.99):6.1f} ms | SQL median {statistics.median(sql):6.1f} ms,"
+            f" p99 {percentile(sql, 0.99):6.1f} ms | hits {sum(totals.values())}"
+        )
+    for label, table in (("wall", timings), ("SQL", sql_timings)):
+        every = [value for values in table.values() for value in values]
+        print(
+            f"all queries, {label}: median {statistics.median(every):.1f} ms, "
+            f"p99 {percentile(every, 0.99):.1f} ms over {len(every)} searches"
+        )
+
+
+if __name__ == "__main__":
+    main()

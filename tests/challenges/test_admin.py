@@ -1,0 +1,171 @@
+"""Editors write, schedule, preview and publish challenges in the admin; moderators only read."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import clear_url_caches, reverse
+from django.utils import timezone
+
+from challenges.models import Challenge
+from helsingborg_innovation.publishing import Status
+
+CHANGELIST = "admin:challenges_challenge_changelist"
+
+
+@pytest.fixture
+def en_editor(editor_client, settings):
+    """The admin in English (it follows the default language), so that messages can be
+    compared with their source text whatever the state of the Swedish translation."""
+    settings.LANGUAGE_CODE = "en"
+    clear_url_caches()  # reversed paths depend on the default language
+    yield editor_client
+    clear_url_caches()
+
+
+def _challenge_data(department, **overrides) -> dict:
+    data = {
+        "title": "Tryggare skolvägar",
+        "slug": "tryggare-skolvagar",
+        "summary": "Hur gör vi vägen till skolan tryggare?",
+        "body": "Barn ska kunna gå och cykla själva.",
+        "image_alt": "",
+        "owner_department": department.pk,
+        "open_until": "",
+        "status": Status.DRAFT,
+        "publish_at_0": "",
+        "publish_at_1": "",
+        "tags": "trafik, skola",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_adds_a_draft_and_publishes_it_with_the_action(
+    en_editor, editor, make_department, goal, make_method
+):
+    department = make_department()
+    method = make_method()
+    response = en_editor.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_data(department, goals=[goal.pk], suggested_methods=[method.pk]),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    challenge = Challenge.objects.get(slug="tryggare-skolvagar")
+    assert challenge.status == Status.DRAFT
+    assert challenge.publish_at is None
+    assert list(challenge.goals.all()) == [goal]
+    assert list(challenge.suggested_methods.all()) == [method]
+    assert sorted(challenge.tags.names()) == ["skola", "trafik"]
+    # A draft stays away from the public.
+    en_editor.logout()
+    assert en_editor.get(challenge.get_absolute_url()).status_code == 404
+
+    en_editor.force_login(editor)
+    response = en_editor.post(
+        reverse(CHANGELIST),
+        {"action": "publish", ACTION_CHECKBOX_NAME: [challenge.pk]},
+        follow=True,
+    )
+    assert "1 item published." in response.text
+    challenge.refresh_from_db()
+    assert challenge.status == Status.PUBLISHED
+    assert challenge.publish_at <= timezone.now()
+    en_editor.logout()
+    assert en_editor.get(challenge.get_absolute_url()).status_code == 200
+
+
+def test_publishing_keeps_a_publishing_date_already_set(en_editor, make_challenge):
+    later = timezone.now() + timedelta(days=3)
+    challenge = make_challenge(status=Status.DRAFT, publish_at=later)
+    en_editor.post(reverse(CHANGELIST), {"action": "publish", ACTION_CHECKBOX_NAME: [challenge.pk]})
+    challenge.refresh_from_db()
+    assert challenge.status == Status.PUBLISHED
+    assert challenge.publish_at == later
+    assert challenge.is_scheduled
+
+
+def test_unpublish_and_archive_report_how_many_changed(en_editor, make_challenge):
+    published = [make_challenge(), make_challenge()]
+    draft = make_challenge(status=Status.DRAFT)
+    selected = [c.pk for c in [*published, draft]]
+    response = en_editor.post(
+        reverse(CHANGELIST), {"action": "unpublish", ACTION_CHECKBOX_NAME: selected}, follow=True
+    )
+    assert "2 items moved back to draft." in response.text
+    assert "1 item already had that status." in response.text
+    assert set(Challenge.objects.values_list("status", flat=True)) == {Status.DRAFT}
+
+    response = en_editor.post(
+        reverse(CHANGELIST), {"action": "archive", ACTION_CHECKBOX_NAME: selected}, follow=True
+    )
+    assert "3 items archived." in response.text
+    assert set(Challenge.objects.values_list("status", flat=True)) == {Status.ARCHIVED}
+
+
+def test_changelist_shows_the_public_status_and_filters_by_it(en_editor, make_challenge):
+    make_challenge(title="Redan ute")
+    make_challenge(title="Kommer snart", publish_at=timezone.now() + timedelta(days=2))
+    make_challenge(title="Bara utkast", status=Status.DRAFT)
+    page = en_editor.get(reverse(CHANGELIST)).text
+    assert "Scheduled from" in page
+    assert "Draft" in page
+
+    scheduled = en_editor.get(reverse(CHANGELIST), {"public": "scheduled"}).text
+    assert "Kommer snart" in scheduled
+    assert "Redan ute" not in scheduled
+    assert "Bara utkast" not in scheduled
+
+
+def test_open_for_ideas_filter(en_editor, make_challenge):
+    make_challenge(title="Fortfarande öppen", open_until=timezone.localdate())
+    make_challenge(title="Redan stängd", open_until=timezone.localdate() - timedelta(days=1))
+    closed = en_editor.get(reverse(CHANGELIST), {"open": "no"}).text
+    assert "Redan stängd" in closed
+    assert "Fortfarande öppen" not in closed
+
+
+def test_view_on_site_previews_a_draft_for_staff(editor_client, make_challenge):
+    draft = make_challenge(status=Status.DRAFT, title="Utkast för förhandsvisning")
+    change = editor_client.get(reverse("admin:challenges_challenge_change", args=[draft.pk]))
+    view_on_site = reverse("admin:view_on_site", args=[change.context["content_type_id"], draft.pk])
+    assert view_on_site in change.text
+    preview = editor_client.get(view_on_site, follow=True)
+    assert preview.redirect_chain[-1][0].endswith(draft.get_absolute_url())
+    assert "Utkast för förhandsvisning" in preview.text
+    assert 'class="preview-banner"' in preview.text
+
+
+def test_moderators_view_challenges_but_cannot_change_them(client, moderator, make_challenge):
+    challenge = make_challenge(title="Orörd")
+    client.force_login(moderator)
+    assert client.get(reverse(CHANGELIST)).status_code == 200
+    change_url = reverse("admin:challenges_challenge_change", args=[challenge.pk])
+    assert client.get(change_url).status_code == 200  # the read-only view
+    response = client.post(change_url, {"title": "Ändrad", "slug": challenge.slug})
+    assert response.status_code == 403
+    assert client.get(reverse("admin:challenges_challenge_add")).status_code == 403
+    response = client.post(
+        reverse(CHANGELIST), {"action": "archive", ACTION_CHECKBOX_NAME: [challenge.pk]}
+    )
+    challenge.refresh_from_db()
+    assert (challenge.title, challenge.status) == ("Orörd", Status.PUBLISHED)
+
+
+def test_changelist_query_count_does_not_grow_with_rows(
+    editor_client, make_challenge, make_initiative, goal
+):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(reverse(CHANGELIST)).status_code == 200
+        return len(queries)
+
+    challenge = make_challenge(tags=["a"], goals=[goal])
+    make_initiative(challenges=[challenge])
+    few = count()
+    for _ in range(20):
+        challenge = make_challenge(tags=["b", "c"], goals=[goal])
+        make_initiative(challenges=[challenge])
+    assert count() == few

@@ -1,0 +1,208 @@
+"""Shared fixtures: plain factory functions that build published content by default."""
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.utils import timezone
+
+from challenges.models import Challenge
+from helsingborg_innovation import roles
+from helsingborg_innovation.models import ContactPerson, Department, GlobalGoal, Partner
+from helsingborg_innovation.publishing import Status
+from initiatives.models import Initiative, Phase, StopReason
+from methods.models import Method
+
+_counter = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_counter)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Page caching has its own tests (tests/site/test_pagecache.py); elsewhere every request
+    # should exercise the view itself.
+    settings.PAGE_CACHE_ENABLED = False
+
+
+@pytest.fixture
+def make_department(db):
+    def make(**overrides):
+        n = _n()
+        fields = {"name": f"Förvaltning {n}", "slug": f"forvaltning-{n}"}
+        fields.update(overrides)
+        return Department.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_contact(db, make_department):
+    def make(**overrides):
+        n = _n()
+        fields = {"name": f"Kontakt {n}", "role": "Innovationsledare"}
+        fields["email"] = f"kontakt{n}@example.org"
+        fields.update(overrides)
+        return ContactPerson.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_partner(db):
+    def make(**overrides):
+        n = _n()
+        fields = {"name": f"Partner {n}", "kind": Partner.Kind.BUSINESS}
+        fields.update(overrides)
+        return Partner.objects.create(**fields)
+
+    return make
+
+
+def _publishing(overrides: dict) -> dict:
+    fields = {"status": Status.PUBLISHED, "publish_at": timezone.now() - timedelta(days=1)}
+    fields.update(overrides)
+    return fields
+
+
+def _with_relations(obj, relations: dict):
+    for name, values in relations.items():
+        if values is None:
+            continue
+        if name == "tags":
+            obj.tags.set(values)
+        else:
+            getattr(obj, name).set(values)
+    return obj
+
+
+@pytest.fixture
+def make_challenge(db, make_department):
+    def make(*, goals=None, tags=None, suggested_methods=None, **overrides):
+        n = _n()
+        fields = {
+            "title": f"Utmaning {n}",
+            "slug": f"utmaning-{n}",
+            "summary": f"Sammanfattning av utmaning {n}.",
+            "body": "Hur kan vi **tillsammans** göra staden bättre?",
+        }
+        fields.update(_publishing(overrides))
+        if "owner_department" not in fields:
+            fields["owner_department"] = make_department()
+        challenge = Challenge.objects.create(**fields)
+        return _with_relations(
+            challenge, {"goals": goals, "tags": tags, "suggested_methods": suggested_methods}
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_method(db):
+    def make(*, tags=None, **overrides):
+        n = _n()
+        fields = {
+            "title": f"Metod {n}",
+            "slug": f"metod-{n}",
+            "summary": f"Sammanfattning av metod {n}.",
+            "kind": Method.Kind.METHOD,
+            "stage": Method.Stage.IDEATE,
+        }
+        fields.update(_publishing(overrides))
+        method = Method.objects.create(**fields)
+        return _with_relations(method, {"tags": tags})
+
+    return make
+
+
+@pytest.fixture
+def make_initiative(db, make_department):
+    def make(
+        *,
+        departments=None,
+        partners=None,
+        challenges=None,
+        methods=None,
+        goals=None,
+        tags=None,
+        **overrides,
+    ):
+        n = _n()
+        fields = {
+            "title": f"Initiativ {n}",
+            "slug": f"initiativ-{n}",
+            "summary": f"Sammanfattning av initiativ {n}.",
+            "phase": Phase.PILOT,
+        }
+        if overrides.get("phase") == Phase.STOPPED:
+            fields.update(
+                stop_reason=StopReason.NO_EFFECT,
+                stop_explanation="Effekten uteblev.",
+                lessons_learned="Testa i liten skala först.",
+            )
+        fields.update(_publishing(overrides))
+        if "owner_department" not in fields:
+            fields["owner_department"] = make_department()
+        initiative = Initiative.objects.create(**fields)
+        return _with_relations(
+            initiative,
+            {
+                "departments": departments,
+                "partners": partners,
+                "challenges": challenges,
+                "methods": methods,
+                "goals": goals,
+                "tags": tags,
+            },
+        )
+
+    return make
+
+
+@pytest.fixture
+def goal(db):
+    return GlobalGoal.objects.get(number=11)
+
+
+@pytest.fixture
+def make_staff(db, django_user_model):
+    def make(*, groups=(), superuser=False, username=None):
+        user = django_user_model.objects.create_user(
+            username=username or f"staff{_n()}",
+            password="correct horse battery staple",
+            is_staff=True,
+            is_superuser=superuser,
+        )
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor(make_staff):
+    return make_staff(groups=[roles.EDITORS])
+
+
+@pytest.fixture
+def moderator(make_staff):
+    return make_staff(groups=[roles.MODERATORS])
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

@@ -1,0 +1,95 @@
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from contributions.models import Contribution, ContributionStatus
+
+CHANGELIST = "admin:contributions_contribution_changelist"
+
+
+def test_pending_come_first_and_the_index_counts_them(client, moderator, make_contribution):
+    old_published = make_contribution(status=ContributionStatus.PUBLISHED, title="Publicerad")
+    first = make_contribution(title="Väntar först")
+    second = make_contribution(title="Väntar sedan")
+    client.force_login(moderator)
+    page = client.get(reverse(CHANGELIST)).content.decode()
+    assert page.index("Väntar först") < page.index("Väntar sedan") < page.index("Publicerad")
+    assert old_published and first and second
+
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "2 ideas waiting for moderation" in index
+    assert f"{reverse(CHANGELIST)}?status__exact=pending" in index
+
+
+def test_editors_cannot_moderate(client, editor, make_contribution):
+    idea = make_contribution()
+    client.force_login(editor)
+    assert client.get(reverse(CHANGELIST)).status_code == 403
+    change = reverse("admin:contributions_contribution_change", args=[idea.pk])
+    assert client.get(change).status_code == 403
+    response = client.post(
+        reverse(CHANGELIST), {"action": "publish", ACTION_CHECKBOX_NAME: [idea.pk]}
+    )
+    assert response.status_code == 403
+    assert client.get(reverse("admin:contributions_contribution_erase")).status_code == 403
+    assert "waiting for moderation" not in client.get(reverse("admin:index")).content.decode()
+    idea.refresh_from_db()
+    assert idea.status == ContributionStatus.PENDING
+
+
+def test_moderators_cannot_edit_challenges(client, moderator, make_challenge):
+    challenge = make_challenge(title="Orörd")
+    client.force_login(moderator)
+    change = reverse("admin:challenges_challenge_change", args=[challenge.pk])
+    response = client.post(change, {"title": "Ändrad", "slug": challenge.slug})
+    assert response.status_code == 403
+    challenge.refresh_from_db()
+    assert challenge.title == "Orörd"
+    assert client.get(reverse("admin:challenges_challenge_add")).status_code == 403
+
+
+def test_moderators_cannot_add_or_delete_ideas(client, moderator, make_contribution):
+    idea = make_contribution()
+    client.force_login(moderator)
+    assert client.get(reverse("admin:contributions_contribution_add")).status_code == 403
+    delete = reverse("admin:contributions_contribution_delete", args=[idea.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Contribution.objects.filter(pk=idea.pk).exists()
+
+
+def test_change_form_refuses_a_decline_without_reason(client, moderator, make_contribution):
+    idea = make_contribution()
+    client.force_login(moderator)
+    change = reverse("admin:contributions_contribution_change", args=[idea.pk])
+    response = client.post(change, {"status": ContributionStatus.DECLINED, "decline_reason": ""})
+    assert response.status_code == 200
+    assert "Choose why the idea is declined." in response.content.decode()
+    idea.refresh_from_db()
+    assert idea.status == ContributionStatus.PENDING
+
+
+def test_erase_personal_data_of_one_person(client, moderator, make_contribution):
+    mine = [
+        make_contribution(email="Person@Example.net", name="Per Son", show_name=True),
+        make_contribution(email="person@example.net", status=ContributionStatus.PUBLISHED),
+    ]
+    other = make_contribution(email="annan@example.net", name="Annan")
+    client.force_login(moderator)
+
+    # The action on a selected idea leads to the form, filled in with its address.
+    response = client.post(
+        reverse(CHANGELIST), {"action": "erase_personal_data", ACTION_CHECKBOX_NAME: [mine[0].pk]}
+    )
+    erase_url = reverse("admin:contributions_contribution_erase")
+    assert response["Location"].startswith(erase_url)
+    page = client.get(response["Location"]).content.decode()
+    assert "2 ideas were sent from this address." in page
+
+    response = client.post(erase_url, {"email": "PERSON@example.net"}, follow=True)
+    assert "Personal data erased from 2 ideas." in response.content.decode()
+    for idea in mine:
+        idea.refresh_from_db()
+        assert (idea.name, idea.email, idea.show_name) == ("", "", False)
+        assert idea.anonymised_at is not None
+        assert idea.title  # the idea itself stays: a public record
+    other.refresh_from_db()
+    assert other.email == "annan@example.net"

@@ -1,0 +1,178 @@
+"""The whole life of an idea through the real views: send, receipt, status, moderation, public."""
+
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template import Context, Template
+from django.urls import reverse
+
+from contributions.models import Contribution, ContributionStatus, DeclineReason
+
+
+def send(client, challenge, data, django_capture_on_commit_callbacks):
+    url = reverse("contributions:create", args=[challenge.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(url, data)
+
+
+def test_send_moderate_and_see_the_answer_in_public(
+    client,
+    make_challenge,
+    make_contact,
+    make_initiative,
+    moderator,
+    form_data,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    moderator.email = "moderator@example.org"
+    moderator.save()
+    contact = make_contact(email="kontakt.utmaning@example.org")
+    challenge = make_challenge(contact=contact)
+    initiative = make_initiative(challenges=[challenge], title="Bänkar för alla")
+
+    page = client.get(challenge.get_absolute_url())
+    form_url = reverse("contributions:create", args=[challenge.slug])
+    assert f'href="{form_url}"' in page.content.decode()
+
+    form_page = client.get(form_url)
+    assert form_page.status_code == 200
+    assert 'name="consent"' in form_page.content.decode()
+
+    response = send(
+        client, challenge, form_data(show_name="on"), django_capture_on_commit_callbacks
+    )
+    contribution = Contribution.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contributions:receipt", args=[contribution.token])
+    assert contribution.status == ContributionStatus.PENDING
+    assert contribution.reference.startswith("HBG-") and len(contribution.reference) == 10
+
+    receipt = client.get(response["Location"]).content.decode()
+    assert contribution.reference in receipt
+    assert contribution.get_absolute_url() in receipt
+
+    receipt_mail, contact_mail, moderator_mail = mailoutbox
+    assert receipt_mail.to == ["anna.andersson@example.org"]
+    assert contribution.reference in receipt_mail.subject
+    assert f"http://127.0.0.1:8000{contribution.get_absolute_url()}" in receipt_mail.body
+    assert contact_mail.to == ["kontakt.utmaning@example.org"]
+    assert moderator_mail.bcc == ["moderator@example.org"]
+    for mail in (contact_mail, moderator_mail):
+        assert "anna.andersson@example.org" not in mail.body
+        assert f"/admin/contributions/contribution/{contribution.pk}/change/" in mail.body
+
+    status_url = contribution.get_absolute_url()
+    status = client.get(status_url).content.decode()
+    assert "Fler bänkar längs Norra hamnen" in status
+    assert "anna.andersson@example.org" not in status
+
+    # Before moderation nothing shows in public.
+    assert "Fler bänkar" not in client.get(challenge.get_absolute_url()).content.decode()
+
+    client.force_login(moderator)
+    changelist = reverse("admin:contributions_contribution_changelist")
+    response = client.post(
+        changelist, {"action": "publish", ACTION_CHECKBOX_NAME: [contribution.pk]}
+    )
+    assert response.status_code == 302
+    change_url = reverse("admin:contributions_contribution_change", args=[contribution.pk])
+    change_page = client.get(change_url)
+    assert change_page.status_code == 200
+    response = client.post(
+        change_url,
+        {
+            "status": ContributionStatus.PUBLISHED,
+            "decline_reason": "",
+            "internal_note": "Bra idé.",
+            "public_answer": "Tack! Vi ställer ut tio bänkar i vår.",
+            "initiative": initiative.pk,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    client.logout()
+
+    contribution.refresh_from_db()
+    assert contribution.status == ContributionStatus.PUBLISHED
+    assert contribution.decided_by == moderator
+    assert contribution.decided_at is not None
+
+    page = client.get(challenge.get_absolute_url()).content.decode()
+    assert "Fler bänkar längs Norra hamnen" in page
+    assert "Tack! Vi ställer ut tio bänkar i vår." in page
+    assert "Anna Andersson" in page  # the sender allowed it
+    assert initiative.get_absolute_url() in page
+    assert "Bra idé." not in page  # the internal note stays inside
+    assert "anna.andersson@example.org" not in page
+
+    status = client.get(status_url).content.decode()
+    assert "Tack! Vi ställer ut tio bänkar i vår." in status
+    assert initiative.get_absolute_url() in status
+
+    # The initiative page includes this tag (templates/initiatives/initiative_detail.html).
+    initiative_part = Template("{% load contributions %}{% initiative_ideas initiative %}").render(
+        Context({"initiative": initiative})
+    )
+    assert "Fler bänkar längs Norra hamnen" in initiative_part
+    assert "Anna Andersson" in initiative_part
+    assert challenge.get_absolute_url() in initiative_part
+
+
+def test_counts_on_the_challenge_page(client, make_challenge, make_contribution):
+    challenge = make_challenge()
+    make_contribution(challenge=challenge, status=ContributionStatus.PUBLISHED)
+    make_contribution(challenge=challenge, status=ContributionStatus.PENDING)
+    for reason in (DeclineReason.DUPLICATE, DeclineReason.DUPLICATE, DeclineReason.OFF_TOPIC):
+        make_contribution(
+            challenge=challenge, status=ContributionStatus.DECLINED, decline_reason=reason
+        )
+    make_contribution(challenge=challenge, status=ContributionStatus.SPAM)
+    make_contribution(status=ContributionStatus.PUBLISHED)  # another challenge
+
+    response = client.get(challenge.get_absolute_url())
+    counts = response.content.decode().split('class="ideas__counts')[1].split("</dl>")[0]
+    counts = " ".join(counts.split())
+    # Spam is not counted as received.
+    assert "<dt>Ideas received</dt><dd>5</dd>" in counts
+    assert "<dt>Published</dt><dd>1</dd>" in counts
+    assert "<dt>Declined</dt><dd>3 <ul" in counts
+    assert "The same idea has already been sent: 2" in counts
+    assert "Not about this challenge: 1" in counts
+
+
+def test_moderator_declines_in_bulk_with_a_reason(client, moderator, make_contribution):
+    ideas = [make_contribution() for _ in range(3)]
+    client.force_login(moderator)
+    url = reverse("admin:contributions_contribution_changelist")
+    response = client.post(
+        url,
+        {
+            "action": "decline",
+            "decline_reason": DeclineReason.OFF_TOPIC,
+            ACTION_CHECKBOX_NAME: [idea.pk for idea in ideas[:2]],
+        },
+    )
+    assert response.status_code == 302
+    declined = Contribution.objects.filter(status=ContributionStatus.DECLINED)
+    assert {c.pk for c in declined} == {ideas[0].pk, ideas[1].pk}
+    assert {c.decline_reason for c in declined} == {DeclineReason.OFF_TOPIC}
+    assert {c.decided_by_id for c in declined} == {moderator.pk}
+    assert Contribution.objects.get(pk=ideas[2].pk).status == ContributionStatus.PENDING
+
+
+def test_bulk_decline_without_a_reason_changes_nothing(client, moderator, make_contribution):
+    idea = make_contribution()
+    client.force_login(moderator)
+    url = reverse("admin:contributions_contribution_changelist")
+    response = client.post(url, {"action": "decline", ACTION_CHECKBOX_NAME: [idea.pk]}, follow=True)
+    assert "Choose a reason for declining" in response.content.decode()
+    idea.refresh_from_db()
+    assert idea.status == ContributionStatus.PENDING
+
+
+def test_mark_spam_records_who_and_when(client, moderator, make_contribution):
+    idea = make_contribution()
+    client.force_login(moderator)
+    url = reverse("admin:contributions_contribution_changelist")
+    client.post(url, {"action": "mark_spam", ACTION_CHECKBOX_NAME: [idea.pk]})
+    idea.refresh_from_db()
+    assert idea.status == ContributionStatus.SPAM
+    assert idea.decided_by == moderator and idea.decided_at is not None

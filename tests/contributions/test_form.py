@@ -1,0 +1,224 @@
+"""Bad input never gives a server error and never loses what was typed."""
+
+import html
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from contributions.models import Contribution, ContributionStatus
+from helsingborg_innovation.publishing import Status
+from tests.contributions.conftest import started
+
+
+@pytest.fixture
+def challenge(make_challenge):
+    return make_challenge()
+
+
+def url(challenge):
+    return reverse("contributions:create", args=[challenge.slug])
+
+
+def test_form_page_shows_the_fields_notice_and_personal_data_link(client, challenge):
+    page = client.get(url(challenge)).content.decode()
+    for field in ("title", "text", "name", "email", "organisation", "kind", "show_name", "consent"):
+        assert f'name="{field}"' in page
+    assert "allmän handling" in page
+    assert 'href="/personuppgifter/"' in page or "personal_data" in page
+    assert 'class="form-trap" aria-hidden="true"' in page
+    assert 'tabindex="-1"' in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "", "Enter a title for your idea."),
+        ("title", "   \t  ", "Enter a title for your idea."),
+        ("text", "\n\n   ", "Describe your idea."),
+        ("email", "inte-en-adress", "Enter an e-mail address in the right form"),
+        ("kind", None, "Choose who you are."),
+        ("consent", None, "You must agree to the handling of your personal data"),
+    ],
+)
+def test_errors_are_summarised_linked_and_typed_text_kept(
+    client, challenge, form_data, field, value, message
+):
+    data = form_data(**{field: value})
+    response = client.post(url(challenge), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="error-summary"' in page
+    anchor = "id_kind_0" if field == "kind" else f"id_{field}"
+    assert f'<a href="#{anchor}">{html.escape(message)}' in page
+    assert f'id="id_{field}-error"' in page
+    if field not in ("title", "text"):
+        assert "Äldre behöver vila på vägen till färjan." in page
+    assert "Anna Andersson" in page
+    assert "anna.andersson@example.org" in page or field == "email"
+    assert not Contribution.objects.exists()
+
+
+def test_50000_characters_are_refused_and_kept(client, challenge, form_data):
+    text = "å" * 50_000
+    response = client.post(url(challenge), form_data(text=text))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert text in page
+    assert '<a href="#id_text">' in page
+    assert not Contribution.objects.exists()
+
+
+def test_nul_bytes_are_removed_not_a_server_error(client, challenge, form_data):
+    response = client.post(
+        url(challenge), form_data(title="Bänk\x00ar", text="Fler\x00 bänkar", name="An\x00na")
+    )
+    assert response.status_code == 302
+    contribution = Contribution.objects.get()
+    assert contribution.title == "Bänkar"
+    assert "\x00" not in contribution.text + contribution.name
+
+
+def test_right_to_left_and_emoji_text_are_stored_as_sent(client, challenge, form_data):
+    title = "فكرة جديدة 🚲🌳"
+    text = "שלום 👋🏽 مرحبا — ideas in many scripts 🇸🇪"
+    response = client.post(url(challenge), form_data(title=title, text=text))
+    assert response.status_code == 302
+    contribution = Contribution.objects.get()
+    assert (contribution.title, contribution.text) == (title, text)
+    status = client.get(contribution.get_absolute_url()).content.decode()
+    assert title in status
+
+
+def test_html_and_script_are_shown_escaped(client, challenge, form_data, moderator):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    # Shown escaped in the re-shown form...
+    page = client.post(url(challenge), form_data(title=payload, email="bad")).content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    # ...on the status page, and in public once published.
+    client.post(url(challenge), form_data(title=payload, text=payload))
+    contribution = Contribution.objects.get()
+    contribution.status = ContributionStatus.PUBLISHED
+    contribution.save()
+    for page_url in (contribution.get_absolute_url(), challenge.get_absolute_url()):
+        page = client.get(page_url).content.decode()
+        assert "<script>alert" not in page
+        assert "<img src=x" not in page
+        assert "&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize("token", [None, "forged-token-forged-token-forged-token-forged-token-xx"])
+def test_missing_or_forged_csrf_token_is_refused(challenge, form_data, token):
+    client = Client(enforce_csrf_checks=True)
+    client.get(url(challenge))
+    data = form_data()
+    if token:
+        data["csrfmiddlewaretoken"] = token
+    response = client.post(url(challenge), data)
+    assert response.status_code == 403
+    assert not Contribution.objects.exists()
+
+
+def test_with_a_real_csrf_token_it_is_accepted(challenge, form_data):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(url(challenge))
+    token = page.cookies["csrftoken"].value
+    response = client.post(url(challenge), {**form_data(), "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_filled_honeypot_is_stored_as_spam_without_mail(
+    client, challenge, form_data, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(challenge), form_data(website="http://spam.example"))
+    contribution = Contribution.objects.get()
+    assert response.status_code == 302  # answered like any other idea
+    assert contribution.status == ContributionStatus.SPAM
+    assert mailoutbox == []
+
+
+def test_too_fast_asks_to_send_again_and_keeps_text(client, challenge, form_data, settings):
+    settings.CONTRIBUTION_MIN_SECONDS = 30
+    data = form_data(started=started(seconds_ago=1))
+    response = client.post(url(challenge), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The form was sent very quickly" in page
+    assert "Äldre behöver vila på vägen till färjan." in page
+    assert not Contribution.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["", "not-signed", None])
+def test_missing_or_tampered_start_time_gets_a_fresh_one(client, challenge, form_data, value):
+    response = client.post(url(challenge), form_data(started=value))
+    page = response.content.decode()
+    assert "The form could not be checked" in page
+    assert "Äldre behöver vila" in page
+    assert not Contribution.objects.exists()
+
+
+def test_rate_limit_answers_429(client, challenge, form_data, settings):
+    settings.CONTRIBUTION_RATE_LIMIT = "2/h"
+    assert client.post(url(challenge), form_data()).status_code == 302
+    assert client.post(url(challenge), form_data()).status_code == 302
+    response = client.post(url(challenge), form_data())
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many attempts" in response.content.decode()
+    assert Contribution.objects.count() == 2
+    # Another address is not affected.
+    other = client.post(url(challenge), form_data(), REMOTE_ADDR="192.0.2.9")
+    assert other.status_code == 302
+
+
+def test_challenge_closing_between_form_and_send_keeps_text(client, challenge, form_data):
+    assert client.get(url(challenge)).status_code == 200
+    challenge.open_until = timezone.localdate() - timedelta(days=1)
+    challenge.save()
+    response = client.post(url(challenge), form_data(text="Min <b>fina</b> idé"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This challenge no longer takes ideas" in page
+    assert "Min &lt;b&gt;fina&lt;/b&gt; idé" in page
+    assert not Contribution.objects.exists()
+
+
+def test_closed_challenge_says_so_without_a_form(client, make_challenge):
+    challenge = make_challenge(open_until=timezone.localdate() - timedelta(days=3))
+    response = client.get(url(challenge))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This challenge no longer takes ideas" in page
+    assert 'name="title"' not in page
+    assert "closed for ideas" in client.get(challenge.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"status": Status.DRAFT},
+        {"status": Status.ARCHIVED},
+        {"publish_at": timezone.now() + timedelta(days=2)},
+    ],
+)
+def test_unpublished_challenge_takes_no_ideas(client, make_challenge, form_data, overrides):
+    challenge = make_challenge(**overrides)
+    assert client.get(url(challenge)).status_code == 404
+    assert client.post(url(challenge), form_data()).status_code == 404
+    assert not Contribution.objects.exists()
+
+
+def test_unknown_or_overlong_token_is_404(client, db):
+    assert client.get(reverse("contributions:status", args=["x" * 43])).status_code == 404
+    assert client.get(reverse("contributions:status", args=["x" * 500])).status_code == 404
+    assert client.get(reverse("contributions:receipt", args=["nope"])).status_code == 404
+
+
+def test_english_path(client, challenge):
+    response = client.get(f"/en/challenges/{challenge.slug}/contribute/")
+    assert response.status_code == 200
+    assert 'lang="en"' in response.content.decode()

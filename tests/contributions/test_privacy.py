@@ -1,0 +1,91 @@
+"""Nothing private leaks: no public page shows a sender's e-mail or a name they kept hidden."""
+
+import pytest
+from django.urls import reverse
+
+from contributions.models import ContributionStatus, DeclineReason
+
+
+@pytest.fixture
+def ideas_in_every_state(make_challenge, make_initiative, make_contribution):
+    challenge = make_challenge(slug="hemlig-test")
+    initiative = make_initiative(challenges=[challenge])
+    shown = make_contribution(
+        challenge=challenge,
+        status=ContributionStatus.PUBLISHED,
+        name="Synlig Visadsson",
+        email="visad@example.net",
+        show_name=True,
+        initiative=initiative,
+        public_answer="Svar från staden.",
+    )
+    hidden = []
+    for status, reason in [
+        (ContributionStatus.PUBLISHED, ""),
+        (ContributionStatus.PENDING, ""),
+        (ContributionStatus.DECLINED, DeclineReason.DUPLICATE),
+        (ContributionStatus.SPAM, ""),
+    ]:
+        hidden.append(
+            make_contribution(
+                challenge=challenge,
+                status=status,
+                decline_reason=reason,
+                name=f"Dold Hemligsson {status}",
+                email=f"dold-{status}@example.net",
+                initiative=initiative,
+            )
+        )
+    # Pending, declined and spam ideas that allowed their name: not public either.
+    for status, reason in [
+        (ContributionStatus.PENDING, ""),
+        (ContributionStatus.DECLINED, DeclineReason.OFF_TOPIC),
+        (ContributionStatus.SPAM, ""),
+    ]:
+        hidden.append(
+            make_contribution(
+                challenge=challenge,
+                status=status,
+                decline_reason=reason,
+                show_name=True,
+                name=f"Ej Publicerad {status}",
+                email=f"ej-{status}@example.net",
+                initiative=initiative,
+            )
+        )
+    return challenge, initiative, shown, hidden
+
+
+def test_no_public_page_shows_an_email_or_a_hidden_name(client, ideas_in_every_state):
+    challenge, initiative, shown, hidden = ideas_in_every_state
+    pages = [
+        reverse("home"),
+        reverse("challenges:list"),
+        challenge.get_absolute_url(),
+        reverse("initiatives:list"),
+        initiative.get_absolute_url(),
+        reverse("lessons:list"),
+        reverse("methods:list"),
+        reverse("contributions:create", args=[challenge.slug]),
+        "/en/challenges/hemlig-test/",
+        *[idea.get_absolute_url() for idea in [shown, *hidden]],
+        *[reverse("contributions:receipt", args=[idea.token]) for idea in [shown, *hidden]],
+    ]
+    challenge_page = client.get(challenge.get_absolute_url()).content.decode()
+    assert "Synlig Visadsson" in challenge_page  # the test can see a name when there is one
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        content = response.content.decode()
+        for idea in [shown, *hidden]:
+            assert idea.email not in content, (url, idea.email)
+        for idea in hidden:
+            assert idea.name not in content, (url, idea.name)
+
+
+def test_status_page_of_one_idea_shows_nothing_of_another(client, ideas_in_every_state):
+    _, _, shown, hidden = ideas_in_every_state
+    content = client.get(hidden[0].get_absolute_url()).content.decode()
+    assert shown.title not in content
+    assert hidden[1].title not in content
+    assert hidden[0].title in content

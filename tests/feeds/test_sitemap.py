@@ -1,0 +1,64 @@
+"""sitemap.xml follows the sitemap protocol, in both languages, with hreflang alternates."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from helsingborg_innovation.publishing import Status
+
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "xhtml": "http://www.w3.org/1999/xhtml",
+}
+
+
+def _xml(client, url: str) -> ET.Element:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    return ET.fromstring(response.content)
+
+
+def _all_locations(client) -> tuple[list[str], list[ET.Element]]:
+    index = _xml(client, reverse("sitemap"))
+    assert index.tag == f"{{{NS['sm']}}}sitemapindex"
+    locations, urls = [], []
+    for loc in index.findall("sm:sitemap/sm:loc", NS):
+        assert loc.text.startswith("http://testserver/sitemap-")
+        section = _xml(client, loc.text.removeprefix("http://testserver"))
+        assert section.tag == f"{{{NS['sm']}}}urlset"
+        for url in section.findall("sm:url", NS):
+            urls.append(url)
+            locations.append(url.find("sm:loc", NS).text)
+    return locations, urls
+
+
+def test_sitemap_lists_published_pages_in_both_languages(
+    client, make_challenge, make_initiative, make_method
+):
+    challenge = make_challenge(slug="renare-luft")
+    make_initiative(slug="solpaneler")
+    make_method(slug="intervjuer")
+    make_initiative(slug="utkastet", status=Status.DRAFT)
+    make_initiative(slug="framtiden", publish_at=timezone.now() + timedelta(days=3))
+    make_method(slug="arkivet", status=Status.ARCHIVED)
+    locations, urls = _all_locations(client)
+    assert "http://testserver/utmaningar/renare-luft/" in locations
+    assert "http://testserver/en/challenges/renare-luft/" in locations
+    assert "http://testserver/initiativ/solpaneler/" in locations
+    assert "http://testserver/en/methods/intervjuer/" in locations
+    assert "http://testserver/" in locations
+    assert all(location.startswith("http://testserver/") for location in locations)
+    assert not any(
+        slug in location for location in locations for slug in ("utkastet", "framtiden", "arkivet")
+    )
+    url = next(u for u in urls if u.find("sm:loc", NS).text.endswith("/renare-luft/"))
+    alternates = {link.get("hreflang"): link.get("href") for link in url.findall("xhtml:link", NS)}
+    assert alternates == {
+        "sv": "http://testserver" + challenge.get_absolute_url(),
+        "en": "http://testserver/en/challenges/renare-luft/",
+        "x-default": "http://testserver/utmaningar/renare-luft/",
+    }
+    assert url.find("sm:lastmod", NS) is not None

@@ -1,0 +1,233 @@
+"""Editors keep the portfolio in the admin: impact goals, the rules of stopping, the timeline."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import clear_url_caches, reverse
+from django.utils import timezone
+
+from helsingborg_innovation.models import Partner
+from helsingborg_innovation.publishing import Status
+from initiatives.models import Initiative, Phase, PhaseChange, StopReason
+
+ADD = "admin:initiatives_initiative_add"
+CHANGELIST = "admin:initiatives_initiative_changelist"
+
+
+@pytest.fixture
+def en_editor(editor_client, settings):
+    """The admin in English (it follows the default language), so that messages can be
+    compared with their source text whatever the state of the Swedish translation."""
+    settings.LANGUAGE_CODE = "en"
+    clear_url_caches()  # reversed paths depend on the default language
+    yield editor_client
+    clear_url_caches()
+
+
+def _inline(prefix: str, rows: list[dict] | None = None, initial: int = 0) -> dict:
+    """The management form and rows of an inline formset, as the admin's page posts them."""
+    rows = rows or []
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def _initiative_data(department, *, impact_goals=None, **overrides) -> dict:
+    data = {
+        "title": "Digitala trygghetslarm",
+        "slug": "digitala-trygghetslarm",
+        "summary": "Trygghetslarm som fungerar i hela staden.",
+        "body": "",
+        "image_alt": "",
+        "phase": Phase.PILOT,
+        "phase_note": "Pilot i två områden.",
+        "stop_reason": "",
+        "stop_explanation": "",
+        "lessons_learned": "",
+        "owner_department": department.pk,
+        "start_date": "",
+        "end_date": "",
+        "status": Status.PUBLISHED,
+        "publish_at_0": "",
+        "publish_at_1": "",
+        "tags": "",
+    }
+    data.update(_inline("impact_goals", impact_goals or []))
+    data.update(_inline("timeline"))
+    data.update(overrides)
+    return data
+
+
+def _change_data(initiative, **overrides) -> dict:
+    fields = {
+        "title": initiative.title,
+        "slug": initiative.slug,
+        "phase": initiative.phase,
+        "phase_note": "",
+    }
+    return _initiative_data(initiative.owner_department, **{**fields, **overrides})
+
+
+def test_editor_adds_an_initiative_with_impact_goals_and_a_first_timeline_entry(
+    en_editor, make_department, make_partner, make_challenge, make_method, goal
+):
+    department = make_department()
+    partner, challenge, method = make_partner(), make_challenge(), make_method()
+    goals = [
+        {"description": "Färre falsklarm", "target": "-30 %", "result": "", "order": "0"},
+        {"description": "Nöjdare brukare", "target": "90 %", "result": "92 %", "order": "1"},
+    ]
+    data = _initiative_data(
+        department,
+        impact_goals=goals,
+        departments=[department.pk],
+        partners=[partner.pk],
+        challenges=[challenge.pk],
+        methods=[method.pk],
+        goals=[goal.pk],
+    )
+    response = en_editor.post(reverse(ADD), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    initiative = Initiative.objects.get(slug="digitala-trygghetslarm")
+    assert list(initiative.impact_goals.values_list("description", "result")) == [
+        ("Färre falsklarm", ""),
+        ("Nöjdare brukare", "92 %"),
+    ]
+    assert list(initiative.partners.all()) == [partner]
+    assert list(initiative.challenges.all()) == [challenge]
+    assert list(initiative.methods.all()) == [method]
+    entry = initiative.timeline.get()
+    assert (entry.date, entry.phase, entry.note) == (
+        timezone.localdate(),
+        Phase.PILOT,
+        "Pilot i två områden.",
+    )
+    # Published through the form: it is on the public page at once.
+    en_editor.logout()
+    assert en_editor.get(initiative.get_absolute_url()).status_code == 200
+
+
+def test_stopping_without_reasons_or_lessons_shows_the_errors(en_editor, make_department):
+    data = _initiative_data(make_department(), phase=Phase.STOPPED, stop_reason="no_effect")
+    response = en_editor.post(reverse(ADD), data)
+    assert response.status_code == 200
+    assert "A stopped initiative must share what was learned." in response.text
+    assert "Explain why the initiative was stopped." in response.text
+    assert not Initiative.objects.exists()
+    assert not PhaseChange.objects.exists()
+
+
+def test_a_phase_change_is_recorded_once_with_its_note(en_editor, make_initiative):
+    initiative = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    data = _change_data(
+        initiative,
+        phase=Phase.STOPPED,
+        phase_note="Avslutad efter utvärdering.",
+        stop_reason=StopReason.TOO_COSTLY,
+        stop_explanation="Kostnaden per brukare blev för hög.",
+        lessons_learned="Räkna på driften från början.",
+    )
+    response = en_editor.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = PhaseChange.objects.get(initiative=initiative)
+    assert (entry.phase, entry.note) == (Phase.STOPPED, "Avslutad efter utvärdering.")
+
+    # Saving again with other changes but the same phase adds nothing to the timeline.
+    data.update(phase_note="", summary="Ny sammanfattning.")
+    row = {"id": entry.pk, "initiative": initiative.pk, "date": entry.date, "phase": entry.phase}
+    data.update(_inline("timeline", [{**row, "note": entry.note}], initial=1))
+    response = en_editor.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert PhaseChange.objects.filter(initiative=initiative).count() == 1
+    initiative.refresh_from_db()
+    assert initiative.summary == "Ny sammanfattning."
+
+
+def test_a_timeline_note_without_a_phase_change_is_refused(en_editor, make_initiative):
+    initiative = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    response = en_editor.post(url, _change_data(initiative, phase_note="Bara en anteckning."))
+    assert response.status_code == 200
+    assert "The note goes into the timeline only when the phase changes." in response.text
+    assert response.context["adminform"].form.errors["phase_note"]
+    assert not PhaseChange.objects.exists()
+
+
+def test_the_publish_action_refuses_an_invalid_initiative(en_editor, make_initiative):
+    fine = make_initiative(status=Status.DRAFT, phase=Phase.PILOT, title="Klar att visa")
+    broken = make_initiative(status=Status.DRAFT, phase=Phase.PILOT, title="Saknar lärdomar")
+    # Stopped behind the admin's back, without explanation or lessons.
+    Initiative.objects.filter(pk=broken.pk).update(phase=Phase.STOPPED, stop_reason="other")
+    response = en_editor.post(
+        reverse(CHANGELIST),
+        {"action": "publish", ACTION_CHECKBOX_NAME: [fine.pk, broken.pk]},
+        follow=True,
+    )
+    assert "1 item published." in response.text
+    assert "Not changed: Saknar lärdomar: " in response.text
+    assert "A stopped initiative must share what was learned." in response.text
+    fine.refresh_from_db()
+    broken.refresh_from_db()
+    assert fine.status == Status.PUBLISHED
+    assert broken.status == Status.DRAFT
+
+
+def test_taking_an_invalid_initiative_offline_is_always_possible(en_editor, make_initiative):
+    broken = make_initiative(phase=Phase.PILOT)
+    Initiative.objects.filter(pk=broken.pk).update(phase=Phase.STOPPED, stop_reason="other")
+    en_editor.post(reverse(CHANGELIST), {"action": "unpublish", ACTION_CHECKBOX_NAME: [broken.pk]})
+    broken.refresh_from_db()
+    assert broken.status == Status.DRAFT
+
+
+def test_filters_by_partner_kind_list_each_initiative_once(
+    en_editor, make_initiative, make_partner
+):
+    academia = [make_partner(kind=Partner.Kind.ACADEMIA) for _ in range(3)]
+    make_initiative(title="Med tre lärosäten", partners=academia)
+    make_initiative(title="Med ett företag", partners=[make_partner()])
+    response = en_editor.get(reverse(CHANGELIST), {"partner_kind": "academia"})
+    assert response.text.count(">Med tre lärosäten<") == 1
+    assert "Med ett företag" not in response.text
+
+    stopped = en_editor.get(reverse(CHANGELIST), {"lessons": "no"})
+    assert "Med tre lärosäten" in stopped.text
+
+
+def test_moderators_read_initiatives_but_cannot_change_them(client, moderator, make_initiative):
+    initiative = make_initiative(title="Orört")
+    client.force_login(moderator)
+    assert client.get(reverse(CHANGELIST)).status_code == 200
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    assert client.post(url, _change_data(initiative, title="Ändrat")).status_code == 403
+    initiative.refresh_from_db()
+    assert initiative.title == "Orört"
+
+
+def test_changelist_query_count_does_not_grow_with_rows(
+    editor_client, make_initiative, make_partner, make_challenge
+):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(reverse(CHANGELIST), {"partner_kind": "business"})
+            assert response.status_code == 200
+        return len(queries)
+
+    make_initiative(tags=["a"], partners=[make_partner()], challenges=[make_challenge()])
+    few = count()
+    for _ in range(20):
+        make_initiative(
+            tags=["b", "c"],
+            partners=[make_partner(), make_partner()],
+            challenges=[make_challenge()],
+            phase=Phase.STOPPED,
+        )
+    assert count() == few

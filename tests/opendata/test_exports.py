@@ -1,0 +1,285 @@
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from contributions.models import ContributionStatus as S
+from contributions.models import SubmitterKind
+from helsingborg_innovation import opendata
+from helsingborg_innovation.models import Partner
+from helsingborg_innovation.publishing import Status
+from initiatives.models import ImpactGoal, Phase
+from methods.models import Method
+from tests.statistics.conftest import d, make_idea  # noqa: F401 - a fixture
+
+DATASETS = ["challenges", "initiatives", "methods", "ideas"]
+
+
+def url(dataset: str, fmt: str, language: str = "en") -> str:
+    with translation.override(language):
+        return reverse("opendata:export", kwargs={"dataset": dataset, "fmt": fmt})
+
+
+def download(client, dataset: str, fmt: str, **params):
+    response = client.get(url(dataset, fmt), params)
+    assert response.status_code == 200
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode()
+    return response, body
+
+
+def rows(client, dataset: str, fmt: str, **params) -> list[dict]:
+    _response, body = download(client, dataset, fmt, **params)
+    if fmt == "json":
+        return json.loads(body)
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def field_names(dataset: str) -> list[str]:
+    return [f.name for f in opendata.DATASETS[dataset].fields]
+
+
+@pytest.fixture
+def portfolio(make_department, make_partner, make_initiative, make_challenge, make_method, goal):
+    owner = make_department(name="Stadsbyggnadsförvaltningen")
+    other = make_department(name="Miljöförvaltningen")
+    challenge = make_challenge(title="Renare Öresund", slug="renare-oresund", goals=[goal])
+    make_challenge(title="Utkast till utmaning", slug="utkast-utmaning", status=Status.DRAFT)
+    method = make_method(title="Tjänstedesign", slug="tjanstedesign", kind=Method.Kind.METHOD)
+    make_method(title="Mall", slug="mall", kind=Method.Kind.TEMPLATE)
+    make_method(title="Hemlig metod", slug="hemlig-metod", status=Status.DRAFT)
+    stopped = make_initiative(
+        title="Sensorer i avloppet",
+        slug="sensorer",
+        phase=Phase.STOPPED,
+        owner_department=owner,
+        departments=[other],
+        partners=[make_partner(name="Lunds universitet", kind=Partner.Kind.ACADEMIA)],
+        challenges=[challenge],
+        methods=[method],
+        goals=[goal],
+        tags=["vatten"],
+        start_date=d(2023, 1, 15),
+        end_date=d(2024, 6, 30),
+    )
+    ImpactGoal.objects.create(
+        initiative=stopped, description="Färre bräddningar", target="-20 %", result="-5 %"
+    )
+    make_initiative(title="Cykelpilot", slug="cykelpilot", phase=Phase.PILOT)
+    make_initiative(title="Hemligt utkast", slug="hemligt-utkast", status=Status.DRAFT)
+    make_initiative(
+        title="Schemalagt", slug="schemalagt", publish_at=timezone.now() + timedelta(days=2)
+    )
+    return {"challenge": challenge, "stopped": stopped}
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_exports_parse_and_match_the_schema(client, portfolio, make_idea, dataset, fmt):  # noqa: F811
+    make_idea(challenge=portfolio["challenge"], status=S.PUBLISHED)
+    response, body = download(client, dataset, fmt)
+    content_type = "text/csv" if fmt == "csv" else "application/json"
+    assert response["Content-Type"] == f"{content_type}; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{dataset}.{fmt}"'
+    assert response["X-Schema-Version"] == opendata.SCHEMA_VERSION
+    if fmt == "csv":
+        reader = csv.reader(io.StringIO(body))
+        assert next(reader) == field_names(dataset)
+        assert len(list(reader)) >= 1
+    else:
+        data = json.loads(body)
+        assert isinstance(data, list) and data
+        for row in data:
+            assert list(row) == field_names(dataset)
+
+
+def test_initiative_export_holds_the_whole_story(client, portfolio, goal):
+    by_slug = {row["slug"]: row for row in rows(client, "initiatives", "json")}
+    assert set(by_slug) == {"sensorer", "cykelpilot"}
+    row = by_slug["sensorer"]
+    assert row["phase"] == "stopped"
+    assert row["start_date"] == "2023-01-15" and row["end_date"] == "2024-06-30"
+    assert row["owner_department"] == "Stadsbyggnadsförvaltningen"
+    assert row["departments"] == ["Miljöförvaltningen"]
+    assert row["partners"] == [{"name": "Lunds universitet", "kind": "academia"}]
+    assert row["challenges"] == ["renare-oresund"]
+    assert row["methods"] == ["tjanstedesign"]
+    assert row["global_goals"] == [goal.number]
+    assert row["impact_goals"] == [
+        {"description": "Färre bräddningar", "target": "-20 %", "result": "-5 %"}
+    ]
+    assert row["stop_reason"] == "no_effect"
+    assert row["lessons_learned"] == "Testa i liten skala först."
+    assert row["tags"] == ["vatten"]
+    assert row["url"] == "http://testserver/en/initiatives/sensorer/"
+
+    csv_row = {r["slug"]: r for r in rows(client, "initiatives", "csv")}["sensorer"]
+    assert csv_row["departments"] == "Miljöförvaltningen"
+    assert json.loads(csv_row["partners"]) == [{"name": "Lunds universitet", "kind": "academia"}]
+    assert csv_row["global_goals"] == str(goal.number)
+
+
+def test_no_drafts_or_scheduled_items(client, portfolio):
+    everything = ""
+    for dataset in DATASETS:
+        for fmt in ("csv", "json"):
+            everything += download(client, dataset, fmt)[1]
+    for secret in ("Hemligt utkast", "Schemalagt", "Utkast till utmaning", "Hemlig metod"):
+        assert secret not in everything
+
+
+def test_exports_honour_the_list_filters(client, portfolio):
+    assert [r["slug"] for r in rows(client, "initiatives", "csv", phase="stopped")] == ["sensorer"]
+    assert [r["slug"] for r in rows(client, "initiatives", "json", stopped="no")] == ["cykelpilot"]
+    assert [r["slug"] for r in rows(client, "initiatives", "json", q="avloppet")] == ["sensorer"]
+    assert [r["slug"] for r in rows(client, "initiatives", "json", year="2024")] == ["sensorer"]
+    # A department both owns and takes part: the initiative is still listed once.
+    dept = portfolio["stopped"].departments.get()
+    portfolio["stopped"].departments.add(portfolio["stopped"].owner_department)
+    slug = portfolio["stopped"].owner_department.slug
+    assert [r["slug"] for r in rows(client, "initiatives", "json", department=slug)] == ["sensorer"]
+    assert [r["slug"] for r in rows(client, "initiatives", "json", department=dept.slug)] == [
+        "sensorer"
+    ]
+    assert [r["slug"] for r in rows(client, "methods", "csv", kind="template")] == ["mall"]
+    assert [r["slug"] for r in rows(client, "challenges", "json", q="Öresund")] == [
+        "renare-oresund"
+    ]
+
+
+def test_an_invalid_filter_is_a_clear_400(client, portfolio):
+    response = client.get(url("initiatives", "csv"), {"phase": "nonsense"})
+    assert response.status_code == 400
+    assert "phase" in response.content.decode()
+
+
+def test_published_ideas_carry_no_personal_data(client, portfolio, make_idea):  # noqa: F811
+    challenge = portfolio["challenge"]
+    shown = make_idea(challenge=challenge, status=S.PUBLISHED, show_name=True, name="Öppen Person")
+    hidden = make_idea(challenge=challenge, status=S.PUBLISHED, show_name=False)
+    make_idea(challenge=challenge, status=S.PENDING, title="Väntande idé")
+    make_idea(challenge=challenge, status=S.SPAM, title="Skräp")
+    draft = portfolio["challenge"].__class__.objects.get(slug="utkast-utmaning")
+    make_idea(challenge=draft, status=S.PUBLISHED, title="Idé om utkast")
+    for fmt in ("csv", "json"):
+        _response, body = download(client, "ideas", fmt)
+        assert "@" not in body
+        assert shown.email not in body and hidden.email not in body
+        assert hidden.name not in body
+        assert "Öppen Person" in body
+        for absent in ("Väntande idé", "Skräp", "Idé om utkast"):
+            assert absent not in body
+    by_id = {row["id"]: row for row in rows(client, "ideas", "json")}
+    assert set(by_id) == {shown.pk, hidden.pk}
+    assert by_id[hidden.pk]["name"] == ""
+    assert by_id[hidden.pk]["submitter_kind"] == SubmitterKind.RESIDENT
+    assert by_id[shown.pk]["challenge"] == "renare-oresund"
+
+
+def test_ideas_filter_by_challenge(client, make_challenge, make_idea):  # noqa: F811
+    one, two = make_challenge(slug="ett"), make_challenge(slug="tva")
+    make_idea(challenge=one, status=S.PUBLISHED)
+    make_idea(challenge=two, status=S.PUBLISHED)
+    assert [r["challenge"] for r in rows(client, "ideas", "json", challenge="tva")] == ["tva"]
+
+
+def _initiatives(make_initiative, make_department, make_partner, goal, n):
+    for _ in range(n):
+        make_initiative(
+            departments=[make_department()],
+            partners=[make_partner()],
+            goals=[goal],
+            tags=["a", "b"],
+        )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_queries_do_not_grow_with_rows(
+    client, make_initiative, make_department, make_partner, goal, fmt
+):
+    _initiatives(make_initiative, make_department, make_partner, goal, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert len(rows(client, "initiatives", fmt)) == 2
+    _initiatives(make_initiative, make_department, make_partner, goal, 30)
+    with CaptureQueriesContext(connection) as many:
+        assert len(rows(client, "initiatives", fmt)) == 32
+    assert len(many) == len(few)
+
+
+def test_queries_grow_only_per_batch(
+    client, monkeypatch, make_initiative, make_department, make_partner, goal
+):
+    monkeypatch.setattr(opendata, "BATCH", 5)
+    _initiatives(make_initiative, make_department, make_partner, goal, 5)
+    with CaptureQueriesContext(connection) as one_batch:
+        rows(client, "initiatives", "json")
+    _initiatives(make_initiative, make_department, make_partner, goal, 10)
+    with CaptureQueriesContext(connection) as three_batches:
+        assert len(rows(client, "initiatives", "json")) == 15
+    per_batch = len(one_batch) - 1  # the main query, then the prefetches of each batch
+    assert len(three_batches) <= 1 + 3 * per_batch
+
+
+def test_the_json_is_streamed_as_one_array(client, make_initiative):
+    make_initiative()
+    make_initiative()
+    response = client.get(url("initiatives", "json"))
+    chunks = [chunk.decode() for chunk in response.streaming_content]
+    assert chunks[0] == "[" and chunks[-1].strip() == "]"
+    assert len(chunks) == 4
+
+
+def test_open_data_page_documents_schema_and_licence(client, db):
+    with translation.override("en"):
+        page = reverse("opendata:index")
+    assert page == "/en/open-data/"
+    html = client.get(page).content.decode()
+    assert f'<dd id="schema-version">{opendata.SCHEMA_VERSION}</dd>' in html
+    assert "CC0" in html and 'rel="license"' in html
+    for dataset in DATASETS:
+        assert f'href="/en/open-data/{dataset}.csv"' in html
+        assert f'href="/en/open-data/{dataset}.json"' in html
+        for name in field_names(dataset):
+            assert f"<code>{name}</code>" in html
+    assert "email" not in html.lower().replace("e-mail", "")
+
+
+def test_machine_readable_schema(client, db):
+    with translation.override("en"):
+        schema_url = reverse("opendata:schema")
+    schema = client.get(schema_url).json()
+    assert schema["version"] == opendata.SCHEMA_VERSION
+    assert schema["licence"] == "CC0-1.0"
+    assert [f["name"] for f in schema["datasets"]["ideas"]["fields"]] == field_names("ideas")
+    assert "email" not in field_names("ideas")
+
+
+def test_swedish_file_names(client, db):
+    with translation.override("sv"):
+        if translation.gettext("initiatives.csv") == "initiatives.csv":
+            pytest.skip("The Swedish URL segments are not compiled yet.")
+    assert url("initiatives", "csv", "sv") == "/oppna-data/initiativ.csv"
+    response = client.get(url("initiatives", "csv", "sv"))
+    assert response["Content-Disposition"] == 'attachment; filename="initiativ.csv"'
+
+
+@pytest.mark.parametrize(
+    ("list_name", "dataset", "params"),
+    [
+        ("initiatives:list", "initiatives", "phase=stopped"),
+        ("challenges:list", "challenges", "status=open"),
+        ("methods:list", "methods", "kind=template"),
+    ],
+)
+def test_list_pages_link_to_their_filtered_results(client, db, list_name, dataset, params):
+    with translation.override("en"):
+        page = reverse(list_name)
+    html = client.get(f"{page}?{params}").content.decode()
+    assert f'href="{url(dataset, "csv")}?{params}"' in html
+    assert f'href="{url(dataset, "json")}?{params}"' in html

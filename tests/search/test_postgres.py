@@ -1,0 +1,122 @@
+"""Full-text and trigram search on PostgreSQL: Swedish word forms, misspellings, ranking."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from helsingborg_innovation.publishing import Status
+from initiatives.models import Initiative
+
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only")]
+
+
+def _titles(client, query: str, **params) -> list[str]:
+    response = client.get(reverse("search:results"), {"q": query, **params})
+    assert response.status_code == 200
+    return [hit.title for hit in response.context["hits"]]
+
+
+def test_plural_finds_singular_by_trigram(client, make_initiative):
+    make_initiative(title="Cykel till jobbet")
+    make_initiative(title="Parkbänkar i centrum")
+    assert _titles(client, "cyklar") == ["Cykel till jobbet"]
+
+
+def test_stemmer_joins_word_forms_in_the_body(client, make_initiative, make_method):
+    make_initiative(title="Lugnare raster", body="Eleverna på skolorna fick nya lekredskap.")
+    make_method(title="Intervjuguide", body="Så intervjuar du brukare.")
+    assert _titles(client, "skola") == ["Lugnare raster"]
+    assert _titles(client, "intervjua") == ["Intervjuguide"]
+
+
+def test_genitive_finds_the_base_form(client, make_challenge):
+    make_challenge(title="Skola och fritid för alla")
+    assert _titles(client, "skolans") == ["Skola och fritid för alla"]
+
+
+def test_misspelling_is_forgiven(client, make_initiative):
+    make_initiative(title="Cykel till jobbet")
+    make_initiative(title="Vattenmätare")
+    assert _titles(client, "cyckel") == ["Cykel till jobbet"]
+
+
+def test_multi_word_query(client, make_initiative):
+    make_initiative(title="Laddstolpar i hamnen", summary="Elbilar laddar vid kajen.")
+    make_initiative(title="Laddstolpar på landet", summary="Fler elbilar på landsbygden.")
+    make_initiative(title="Hamnen i framtiden")
+    assert _titles(client, "laddstolpe hamnen") == ["Laddstolpar i hamnen"]
+    assert _titles(client, '"laddstolpar på landet"') == ["Laddstolpar på landet"]
+
+
+def test_title_beats_summary_beats_body(client, make_initiative):
+    make_initiative(title="Om staden", body="Solceller " * 10)
+    make_initiative(title="Om taken", summary="Solceller på taken.")
+    make_initiative(title="Solceller på skolor")
+    assert _titles(client, "solceller") == ["Solceller på skolor", "Om taken", "Om staden"]
+
+
+def test_stop_words_alone_find_nothing(client, make_initiative):
+    make_initiative(title="Och så vidare", summary="Det är inte så.")
+    assert _titles(client, "och det") == []
+
+
+def test_no_draft_scheduled_or_archived_item(client, make_initiative, make_challenge):
+    make_initiative(title="Solpanel i utkast", status=Status.DRAFT)
+    make_initiative(title="Schemalagd solpanel", publish_at=timezone.now() + timedelta(days=1))
+    make_initiative(title="Arkiverad solpanel", status=Status.ARCHIVED)
+    make_challenge(title="Solpanel i utkast", status=Status.DRAFT)
+    make_initiative(title="Solpanel på taket")
+    assert _titles(client, "solpanel") == ["Solpanel på taket"]
+    assert _titles(client, "solpanelen") == ["Solpanel på taket"]
+
+
+def test_stored_vector_follows_the_content(client, make_initiative):
+    initiative = make_initiative(title="Gatubelysning", body="Lampor.")
+    assert _titles(client, "snöröjningen") == []
+    Initiative.objects.filter(pk=initiative.pk).update(body="Snöröjning med drönare.")
+    assert _titles(client, "snöröjningen") == ["Gatubelysning"]
+
+
+def test_highlight_marks_the_stemmed_match_and_escapes(client, make_initiative):
+    make_initiative(title="Ljus", body="Vi satte upp lampor & <b>nya</b> armaturer i parkerna.")
+    response = client.get(reverse("search:results"), {"q": "park"})
+    passage = str(response.context["hits"][0].passage)
+    assert "<mark>parkerna</mark>" in passage
+    assert "<b>" not in passage
+    assert "&amp;" in passage
+
+
+def test_gin_and_trigram_indexes_exist(db, postgres_only):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'initiatives_initiative'"
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert "initiatives_initiative_search_gin" in names
+    assert "initiatives_initiative_title_trgm" in names
+
+
+def test_a_word_finds_the_compounds_it_begins(client, make_initiative):
+    make_initiative(title="Säkrare cykelbanor", summary="Fler cykelbanor i centrum.")
+    make_initiative(title="Tryggare parker")
+    assert _titles(client, "cykel") == ["Säkrare cykelbanor"]
+
+
+def test_web_search_syntax_is_respected(client, make_initiative):
+    make_initiative(title="Solceller på skolor")
+    make_initiative(title="Solceller på förskolor och skolor")
+    assert _titles(client, "solceller -förskolor") == ["Solceller på skolor"]
+
+
+def test_list_filters_use_the_same_search(client, make_initiative, make_method):
+    make_initiative(title="Cykel till jobbet")
+    make_initiative(title="Tryggare parker")
+    make_method(title="Intervjuguide", body="Så intervjuar du brukare.")
+    initiatives = client.get(reverse("initiatives:list"), {"q": "cyklar"}).content.decode()
+    assert "Cykel till jobbet" in initiatives
+    assert "Tryggare parker" not in initiatives
+    methods = client.get(reverse("methods:list"), {"q": "intervjua"}).content.decode()
+    assert "Intervjuguide" in methods

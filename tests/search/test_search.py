@@ -1,0 +1,243 @@
+"""The search page and the search machinery, on every database."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from helsingborg_innovation.publishing import Status
+from helsingborg_innovation.search import highlight_marked, highlight_words, search_filter
+from initiatives.models import Initiative
+
+
+def _search(client, **params):
+    response = client.get(reverse("search:results"), params)
+    assert response.status_code == 200
+    return response
+
+
+def _titles(response) -> list[str]:
+    return [hit.title for hit in response.context["hits"]]
+
+
+def test_empty_page_has_a_labelled_form(client):
+    response = _search(client)
+    html = response.content.decode()
+    assert '<label class="filter-form__label" for="id_q">' in html
+    assert 'role="search"' in html
+    assert response.context["hits"] == []
+
+
+@pytest.mark.django_db
+def test_finds_every_kind_and_labels_it(client, make_challenge, make_initiative, make_method):
+    make_challenge(title="Renare hamnbassäng")
+    make_initiative(title="Sensorer i hamnbassängen", summary="Vi mäter vattnet.")
+    make_method(title="Hamnbassäng som testmiljö")
+    make_initiative(title="Något helt annat")
+    response = _search(client, q="hamnbassäng")
+    kinds = sorted(hit.kind for hit in response.context["hits"])
+    assert kinds == ["challenge", "initiative", "method"]
+    html = response.content.decode()
+    assert '<span class="badge search-result__kind">Utmaning</span>' in html
+
+
+@pytest.mark.django_db
+def test_filter_by_kind_and_counts(client, make_challenge, make_initiative):
+    make_challenge(title="Fler träd i stan")
+    make_initiative(title="Träd som svalkar")
+    response = _search(client, q="träd", kind="initiative")
+    assert _titles(response) == ["Träd som svalkar"]
+    facets = {facet["key"]: facet["count"] for facet in response.context["facets"]}
+    assert facets["challenge"] == 1
+    assert facets["initiative"] == 1
+    assert response.context["total"] == 1
+
+
+@pytest.mark.django_db
+def test_title_match_ranks_first(client, make_initiative):
+    make_initiative(title="Digitala tjänster", body="Om belysning. " * 5)
+    make_initiative(title="Smart belysning", summary="Lampor som tänds när någon går förbi.")
+    response = _search(client, q="belysning")
+    assert _titles(response)[0] == "Smart belysning"
+    assert set(_titles(response)) == {"Smart belysning", "Digitala tjänster"}
+
+
+@pytest.mark.django_db
+def test_lessons_learned_are_searched(client, make_initiative):
+    make_initiative(
+        title="Avslutat försök", phase="stopped", lessons_learned="Förankra hos rektorerna."
+    )
+    response = _search(client, q="rektorerna")
+    assert _titles(response) == ["Avslutat försök"]
+
+
+@pytest.mark.django_db
+def test_nothing_unpublished_is_found(client, make_challenge, make_initiative, make_method):
+    future = timezone.now() + timedelta(days=3)
+    make_initiative(title="Hemlig solpanel", status=Status.DRAFT)
+    make_initiative(title="Schemalagd solpanel", publish_at=future)
+    make_initiative(title="Arkiverad solpanel", status=Status.ARCHIVED)
+    make_challenge(title="Utkast solpanel", status=Status.DRAFT)
+    make_method(title="Utkastmetod solpanel", status=Status.DRAFT)
+    make_initiative(title="Publicerad solpanel")
+    response = _search(client, q="solpanel")
+    assert _titles(response) == ["Publicerad solpanel"]
+    assert response.context["total"] == 1
+
+
+@pytest.mark.django_db
+def test_published_ideas_are_found_without_personal_data(client, make_challenge):
+    from contributions.models import Contribution, ContributionStatus
+
+    challenge = make_challenge(title="Tryggare parker")
+    common = {"challenge": challenge, "kind": "resident", "consent": True}
+    Contribution.objects.create(
+        title="Belysta gångstråk",
+        text="Lampor längs gångstråken.",
+        name="Anna Hemlig",
+        email="anna@example.org",
+        status=ContributionStatus.PUBLISHED,
+        **common,
+    )
+    Contribution.objects.create(
+        title="Väntande gångstråk", text="Ej granskad.", status=ContributionStatus.PENDING, **common
+    )
+    hidden = make_challenge(title="Utkast", status=Status.DRAFT)
+    Contribution.objects.create(
+        title="Gångstråk i utkast",
+        text="Hör till ett utkast.",
+        status=ContributionStatus.PUBLISHED,
+        **{**common, "challenge": hidden},
+    )
+    response = _search(client, q="gångstråk")
+    assert _titles(response) == ["Belysta gångstråk"]
+    hit = response.context["hits"][0]
+    assert hit.kind == "idea"
+    assert hit.url.startswith(challenge.get_absolute_url())
+    html = response.content.decode()
+    assert "anna@example.org" not in html
+    assert "Anna Hemlig" not in html
+
+
+@pytest.mark.django_db
+def test_multi_word_query_needs_every_word(client, make_initiative):
+    make_initiative(title="Cykelparkering vid stationen")
+    make_initiative(title="Cykelparkering vid skolan")
+    response = _search(client, q="cykelparkering stationen")
+    assert _titles(response) == ["Cykelparkering vid stationen"]
+
+
+@pytest.mark.django_db
+def test_highlight_is_escaped(client, make_initiative):
+    make_initiative(
+        title="Skript",
+        summary='Ett försök med <script>alert("x")</script> och 1 < 2 & fönsterbänkar.',
+    )
+    response = _search(client, q="fönsterbänkar")
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    assert "1 &lt; 2 &amp;" in html
+    assert "<mark>fönsterbänkar</mark>" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "!!!",
+        "x" * 10_000,
+        "'; DROP TABLE initiatives_initiative; --",
+        '"unbalanced',
+        "a\x00b",
+        "fönster\x00bänk",
+        "(((",
+        "<script>",
+        "& | ! :*",
+        "ä" * 300,
+    ],
+)
+@pytest.mark.django_db
+def test_bad_queries_give_a_normal_page(client, make_initiative, query):
+    make_initiative(title="Fönsterbänk")
+    response = _search(client, q=query, kind="initiative", page="x")
+    assert b"<script>alert" not in response.content
+    assert Initiative.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_unknown_kind_and_page_give_a_normal_page(client, make_initiative):
+    make_initiative(title="Fönsterbänk")
+    response = _search(client, q="fönsterbänk", kind="nonsense", page="9999")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_results_are_paginated(client, make_initiative):
+    for n in range(25):
+        make_initiative(title=f"Laddstolpe {n}")
+    first = _search(client, q="laddstolpe")
+    assert len(first.context["hits"]) == 20
+    assert first.context["total"] == 25
+    second = _search(client, q="laddstolpe", page=2)
+    assert len(second.context["hits"]) == 5
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow(client, make_challenge, make_initiative, make_method):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            _search(client, q="solcell")
+        return len(queries)
+
+    make_challenge(title="Solcell")
+    make_initiative(title="Solcell")
+    few = count()
+    for n in range(15):
+        make_challenge(title=f"Solcell {n}")
+        make_initiative(title=f"Solcell {n}", tags=["energi"])
+        make_method(title=f"Solcell {n}")
+    assert count() == few
+    assert few <= 10
+
+
+@pytest.mark.django_db
+def test_english_search_page_searches_swedish_content(client, make_method):
+    make_method(title="Intervjuer med brukare")
+    response = client.get("/en/search/", {"q": "intervjuer"})
+    assert response.status_code == 200
+    assert _titles(response) == ["Intervjuer med brukare"]
+    assert '<span class="badge search-result__kind">Method</span>' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_search_filter_on_a_queryset(make_initiative):
+    make_initiative(title="Grönt tak")
+    make_initiative(title="Blått hav")
+    found = search_filter(Initiative.objects.all(), "grönt", ["title", "summary", "body"])
+    assert [i.title for i in found] == ["Grönt tak"]
+    assert search_filter(Initiative.objects.all(), "  !! ", ["title", "summary"]).count() == 0
+
+
+def test_highlights_escape_everything_but_the_mark():
+    assert highlight_marked('<b>x</b> \x02ord\x03 "y"') == (
+        "&lt;b&gt;x&lt;/b&gt; <mark>ord</mark> &quot;y&quot;"
+    )
+    assert highlight_marked("\x02<i>\x03") == "<mark>&lt;i&gt;</mark>"
+    assert highlight_words("A & B <amp>", "amp") == "A &amp; B &lt;<mark>amp</mark>&gt;"
+
+
+@pytest.mark.django_db
+def test_hits_beyond_the_cap_are_counted_and_explained(client, make_method, monkeypatch):
+    from helsingborg_innovation import search_views
+
+    monkeypatch.setattr(search_views, "MAX_HITS_PER_KIND", 3)
+    for n in range(5):
+        make_method(title=f"Workshop {n}")
+    response = _search(client, q="workshop")
+    assert response.context["total"] == 5
+    assert len(response.context["hits"]) == 3
+    assert "bästa träffarna" in response.content.decode() or "best hits" in (
+        response.content.decode()
+    )

@@ -1,0 +1,79 @@
+"""Canonical links, Open Graph, JSON-LD, feed links and related content (template tags)."""
+
+import json
+import re
+
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import translation
+
+from helsingborg_innovation.templatetags.seo import lessons_mentioning, related_initiatives_of
+
+
+def _render(source: str, **context) -> str:
+    request = RequestFactory().get("/")
+    with translation.override("sv"):
+        template = Template("{% load seo %}" + source)
+        return template.render(Context({"request": request, **context}))
+
+
+def test_seo_meta_has_canonical_og_and_escaped_json_ld(make_initiative):
+    initiative = make_initiative(
+        title="Solceller </script><script>alert(1)</script>",
+        slug="solceller",
+        summary='Tak & "sol"',
+        tags=["energi"],
+    )
+    html = _render("{% seo_meta object %}", object=initiative, csp_nonce="abc123")
+    assert '<link rel="canonical" href="http://testserver/initiativ/solceller/">' in html
+    assert '<meta property="og:title" content="Solceller &lt;/script&gt;' in html
+    assert '<meta property="og:description" content="Tak &amp; &quot;sol&quot;">' in html
+    match = re.search(
+        r'<script type="application/ld\+json" nonce="abc123">(.*?)</script>', html, re.S
+    )
+    assert match, html
+    assert "<" not in match.group(1)
+    data = json.loads(match.group(1))
+    assert data["@type"] == "Project"
+    assert data["name"] == "Solceller </script><script>alert(1)</script>"
+    assert data["url"] == "http://testserver/initiativ/solceller/"
+    assert data["keywords"] == ["energi"]
+    assert html.count("<script") == 1
+
+
+def test_feed_links():
+    html = _render('{% feed_links "initiatives" "lessons" %}')
+    assert 'type="application/rss+xml"' in html
+    assert 'type="application/atom+xml"' in html
+    assert html.count('<link rel="alternate"') == 4
+
+
+def test_related_initiatives_share_tags_goals_or_department(make_initiative, make_department, goal):
+    department = make_department()
+    other = make_department()
+    base = make_initiative(owner_department=department, tags=["energi", "sol"], goals=[goal])
+    two_tags = make_initiative(owner_department=other, tags=["energi", "sol"])
+    same_goal = make_initiative(owner_department=other, goals=[goal])
+    same_department = make_initiative(owner_department=department)
+    make_initiative(owner_department=other, tags=["vatten"])
+    make_initiative(owner_department=department, status="draft")
+    related = list(related_initiatives_of(base))
+    assert related[0] == two_tags
+    assert set(related) == {two_tags, same_goal, same_department}
+
+
+def test_related_initiatives_tag_renders(make_initiative):
+    base = make_initiative(tags=["energi"])
+    other = make_initiative(title="Vindkraft", tags=["energi"])
+    html = _render("{% related_initiatives object %}", object=base)
+    assert f'href="/initiativ/{other.slug}/">Vindkraft</a>' in html
+    assert "<h2" in html
+
+
+def test_lessons_that_mention_a_method(make_method, make_initiative):
+    method = make_method(title="Tjänstedesign")
+    used = make_initiative(phase="stopped", methods=[method])
+    named = make_initiative(lessons_learned="Vi borde ha använt tjänstedesign tidigare.")
+    make_initiative(lessons_learned="Inget om metoden.")
+    make_initiative(methods=[method], lessons_learned="")
+    assert set(lessons_mentioning(method)) == {used, named}

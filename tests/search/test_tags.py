@@ -1,0 +1,47 @@
+"""The page of a tag: every published item with it, across kinds."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from helsingborg_innovation.publishing import Status
+
+
+def test_tag_page_lists_published_items_of_every_kind(
+    client, make_challenge, make_initiative, make_method
+):
+    make_challenge(title="Renare luft", tags=["miljö"])
+    make_initiative(title="Luftsensorer", tags=["miljö"])
+    make_method(title="Mätmetod", tags=["miljö"])
+    make_initiative(title="Hemligt utkast", tags=["miljö"], status=Status.DRAFT)
+    make_initiative(title="Annan tagg", tags=["trafik"])
+    response = client.get(reverse("tags:detail", kwargs={"slug": "miljö"}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for title in ("Renare luft", "Luftsensorer", "Mätmetod"):
+        assert title in html
+    assert "Hemligt utkast" not in html
+    assert "Annan tagg" not in html
+    assert "<h1>" in html
+
+
+def test_unknown_tag_is_not_found(client, db):
+    assert client.get(reverse("tags:detail", kwargs={"slug": "finns-inte"})).status_code == 404
+
+
+def test_tag_page_links_to_the_filtered_list_and_keeps_its_query_count(client, make_initiative):
+    url = reverse("tags:detail", kwargs={"slug": "energi"})
+    make_initiative(tags=["energi"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        return len(queries)
+
+    few = count()
+    for _ in range(15):
+        make_initiative(tags=["energi"])
+    assert count() == few
+    assert few <= 10
+    html = client.get(url).content.decode()
+    assert f'href="{reverse("initiatives:list")}?tag=energi"' in html

@@ -1,0 +1,29 @@
+"""Admin sign-in is limited against password guessing."""
+
+from django.urls import reverse
+
+
+def _attempt(client, password):
+    return client.post(
+        reverse("admin:login"), {"username": "staff-user", "password": password, "next": "/admin/"}
+    )
+
+
+def test_repeated_failed_sign_ins_are_refused_with_429(client, make_staff, settings):
+    settings.ADMIN_LOGIN_FAILURE_LIMIT = 3
+    make_staff(username="staff-user")
+    for _ in range(3):
+        assert _attempt(client, "wrong").status_code == 200
+    refused = _attempt(client, "correct horse battery staple")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_correct_password_signs_in_below_the_limit(client, make_staff, settings):
+    settings.ADMIN_LOGIN_FAILURE_LIMIT = 3
+    make_staff(username="staff-user")
+    _attempt(client, "wrong")
+    response = _attempt(client, "correct horse battery staple")
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session

@@ -1,0 +1,129 @@
+"""The home page: open challenges, latest initiatives and lessons, methods and key figures."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import override
+
+from helsingborg_innovation.publishing import Status
+from initiatives.models import Phase
+
+
+def _home(client, language: str = "sv"):
+    with override(language):
+        url = reverse("home")
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.django_db
+def test_home_renders_in_both_languages(client):
+    assert '<html lang="sv">' in client.get("/").text
+    english = client.get("/en/")
+    assert english.status_code == 200
+    assert '<html lang="en">' in english.text
+    assert "Let's solve the city's challenges together" in english.text
+
+
+@pytest.mark.django_db
+def test_open_challenges_closing_soonest_first_at_most_six(client, make_challenge):
+    today = timezone.localdate()
+    make_challenge(title="Utan slutdatum", open_until=None)
+    for days in (30, 5, 12, 60, 90, 1):
+        make_challenge(title=f"Stänger om {days}", open_until=today + timedelta(days=days))
+    make_challenge(title="Redan stängd", open_until=today - timedelta(days=1))
+
+    titles = [c.title for c in _home(client).context["open_challenges"]]
+
+    assert titles == [
+        "Stänger om 1",
+        "Stänger om 5",
+        "Stänger om 12",
+        "Stänger om 30",
+        "Stänger om 60",
+        "Stänger om 90",
+    ]
+
+
+@pytest.mark.django_db
+def test_hidden_content_never_on_home_even_for_staff(
+    client, make_staff, make_challenge, make_initiative, make_method
+):
+    future = timezone.now() + timedelta(days=2)
+    for status, publish_at, label in [
+        (Status.DRAFT, None, "Utkast"),
+        (Status.PUBLISHED, future, "Schemalagd"),
+        (Status.ARCHIVED, None, "Arkiverad"),
+    ]:
+        extra = {"publish_at": publish_at} if publish_at else {}
+        make_challenge(title=f"{label} utmaning", status=status, **extra)
+        make_initiative(
+            title=f"{label} initiativ", status=status, lessons_learned="Lärdom", **extra
+        )
+        make_method(title=f"{label} metod", status=status, **extra)
+    make_challenge(title="Publicerad utmaning")
+
+    for logged_in in (False, True):
+        if logged_in:
+            client.force_login(make_staff())
+        response = _home(client)
+        assert "Publicerad utmaning" in response.text
+        for label in ("Utkast", "Schemalagd", "Arkiverad"):
+            assert label not in response.text
+        assert response.context["figures"] == {
+            "open_challenges": 1,
+            "initiatives": 0,
+            "stopped_with_lessons": 0,
+            "methods": 0,
+        }
+
+
+@pytest.mark.django_db
+def test_key_figures_and_lessons(client, make_challenge, make_initiative, make_method):
+    make_challenge()
+    make_challenge(open_until=timezone.localdate() - timedelta(days=3))
+    make_initiative(title="Stoppat med lärdom", phase=Phase.STOPPED)
+    make_initiative(title="Pilot med lärdom", lessons_learned="Börja **litet**.")
+    make_initiative(title="Pilot utan lärdom")
+    make_method()
+    make_method()
+    make_method()
+
+    response = _home(client, "en")
+
+    assert response.context["figures"] == {
+        "open_challenges": 1,
+        "initiatives": 3,
+        "stopped_with_lessons": 1,
+        "methods": 3,
+    }
+    lessons = [i.title for i in response.context["lessons"]]
+    assert lessons == ["Stoppat med lärdom", "Pilot med lärdom"]
+    assert "Börja litet." in response.text
+    assert "Pilot utan lärdom" in response.text  # among the latest initiatives
+    assert len(response.context["methods"]) == 3
+
+
+@pytest.mark.django_db
+def test_home_query_count_does_not_grow(client, make_challenge, make_initiative, make_method):
+    def add(count: int):
+        for _ in range(count):
+            make_challenge(tags=["a"])
+            make_initiative(phase=Phase.STOPPED)
+            make_initiative(lessons_learned="Något vi lärde oss.")
+            make_method(tags=["b"])
+
+    add(1)
+    with CaptureQueriesContext(connection) as few:
+        _home(client)
+    add(10)
+    with CaptureQueriesContext(connection) as many:
+        _home(client)
+
+    assert len(few) == len(many)
+    assert len(many) <= 10

@@ -1,0 +1,80 @@
+"""Markdown from staff becomes HTML with nothing that could run in a visitor's browser."""
+
+import pytest
+
+from helsingborg_innovation.markup import render_markdown
+
+
+def test_headings_lists_links_and_emphasis_are_kept():
+    html = render_markdown(
+        "# Rubrik\n\n## Delrubrik\n\nText med **fetstil** och *kursiv*.\n\n"
+        "- första\n- andra\n\n1. ett\n2. två\n\n[Helsingborg](https://helsingborg.se)"
+    )
+    # The page's own h1 is the title, so a body's h1 becomes an h2.
+    assert "<h2>Rubrik</h2>" in html
+    assert "<h2>Delrubrik</h2>" in html
+    assert "<h1>" not in html
+    assert "<strong>fetstil</strong>" in html
+    assert "<em>kursiv</em>" in html
+    assert "<ul>\n<li>första</li>\n<li>andra</li>\n</ul>" in html
+    assert "<ol>\n<li>ett</li>\n<li>två</li>\n</ol>" in html
+    assert '<a href="https://helsingborg.se" rel="noopener noreferrer">Helsingborg</a>' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hej<script>alert('x')</script>då",
+        "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+        "<style>body{display:none}</style>",
+        "<iframe src='https://evil.example'></iframe>",
+    ],
+)
+def test_scripts_styles_and_frames_are_removed(text):
+    html = render_markdown(text).lower()
+    for fragment in ("<script", "alert(", "evil.example", "<style", "display:none", "<iframe"):
+        assert fragment not in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<p onclick="alert(1)">Klicka</p>',
+        '<a href="https://helsingborg.se" onmouseover="alert(1)">Länk</a>',
+        "<img src=x onerror=alert(1)>",
+        '<h2 onfocus="alert(1)" style="color:red">Rubrik</h2>',
+    ],
+)
+def test_event_handler_and_style_attributes_are_removed(text):
+    html = render_markdown(text).lower()
+    assert "alert(" not in html
+    assert " on" not in html
+    assert "style=" not in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[klicka](javascript:alert(1))",
+        "[klicka](JaVaScRiPt:alert(1))",
+        '<a href="javascript:alert(1)">klicka</a>',
+        '<a href="data:text/html;base64,PHNjcmlwdD4=">klicka</a>',
+        "[klicka](vbscript:msgbox(1))",
+    ],
+)
+def test_dangerous_link_schemes_are_removed_but_the_text_stays(text):
+    html = render_markdown(text)
+    assert "klicka" in html
+    lowered = html.lower()
+    for scheme in ("javascript:", "data:", "vbscript:"):
+        assert scheme not in lowered
+
+
+def test_mailto_and_relative_links_are_kept():
+    html = render_markdown("[Mejla](mailto:innovation@example.org) och [Om](/om/)")
+    assert 'href="mailto:innovation@example.org"' in html
+    assert 'href="/om/"' in html
+
+
+def test_empty_text_renders_nothing():
+    assert render_markdown("") == ""

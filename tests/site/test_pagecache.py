@@ -1,0 +1,165 @@
+"""Anonymous pages come from the cache and are never stale."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from helsingborg_innovation import pagecache
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.PAGE_CACHE_ENABLED = True
+
+
+def _view_counting(calls, body="page"):
+    def view(request):
+        calls.append(request.path)
+        return HttpResponse(f"{body} {len(calls)}")
+
+    return view
+
+
+def _get(path="/utmaningar/", user=None):
+    request = RequestFactory().get(path)
+    request.user = user or AnonymousUser()
+    return request
+
+
+def test_second_anonymous_request_is_served_from_the_cache(db):
+    calls = []
+    view = pagecache.cache_public_page(pagecache.CHALLENGES)(_view_counting(calls))
+    first = view(_get())
+    second = view(_get())
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert len(calls) == 1
+
+
+def test_a_change_to_what_the_page_shows_invalidates_it(db, make_challenge):
+    calls = []
+    view = pagecache.cache_public_page(pagecache.CHALLENGES)(_view_counting(calls))
+    view(_get())
+    make_challenge()  # saving a challenge bumps the challenges generation
+    assert view(_get())["X-Page-Cache"] == "miss"
+    assert len(calls) == 2
+
+
+def test_a_change_to_something_else_keeps_the_page_cached(db, make_method):
+    calls = []
+    view = pagecache.cache_public_page(pagecache.CHALLENGES)(_view_counting(calls))
+    view(_get())
+    make_method()
+    assert view(_get())["X-Page-Cache"] == "hit"
+
+
+def test_relation_changes_invalidate(db, make_challenge, goal):
+    challenge = make_challenge()
+    calls = []
+    view = pagecache.cache_public_page(pagecache.CHALLENGES)(_view_counting(calls))
+    view(_get())
+    challenge.goals.add(goal)
+    assert view(_get())["X-Page-Cache"] == "miss"
+
+
+def test_staff_and_posts_bypass_the_cache(db, editor):
+    calls = []
+    view = pagecache.cache_public_page()(_view_counting(calls))
+    view(_get(user=editor))
+    view(_get(user=editor))
+    assert len(calls) == 2
+
+
+def test_pages_with_a_csrf_token_are_never_cached(db):
+    calls = []
+
+    def form_view(request):
+        calls.append(1)
+        return HttpResponse(f'<input name="csrfmiddlewaretoken" value="{get_token(request)}">')
+
+    view = pagecache.cache_public_page()(form_view)
+    view(_get())
+    view(_get())
+    assert len(calls) == 2
+
+
+def test_query_strings_and_languages_are_separate_pages(db):
+    calls = []
+    view = pagecache.cache_public_page()(_view_counting(calls))
+    view(_get("/utmaningar/?status=open"))
+    view(_get("/utmaningar/?status=closed"))
+    view(_get("/en/challenges/?status=open"))
+    assert len(calls) == 3
+
+
+def test_site_keeps_serving_when_the_cache_is_down(db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache server gone")
+
+    monkeypatch.setattr(pagecache.cache, "get_many", broken)
+    monkeypatch.setattr(pagecache.cache, "incr", broken)
+    calls = []
+    view = pagecache.cache_public_page()(_view_counting(calls))
+    assert view(_get()).status_code == 200
+    assert view(_get()).status_code == 200
+    assert len(calls) == 2
+    pagecache.bump(pagecache.CHALLENGES)  # logs, does not raise
+
+
+def test_public_pages_are_cached_and_an_admin_edit_shows_at_once(client, editor, make_challenge):
+    challenge = make_challenge(title="Första titeln")
+    list_url = reverse("challenges:list")
+    assert client.get(list_url)["X-Page-Cache"] == "miss"
+    assert client.get(list_url)["X-Page-Cache"] == "hit"
+    assert client.get(challenge.get_absolute_url())["X-Page-Cache"] == "miss"
+
+    staff = Client()
+    staff.force_login(editor)
+    response = staff.post(
+        reverse("admin:challenges_challenge_changelist"),
+        {"action": "unpublish", "_selected_action": [challenge.pk]},
+    )
+    assert response.status_code == 302
+
+    response = client.get(list_url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Första titeln" not in response.text
+    assert client.get(challenge.get_absolute_url()).status_code == 404
+
+
+def test_cached_pages_answer_conditional_requests(client, make_challenge):
+    make_challenge()
+    first = client.get(reverse("challenges:list"))
+    etag = first["ETag"]
+    again = client.get(reverse("challenges:list"), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+
+
+def test_staff_never_get_a_cached_public_page(client, editor, make_challenge):
+    make_challenge()
+    client.get(reverse("challenges:list"))
+    client.force_login(editor)
+    assert "X-Page-Cache" not in client.get(reverse("challenges:list"))
+
+
+def test_a_scheduled_item_appears_when_its_time_comes(client, make_challenge, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_challenge(title="Redan publicerad")
+    make_challenge(title="Schemalagd utmaning", publish_at=timezone.now() + timedelta(hours=2))
+    list_url = reverse("challenges:list")
+    assert "Schemalagd utmaning" not in client.get(list_url).text
+    assert client.get(list_url)["X-Page-Cache"] == "hit"
+
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(pagecache.time, "time", later.timestamp)
+    response = client.get(list_url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Schemalagd utmaning" in response.text

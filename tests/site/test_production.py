@@ -1,0 +1,104 @@
+"""Serving policies: health check, friendly 503 without a database, headers, deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+from django.db import OperationalError
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_reports_the_database(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_fails_when_the_database_is_away(client, db):
+    with mock.patch(
+        "helsingborg_innovation.views.connection.cursor", side_effect=OperationalError("gone")
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+def test_public_page_answers_503_not_a_traceback_without_a_database(client, db, settings):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    with mock.patch(
+        "challenges.views.ChallengeListView.get_queryset",
+        side_effect=OperationalError("could not connect to server"),
+    ):
+        response = client.get(reverse("challenges:list"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "temporarily unavailable" in response.text or "tillfälligt" in response.text
+    assert "OperationalError" not in response.text
+    assert "could not connect" not in response.text
+
+
+def test_other_errors_are_a_plain_500(client, db, settings):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    with mock.patch(
+        "challenges.views.ChallengeListView.get_queryset", side_effect=ValueError("secret detail")
+    ):
+        response = client.get(reverse("challenges:list"))
+    assert response.status_code == 500
+    assert "secret detail" not in response.text
+
+
+def test_security_headers_on_public_pages(client, db):
+    response = client.get(reverse("home"))
+    assert "camera=()" in response["Permissions-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "script-src 'self' 'nonce-" in csp or "script-src 'self'" in csp
+
+
+def _production_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="x" * 64 + "-a-long-random-production-secret-for-the-test-only",
+        DJANGO_ALLOWED_HOSTS="innovation.example.org",
+    )
+    env.update(extra)
+    return env
+
+
+def test_check_deploy_is_clean_in_production():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = _production_env()
+    del env["DJANGO_SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr

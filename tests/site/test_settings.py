@@ -1,0 +1,85 @@
+"""Production refuses to start without its secrets, and a mistyped setting fails loudly.
+
+Settings are read once at import, so each case imports them in a fresh interpreter.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+IMPORT_SETTINGS = (
+    "import django; from django.conf import settings; django.setup(); "
+    "print('DEBUG', settings.DEBUG, 'HOSTS', settings.ALLOWED_HOSTS)"
+)
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "a-long-random-secret-for-the-test-only",
+    "DJANGO_ALLOWED_HOSTS": "innovation.helsingborg.se",
+}
+
+
+def _import_settings(**env: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "ATTACHMENT_"))
+    }
+    environment.update(DJANGO_SETTINGS_MODULE="helsingborg_innovation.settings", **env)
+    return subprocess.run(
+        [sys.executable, "-c", IMPORT_SETTINGS],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_load_when_everything_is_set():
+    result = _import_settings(**PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG False HOSTS ['innovation.helsingborg.se']" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off."),
+        ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off."),
+    ],
+)
+def test_production_refuses_to_start_without_a_secret_or_hosts(missing, message):
+    env = {key: value for key, value in PRODUCTION.items() if key != missing}
+    result = _import_settings(**env)
+    assert result.returncode != 0
+    assert f"django.core.exceptions.ImproperlyConfigured: {message}" in result.stderr
+
+
+def test_empty_allowed_hosts_count_as_missing():
+    result = _import_settings(**{**PRODUCTION, "DJANGO_ALLOWED_HOSTS": " , "})
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_development_needs_neither():
+    result = _import_settings(DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG True" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG must be a boolean (true/false), got 'maybe'"),
+        ("DJANGO_DEBUG", "flase", "DJANGO_DEBUG must be a boolean (true/false), got 'flase'"),
+        ("ATTACHMENT_MAX_BYTES", "20MB", "ATTACHMENT_MAX_BYTES must be a whole number, got '20MB'"),
+    ],
+)
+def test_a_bad_value_fails_loudly(name, value, message):
+    result = _import_settings(**{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {message}" in result.stderr

@@ -1,0 +1,175 @@
+"""Uploads are judged by their content and size, not by their names."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import clear_url_caches, reverse
+from django.utils import translation
+from PIL import Image
+
+from challenges.models import Challenge
+from helsingborg_innovation.publishing import Status
+from helsingborg_innovation.uploads import validate_attachment, validate_image
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _image(image_format: str = "PNG", size=(4, 3)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _code(validator, name: str, content: bytes) -> str | None:
+    """The code of the error the validator raises, or None when it accepts the file."""
+    try:
+        validator(SimpleUploadedFile(name, content))
+    except ValidationError as error:
+        return error.code
+    return None
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("rapport.pdf", PDF),
+        ("Rapport.PDF", PDF),
+        ("bild.png", _image("PNG")),
+        ("foto.jpg", _image("JPEG")),
+        ("anteckningar.txt", "Lärdomar från piloten\n".encode()),
+        # A multi-byte character cut by the first 2048 bytes is still text.
+        ("lista.csv", ("a" * 2047 + "å").encode()),
+        ("mall.docx", _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})),
+        ("tabell.ods", _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"})),
+    ],
+)
+def test_real_documents_are_accepted(name, content):
+    assert _code(validate_attachment, name, content) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("rapport.pdf", _image("PNG"), "disguised"),
+        ("program.exe", b"MZ\x90\x00\x03\x00", "file_type"),
+        ("program.pdf.exe", PDF, "file_type"),
+        ("utan-filandelse", PDF, "file_type"),
+        ("sida.html", b"<script>alert(1)</script>", "file_type"),
+        ("anteckningar.txt", b"MZ\x90\x00\x03\x00\x00\x00", "disguised"),
+        ("anteckningar.txt", b"\xff\xfe\xfd latin-1 \xe5", "disguised"),
+        ("mall.docx", _zip({"program.exe": b"MZ"}), "disguised"),
+        ("mall.docx", _zip({"[Content_Types].xml": b"", "xl/workbook.xml": b""}), "disguised"),
+        ("tabell.ods", _zip({"mimetype": b"application/x-msdownload"}), "disguised"),
+        ("mall.docx", b"PK\x03\x04 but not really a zip", "disguised"),
+    ],
+)  # fmt: skip
+def test_forbidden_or_disguised_attachments_are_refused(name, content, code):
+    assert _code(validate_attachment, name, content) == code
+
+
+def test_an_attachment_over_the_limit_is_refused_with_the_sizes(settings):
+    settings.ATTACHMENT_MAX_BYTES = 100
+    with pytest.raises(ValidationError) as caught, translation.override("en"):
+        validate_attachment(SimpleUploadedFile("stor.pdf", PDF + b"0" * 200))
+    assert caught.value.code == "too_large"
+    assert caught.value.messages == [
+        "The file is 245\xa0bytes; the largest allowed is 100\xa0bytes."
+    ]
+    assert _code(validate_attachment, "liten.pdf", PDF[:100]) is None
+
+
+def test_images_are_checked_by_content_size_and_pixels(settings):
+    assert _code(validate_image, "foto.jpg", _image("JPEG")) is None
+    assert (
+        _code(validate_image, "foto.jpg", "Det här är text, inte en bild.".encode())
+        == "not_an_image"
+    )
+    assert _code(validate_image, "ikon.bmp", _image("BMP")) == "image_format"
+    settings.IMAGE_MAX_PIXELS = 100
+    assert _code(validate_image, "stor.png", _image("PNG", (20, 20))) == "too_many_pixels"
+    settings.IMAGE_MAX_BYTES = 10
+    assert _code(validate_image, "foto.png", _image("PNG")) == "too_large"
+
+
+@pytest.fixture
+def en_editor(editor_client, settings):
+    """The admin in English (it follows the default language), so that messages can be
+    compared with their source text whatever the state of the Swedish translation."""
+    settings.LANGUAGE_CODE = "en"
+    clear_url_caches()  # reversed paths depend on the default language
+    yield editor_client
+    clear_url_caches()
+
+
+def _method_with_attachment(upload) -> dict:
+    return {
+        "title": "Mall för intervjuer",
+        "slug": "mall-for-intervjuer",
+        "summary": "Frågor att börja med.",
+        "kind": "template",
+        "stage": "understand",
+        "status": Status.DRAFT,
+        "attachments-TOTAL_FORMS": "1",
+        "attachments-INITIAL_FORMS": "0",
+        "attachments-MIN_NUM_FORMS": "0",
+        "attachments-MAX_NUM_FORMS": "1000",
+        "attachments-0-title": "Mallen",
+        "attachments-0-file": upload,
+        "attachments-0-order": "0",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("mall.pdf", _image("PNG"), "The file is called .pdf but its content is something else."),
+        ("mall.exe", b"MZ\x90\x00", "Files of this type are not accepted. Allowed types: "),
+        (
+            "mall.pdf",
+            PDF + b"0" * 200,
+            "The file is 245\xa0bytes; the largest allowed is 100\xa0bytes.",
+        ),
+    ],
+)
+def test_the_admin_form_shows_why_an_attachment_was_refused(
+    en_editor, settings, name, content, message
+):
+    settings.ATTACHMENT_MAX_BYTES = 100
+    upload = SimpleUploadedFile(name, content)
+    response = en_editor.post(reverse("admin:methods_method_add"), _method_with_attachment(upload))
+    assert response.status_code == 200
+    assert message in response.text
+    assert not response.context["inline_admin_formsets"][0].formset.is_valid()
+
+
+def test_the_admin_form_refuses_text_called_jpg_as_image(en_editor, make_department):
+    upload = SimpleUploadedFile("foto.jpg", "Det här är text, inte en bild.".encode())
+    data = {
+        "title": "Renare hamn",
+        "slug": "renare-hamn",
+        "summary": "Hur håller vi hamnen ren?",
+        "image": upload,
+        "image_alt": "En hamn",
+        "owner_department": make_department().pk,
+        "status": Status.DRAFT,
+    }
+    response = en_editor.post(reverse("admin:challenges_challenge_add"), data)
+    assert response.status_code == 200
+    assert "image" in response.context["adminform"].form.errors
+    assert not Challenge.objects.exists()
+
+    data["image"] = SimpleUploadedFile("foto.jpg", _image("JPEG"))
+    response = en_editor.post(reverse("admin:challenges_challenge_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Challenge.objects.get().image.name.endswith(".jpg")

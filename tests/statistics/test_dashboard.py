@@ -1,0 +1,333 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from contributions.models import ContributionStatus as S
+from contributions.models import DeclineReason, SubmitterKind
+from helsingborg_innovation import statistics
+from helsingborg_innovation.models import Partner
+from helsingborg_innovation.publishing import Status
+from initiatives.models import Phase, StopReason
+from tests.statistics.conftest import at, d, table_dict, tables
+
+
+@pytest.fixture
+def known(make_department, make_partner, make_initiative, make_challenge, make_idea):
+    """Seven published initiatives, one draft, one scheduled; six ideas on published
+    challenges, one on a draft challenge."""
+    a = make_department(name="Avdelning A", slug="a")
+    b = make_department(name="Avdelning B", slug="b")
+    c = make_department(name="Avdelning C", slug="c")
+    p1 = make_partner(kind=Partner.Kind.BUSINESS)
+    p2 = make_partner(kind=Partner.Kind.BUSINESS)
+    p3 = make_partner(kind=Partner.Kind.ACADEMIA)
+    p4 = make_partner(kind=Partner.Kind.ASSOCIATION)
+    make_initiative(
+        phase=Phase.IDEA,
+        owner_department=a,
+        departments=[b],
+        partners=[p1],
+        start_date=d(2023),
+    )
+    make_initiative(phase=Phase.IDEA, owner_department=a, departments=[a], start_date=d(2024, 3))
+    make_initiative(
+        phase=Phase.EXPLORATION,
+        owner_department=b,
+        partners=[p1, p3],
+        start_date=d(2022),
+        end_date=d(2022, 12, 31),
+    )
+    make_initiative(
+        phase=Phase.PILOT, owner_department=c, departments=[a, b], start_date=d(2023, 5)
+    )
+    make_initiative(phase=Phase.OPERATION, owner_department=b)
+    make_initiative(
+        phase=Phase.STOPPED,
+        owner_department=c,
+        partners=[p2],
+        start_date=d(2023, 2),
+        end_date=d(2023, 10),
+    )
+    make_initiative(
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.TOO_COSTLY,
+        lessons_learned="",
+        owner_department=a,
+        start_date=d(2024),
+    )
+    make_initiative(
+        phase=Phase.OPERATION,
+        status=Status.DRAFT,
+        owner_department=a,
+        departments=[c],
+        partners=[p4],
+        start_date=d(2023),
+    )
+    make_initiative(
+        phase=Phase.IDEA,
+        owner_department=a,
+        start_date=d(2023),
+        publish_at=timezone.now() + timedelta(days=3),
+    )
+
+    x = make_challenge(title="Utmaning X")
+    y = make_challenge(title="Utmaning Y")
+    make_challenge(title="Utmaning Z utan idéer")
+    make_challenge(title="Stängd utmaning", open_until=timezone.localdate() - timedelta(days=1))
+    draft = make_challenge(title="Utkast", status=Status.DRAFT)
+    day = timedelta(days=1)
+    make_idea(challenge=x, status=S.PUBLISHED, received=at(2024, 1, 10), decided_after=2 * day)
+    make_idea(
+        challenge=x,
+        status=S.PUBLISHED,
+        kind=SubmitterKind.BUSINESS,
+        received=at(2024, 1, 20),
+        decided_after=4 * day,
+    )
+    make_idea(
+        challenge=x,
+        status=S.DECLINED,
+        decline_reason=DeclineReason.DUPLICATE,
+        received=at(2024, 2, 5),
+        decided_after=6 * day,
+    )
+    make_idea(challenge=x, kind=SubmitterKind.CITY_EMPLOYEE, received=at(2024, 2, 15))
+    make_idea(
+        challenge=y,
+        status=S.DECLINED,
+        decline_reason=DeclineReason.OFF_TOPIC,
+        kind=SubmitterKind.ASSOCIATION,
+        received=at(2023, 11, 10),
+        decided_after=10 * day,
+    )
+    make_idea(challenge=y, status=S.SPAM, received=at(2024, 2, 1), decided_after=day)
+    make_idea(challenge=draft, status=S.PUBLISHED, received=at(2024, 1, 5), decided_after=day)
+
+
+def get(client, **params):
+    with translation.override("en"):
+        url = reverse("statistics:dashboard")
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def figure(html: str, figure_id: str) -> str:
+    match = re.search(rf'id="{figure_id}"><span class="key-figures__number">([^<]*)</span>', html)
+    assert match, figure_id
+    return match.group(1)
+
+
+def test_paths_in_both_languages():
+    with translation.override("en"):
+        assert reverse("statistics:dashboard") == "/en/statistics/"
+    with translation.override("sv"):
+        if translation.gettext("statistics/") == "statistics/":
+            pytest.skip("The Swedish URL segments are not compiled yet.")
+        assert reverse("statistics:dashboard") == "/statistik/"
+
+
+def test_portfolio_figures_all_years(client, known):
+    html = get(client)
+    assert table_dict(html, "chart-phases-table") == {
+        "Idea": ["2"],
+        "Exploration": ["1"],
+        "Pilot": ["1"],
+        "Implementation": ["0"],
+        "In operation": ["1"],
+        "Stopped": ["2"],
+    }
+    assert table_dict(html, "chart-outcomes-table") == {
+        "Still in progress": ["4"],
+        "In operation": ["1"],
+        "Stopped": ["2"],
+    }
+    assert table_dict(html, "chart-stop-reasons-table") == {
+        "Did not give the effect hoped for": ["1"],
+        "Cost more than it gave": ["1"],
+    }
+    assert figure(html, "figure-initiatives") == "7"
+    assert figure(html, "figure-lessons") == "50 %"
+    assert "1 of 2 stopped initiatives published what was learned." in html
+    departments = tables(html)["chart-departments-table"]
+    assert departments[0] == ["Department", "Owns", "Takes part", "Total"]
+    assert departments[1:] == [
+        ["Avdelning A", "3", "1", "4"],
+        ["Avdelning B", "2", "2", "4"],
+        ["Avdelning C", "2", "0", "2"],
+    ]
+    assert figure(html, "figure-multi") == "2"
+    assert table_dict(html, "chart-partners-table") == {
+        "Business": ["2"],
+        "Academia": ["1"],
+        "Association": ["0"],
+        "Public body": ["0"],
+        "Other": ["0"],
+    }
+    assert figure(html, "figure-partnered") == "3"
+
+
+def test_participation_figures_all_years(client, known):
+    html = get(client)
+    assert figure(html, "figure-received") == "5"
+    months = tables(html)["chart-ideas-per-month-table"]
+    assert months[0] == [
+        "Month",
+        "Resident",
+        "City employee",
+        "Association",
+        "Business",
+        "Academia",
+        "Other",
+        "Total",
+    ]
+    assert months[1:] == [
+        ["November 2023", "0", "0", "1", "0", "0", "0", "1"],
+        ["January 2024", "1", "0", "0", "1", "0", "0", "2"],
+        ["February 2024", "1", "1", "0", "0", "0", "0", "2"],
+    ]
+    assert table_dict(html, "chart-moderation-table") == {
+        "Published": ["2"],
+        "Declined": ["2"],
+        "Waiting for moderation": ["1"],
+        "Spam": ["1"],
+    }
+    assert table_dict(html, "chart-decline-reasons-table") == {
+        "Not about this challenge": ["1"],
+        "The same idea has already been sent": ["1"],
+    }
+    # Decision times 1, 2, 4, 6 and 10 days: the median is the middle one.
+    assert figure(html, "figure-median") == "4.0"
+    assert "over 5 decided ideas" in html
+    assert table_dict(html, "chart-top-challenges-table") == {
+        "Utmaning X": ["4"],
+        "Utmaning Y": ["1"],
+    }
+    assert "1 open challenge is waiting for its first idea." in html
+    assert "Utmaning Z utan idéer" in html
+    assert "Stängd utmaning" not in html
+    assert "Utkast" not in html
+
+
+def test_a_chosen_year(client, known):
+    html = get(client, year=2023)
+    assert "Statistics and impact 2023" in html
+    assert figure(html, "figure-initiatives") == "3"
+    assert table_dict(html, "chart-phases-table")["Idea"] == ["1"]
+    assert table_dict(html, "chart-phases-table")["Pilot"] == ["1"]
+    assert table_dict(html, "chart-phases-table")["Stopped"] == ["1"]
+    assert figure(html, "figure-received") == "1"
+
+    html = get(client, year=2024)
+    assert figure(html, "figure-received") == "4"
+    assert table_dict(html, "chart-moderation-table")["Spam"] == ["1"]
+    # Decision times 1, 2, 4 and 6 days: the median is halfway between 2 and 4.
+    assert figure(html, "figure-median") == "3.0"
+
+
+@pytest.mark.parametrize("year", ["abc", "1800", "2024'--", "\x00"])
+def test_an_invalid_year_is_explained_not_an_error(client, known, year):
+    html = get(client, year=year)
+    assert "Choose a year from the list. The figures below are for all years." in html
+    assert 'class="error-summary"' in html
+    assert figure(html, "figure-initiatives") == "7"
+
+
+def test_the_year_select_offers_the_years_of_the_portfolio(client, known):
+    html = get(client)
+    this_year = timezone.localdate().year
+    options = re.findall(r'<option value="(\d*)"', html)
+    assert options == [""] + [str(y) for y in range(this_year, 2021, -1)]
+
+
+def test_charts_are_accessible_svg_with_the_tables_numbers(client, known):
+    html = get(client)
+    svgs = re.findall(r"<svg [^>]*>.*?</svg>", html, flags=re.S)
+    assert len(svgs) == 9
+    for svg in svgs:
+        assert 'role="img"' in svg
+        assert 'width="100%"' in svg and 'viewBox="0 0 400 ' in svg
+        labelled = re.search(r'aria-labelledby="([^ "]+) ([^"]+)"', svg)
+        assert f'<title id="{labelled.group(1)}">' in svg
+        assert f'<desc id="{labelled.group(2)}">' in svg
+        assert "style=" not in svg
+    assert " style=" not in html
+    phases = next(svg for svg in svgs if 'id="chart-phases-title"' in svg)
+    values = re.findall(r'<text class="chart__value"[^>]*>(\d+)</text>', phases)
+    assert values == ["2", "1", "1", "0", "1", "2"]
+    # Bars are drawn to scale: the two-idea bar is twice as wide as the one-pilot bar.
+    widths = [
+        float(w)
+        for w in re.findall(
+            r'<rect class="chart__bar[^"]*" x="[^"]*" y="[^"]*" '
+            r'width="([^"]*)"',
+            phases,
+        )
+    ]
+    assert widths[0] == pytest.approx(2 * widths[1])
+
+
+def test_nothing_to_count_shows_empty_states(client, db):
+    html = get(client)
+    assert figure(html, "figure-initiatives") == "0"
+    assert figure(html, "figure-median") == "–"
+    assert "Nothing to count yet." in html
+
+
+def test_swedish_page(client, known):
+    with translation.override("sv"):
+        url = reverse("statistics:dashboard")
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="sv">' in html
+    assert 'id="chart-phases-title"' in html
+
+
+def _more(make_department, make_partner, make_initiative, make_challenge, make_idea, n):
+    for i in range(n):
+        dept = make_department()
+        make_initiative(
+            phase=Phase.STOPPED if i % 2 else Phase.PILOT,
+            departments=[dept, make_department()],
+            partners=[make_partner(kind=Partner.Kind.OTHER)],
+            start_date=d(2020 + i % 5),
+        )
+        challenge = make_challenge()
+        make_idea(
+            challenge=challenge,
+            status=S.DECLINED,
+            decline_reason=DeclineReason.OTHER,
+            received=at(2023, 1 + i % 12),
+            decided_after=timedelta(hours=i + 1),
+        )
+
+
+@pytest.mark.parametrize("params", [{}, {"year": "2023"}])
+def test_constant_number_of_queries(
+    client, make_department, make_partner, make_initiative, make_challenge, make_idea, params
+):
+    _more(make_department, make_partner, make_initiative, make_challenge, make_idea, 2)
+    with CaptureQueriesContext(connection) as few:
+        get(client, **params)
+    _more(make_department, make_partner, make_initiative, make_challenge, make_idea, 25)
+    with CaptureQueriesContext(connection) as many:
+        html = get(client, **params)
+    assert len(many) == len(few) <= 10
+    assert "Nothing to count yet." not in html.split("chart-phases-heading")[1][:2000]
+
+
+def test_median_on_an_even_and_an_odd_number(make_challenge, make_idea):
+    challenge = make_challenge()
+    for hours in (5, 1, 3, 9):
+        make_idea(challenge=challenge, status=S.PUBLISHED, decided_after=timedelta(hours=hours))
+    ideas = statistics.contributions_in(None)
+    assert statistics.median_decision_time(ideas, 4) == timedelta(hours=4)
+    make_idea(challenge=challenge, status=S.PUBLISHED, decided_after=timedelta(hours=2))
+    assert statistics.median_decision_time(ideas, 5) == timedelta(hours=3)
+    assert statistics.median_decision_time(ideas.none(), 0) is None
