@@ -24,6 +24,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.csp import LazyNonce
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
@@ -161,7 +162,11 @@ def cache_public_page(*kinds: str):
                 logger.warning("Page cache unavailable: serving uncached", exc_info=True)
                 return view(request, *args, **kwargs)
             if cached is not None:
-                status, content, headers = cached
+                status, content, headers, nonce = cached
+                if nonce:
+                    # Every response gets a nonce of its own, cached page or not.
+                    request._csp_nonce = LazyNonce()
+                    content = content.replace(nonce.encode(), str(request._csp_nonce).encode())
                 response = HttpResponse(content, status=status)
                 for name, value in headers:
                     response.headers[name] = value
@@ -177,8 +182,10 @@ def cache_public_page(*kinds: str):
                     for name, value in response.headers.items()
                     if name.lower() not in {"set-cookie", "x-page-cache"}
                 ]
+                nonce = getattr(request, "_csp_nonce", None)
+                stored = (response.status_code, response.content, headers, str(nonce) if nonce else None)
                 try:
-                    cache.set(key, (response.status_code, response.content, headers), TIMEOUT)
+                    cache.set(key, stored, TIMEOUT)
                 except Exception:
                     logger.warning("Page cache unavailable: page not stored", exc_info=True)
             response.headers["X-Page-Cache"] = "miss"

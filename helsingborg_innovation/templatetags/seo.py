@@ -92,8 +92,9 @@ def seo_meta(context, obj) -> SafeString:
     if image_url:
         parts.append(format_html('<meta property="og:image" content="{}">', image_url))
         parts.append(format_html('<meta property="og:image:alt" content="{}">', obj.image_alt))
-    nonce = context.get("csp_nonce", "")
-    parts.append(json_ld(schema_for(obj, url, image_url), str(nonce) if nonce else ""))
+    # A LazyNonce is falsy until it is first read: read it, so the header carries it too.
+    nonce = context.get("csp_nonce")
+    parts.append(json_ld(schema_for(obj, url, image_url), "" if nonce is None else str(nonce)))
     return mark_safe("\n  ".join(parts))
 
 

@@ -130,7 +130,7 @@ def test_detail_shows_the_whole_story(
     assert str(goal) in text
     assert "Färre resor" in text and "-20 %" in text and "-12 %" in text
     assert "Lisa Olsson" in text
-    assert "?tag=energi" in text
+    assert reverse("tags:detail", kwargs={"slug": "energi"}) in text
     assert 'datetime="2024-01-15"' in text and 'datetime="2024-09-30"' in text
     # The timeline is told oldest first, whatever order it was written in.
     assert text.index("Idén föddes") < text.index("Stoppades efter pilot")
@@ -222,7 +222,7 @@ def test_list_query_count_does_not_grow(
     _initiatives(make_initiative, make_partner, make_department, make_challenge, 3)
     few = _queries(client, url)
     _initiatives(make_initiative, make_partner, make_department, make_challenge, 27)
-    assert _queries(client, url) == few <= 10
+    assert _queries(client, url) == few <= 11
 
 
 def test_detail_query_count_does_not_grow(
@@ -244,4 +244,6 @@ def test_detail_query_count_does_not_grow(
         ImpactGoal.objects.create(initiative=big, description=f"Mål {n}", target="10")
         PhaseChange.objects.create(initiative=big, date=date(2024, 1, n + 1), phase=Phase.PILOT)
     small_count = _queries(client, small.get_absolute_url())
-    assert _queries(client, big.get_absolute_url()) == small_count <= 10
+    # Eleven: the initiative, eight prefetched relations, the ideas that led to it and the
+    # ranked related initiatives; none of them grows with the rows.
+    assert _queries(client, big.get_absolute_url()) == small_count <= 11

@@ -163,3 +163,20 @@ def test_a_scheduled_item_appears_when_its_time_comes(client, make_challenge, mo
     response = client.get(list_url)
     assert response["X-Page-Cache"] == "miss"
     assert "Schemalagd utmaning" in response.text
+
+
+def _csp_nonce(response) -> str:
+    import re
+
+    return re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+
+
+def test_a_cached_page_carries_a_fresh_nonce_matching_its_header(client, make_initiative):
+    initiative = make_initiative()
+    first = client.get(initiative.get_absolute_url())
+    second = client.get(initiative.get_absolute_url())
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
+    first_nonce, second_nonce = _csp_nonce(first), _csp_nonce(second)
+    assert first_nonce != second_nonce
+    assert f'nonce="{second_nonce}"' in second.text
+    assert first_nonce not in second.text
