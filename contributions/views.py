@@ -2,8 +2,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
-from django.utils.translation import get_language
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -13,15 +12,6 @@ from contributions.forms import ContributionForm
 from contributions.models import Contribution
 
 TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
-
-
-def _personal_data_url() -> str:
-    try:
-        return reverse("pages:personal_data")
-    except NoReverseMatch:
-        # The information pages come with another part of the site.
-        english = (get_language() or "").startswith("en")
-        return "/en/personal-data/" if english else "/personuppgifter/"
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
@@ -71,7 +61,7 @@ def contribution_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "contributions/contribution_form.html",
-        {"challenge": challenge, "form": form, "personal_data_url": _personal_data_url()},
+        {"challenge": challenge, "form": form, "personal_data_url": reverse("pages:personal_data")},
     )
 
 

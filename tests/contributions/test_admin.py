@@ -7,16 +7,16 @@ CHANGELIST = "admin:contributions_contribution_changelist"
 
 
 def test_pending_come_first_and_the_index_counts_them(client, moderator, make_contribution):
-    old_published = make_contribution(status=ContributionStatus.PUBLISHED, title="Publicerad")
+    old_published = make_contribution(status=ContributionStatus.PUBLISHED, title="Redan beslutad")
     first = make_contribution(title="Väntar först")
     second = make_contribution(title="Väntar sedan")
     client.force_login(moderator)
     page = client.get(reverse(CHANGELIST)).content.decode()
-    assert page.index("Väntar först") < page.index("Väntar sedan") < page.index("Publicerad")
+    assert page.index("Väntar först") < page.index("Väntar sedan") < page.index("Redan beslutad")
     assert old_published and first and second
 
     index = client.get(reverse("admin:index")).content.decode()
-    assert "2 ideas waiting for moderation" in index
+    assert "2 idéer väntar på granskning" in index
     assert f"{reverse(CHANGELIST)}?status__exact=pending" in index
 
 
@@ -62,7 +62,7 @@ def test_change_form_refuses_a_decline_without_reason(client, moderator, make_co
     change = reverse("admin:contributions_contribution_change", args=[idea.pk])
     response = client.post(change, {"status": ContributionStatus.DECLINED, "decline_reason": ""})
     assert response.status_code == 200
-    assert "Choose why the idea is declined." in response.content.decode()
+    assert "Välj varför idén avböjs." in response.content.decode()
     idea.refresh_from_db()
     assert idea.status == ContributionStatus.PENDING
 
@@ -82,10 +82,10 @@ def test_erase_personal_data_of_one_person(client, moderator, make_contribution)
     erase_url = reverse("admin:contributions_contribution_erase")
     assert response["Location"].startswith(erase_url)
     page = client.get(response["Location"]).content.decode()
-    assert "2 ideas were sent from this address." in page
+    assert "2 idéer har skickats från den här adressen." in page
 
     response = client.post(erase_url, {"email": "PERSON@example.net"}, follow=True)
-    assert "Personal data erased from 2 ideas." in response.content.decode()
+    assert "Personuppgifter raderade från 2 idéer." in response.content.decode()
     for idea in mine:
         idea.refresh_from_db()
         assert (idea.name, idea.email, idea.show_name) == ("", "", False)

@@ -131,11 +131,11 @@ def test_counts_on_the_challenge_page(client, make_challenge, make_contribution)
     counts = response.content.decode().split('class="ideas__counts')[1].split("</dl>")[0]
     counts = " ".join(counts.split())
     # Spam is not counted as received.
-    assert "<dt>Ideas received</dt><dd>5</dd>" in counts
-    assert "<dt>Published</dt><dd>1</dd>" in counts
-    assert "<dt>Declined</dt><dd>3 <ul" in counts
-    assert "The same idea has already been sent: 2" in counts
-    assert "Not about this challenge: 1" in counts
+    assert "<dt>Mottagna idéer</dt><dd>5</dd>" in counts
+    assert "<dt>Publicerad</dt><dd>1</dd>" in counts
+    assert "<dt>Avböjd</dt><dd>3 <ul" in counts
+    assert "Samma idé har redan skickats in: 2" in counts
+    assert "Handlar inte om den här utmaningen: 1" in counts
 
 
 def test_moderator_declines_in_bulk_with_a_reason(client, moderator, make_contribution):
@@ -163,7 +163,7 @@ def test_bulk_decline_without_a_reason_changes_nothing(client, moderator, make_c
     client.force_login(moderator)
     url = reverse("admin:contributions_contribution_changelist")
     response = client.post(url, {"action": "decline", ACTION_CHECKBOX_NAME: [idea.pk]}, follow=True)
-    assert "Choose a reason for declining" in response.content.decode()
+    assert "Välj ett skäl att avböja" in response.content.decode()
     idea.refresh_from_db()
     assert idea.status == ContributionStatus.PENDING
 

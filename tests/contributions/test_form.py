@@ -35,12 +35,12 @@ def test_form_page_shows_the_fields_notice_and_personal_data_link(client, challe
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("title", "", "Enter a title for your idea."),
-        ("title", "   \t  ", "Enter a title for your idea."),
-        ("text", "\n\n   ", "Describe your idea."),
-        ("email", "inte-en-adress", "Enter an e-mail address in the right form"),
-        ("kind", None, "Choose who you are."),
-        ("consent", None, "You must agree to the handling of your personal data"),
+        ("title", "", "Skriv en rubrik på din idé."),
+        ("title", "   \t  ", "Skriv en rubrik på din idé."),
+        ("text", "\n\n   ", "Beskriv din idé."),
+        ("email", "inte-en-adress", "Skriv e-postadressen i rätt form"),
+        ("kind", None, "Välj vem du är."),
+        ("consent", None, "Du behöver godkänna behandlingen av dina personuppgifter"),
     ],
 )
 def test_errors_are_summarised_linked_and_typed_text_kept(
@@ -147,7 +147,7 @@ def test_too_fast_asks_to_send_again_and_keeps_text(client, challenge, form_data
     response = client.post(url(challenge), data)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "The form was sent very quickly" in page
+    assert "Formuläret skickades väldigt snabbt" in page
     assert "Äldre behöver vila på vägen till färjan." in page
     assert not Contribution.objects.exists()
 
@@ -156,7 +156,7 @@ def test_too_fast_asks_to_send_again_and_keeps_text(client, challenge, form_data
 def test_missing_or_tampered_start_time_gets_a_fresh_one(client, challenge, form_data, value):
     response = client.post(url(challenge), form_data(started=value))
     page = response.content.decode()
-    assert "The form could not be checked" in page
+    assert "Formuläret kunde inte kontrolleras" in page
     assert "Äldre behöver vila" in page
     assert not Contribution.objects.exists()
 
@@ -168,7 +168,7 @@ def test_rate_limit_answers_429(client, challenge, form_data, settings):
     response = client.post(url(challenge), form_data())
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
-    assert "Too many attempts" in response.content.decode()
+    assert "För många försök" in response.content.decode()
     assert Contribution.objects.count() == 2
     # Another address is not affected.
     other = client.post(url(challenge), form_data(), REMOTE_ADDR="192.0.2.9")
@@ -182,7 +182,7 @@ def test_challenge_closing_between_form_and_send_keeps_text(client, challenge, f
     response = client.post(url(challenge), form_data(text="Min <b>fina</b> idé"))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "This challenge no longer takes ideas" in page
+    assert "Den här utmaningen tar inte längre emot idéer" in page
     assert "Min &lt;b&gt;fina&lt;/b&gt; idé" in page
     assert not Contribution.objects.exists()
 
@@ -192,9 +192,9 @@ def test_closed_challenge_says_so_without_a_form(client, make_challenge):
     response = client.get(url(challenge))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "This challenge no longer takes ideas" in page
+    assert "Den här utmaningen tar inte längre emot idéer" in page
     assert 'name="title"' not in page
-    assert "closed for ideas" in client.get(challenge.get_absolute_url()).content.decode()
+    assert "Stängd för idéer" in client.get(challenge.get_absolute_url()).content.decode()
 
 
 @pytest.mark.parametrize(
