@@ -115,6 +115,12 @@ def _pages(content, lang: str, live_server_url: str) -> list[tuple[str, str]]:
             ("about", reverse("pages:about")),
             ("accessibility", reverse("pages:accessibility")),
             ("personal data", reverse("pages:personal_data")),
+            ("search", reverse("search:results") + "?q=skolan"),
+            ("search, no hits", reverse("search:results") + "?q=inget-som-finns"),
+            ("search, empty", reverse("search:results")),
+            ("tag", reverse("tags:detail", kwargs={"slug": "trafik"})),
+            ("statistics", reverse("statistics:dashboard")),
+            ("open data", reverse("opendata:index")),
             ("404", reverse("home") + "finns-inte-404/"),
         ]
         name = _contributions_url_name()
@@ -172,7 +178,7 @@ def test_no_axe_violations_on_any_public_page(axe_page, live_server, content, la
             if violations:
                 failures.append(f"[{lang}] {label}\n" + format_violations(axe_page.url, violations))
 
-    assert checked >= 15
+    assert checked >= 24
     assert not failures, "\n\n".join(failures)
 
 

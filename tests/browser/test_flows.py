@@ -1,0 +1,148 @@
+"""A resident on a phone sends an idea, a moderator publishes it, the resident sees it: in a
+real browser, once with a pointer and once with the keyboard alone."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from contributions.models import Contribution, ContributionStatus
+
+from .conftest import PHONE, screenshot
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+IDEA_TITLE = "Gångbuss med reflexvästar"
+IDEA_TEXT = "Vuxna turas om att gå med barnen längs en fast rutt, varje morgon."
+ANSWER = "Tack! Vi testar gångbuss vid två skolor i vår."
+
+
+@pytest.fixture
+def challenges(make_challenge):
+    """One open challenge among closed ones, so the resident has to filter to find it."""
+    for n in range(3):
+        make_challenge(
+            title=f"Avslutad utmaning {n}", open_until=date.today() - timedelta(days=10 + n)
+        )
+    return make_challenge(
+        title="Tryggare vägar till skolan",
+        slug="tryggare-vagar",
+        summary="Hur kan fler barn gå och cykla själva till skolan?",
+        open_until=date.today() + timedelta(days=30),
+    )
+
+
+def _active(page) -> str:
+    """What has keyboard focus, as id, name or text: enough to know where the user is."""
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e.id || e.getAttribute('name') || (e.textContent || '').trim(); }"
+    )
+
+
+def tab_to(page, wanted: str, *, limit: int = 60) -> None:
+    """Press Tab until focus is on `wanted` (an id, name or visible text), as a person would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if _active(page) == wanted:
+            return
+    raise AssertionError(f"{wanted!r} cannot be reached with the Tab key")
+
+
+def test_resident_on_a_phone_sends_an_idea_and_sees_it_published(
+    page, live_server, challenges, moderator, browser
+):
+    # The resident finds the open challenge through the filters of the challenge list.
+    page.goto(live_server.url + reverse("home"))
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Utmaningar").click()
+    page.get_by_label("Status").select_option("open")
+    page.get_by_role("button", name="Filtrera").click()
+    assert "1 utmaning" in page.locator(".result-count").inner_text()
+    page.get_by_role("link", name="Tryggare vägar till skolan").click()
+    page.get_by_role("link", name="Skicka en idé").click()
+
+    page.get_by_label("Rubrik på din idé").fill(IDEA_TITLE)
+    page.get_by_label(re.compile(r"^Din idé")).fill(IDEA_TEXT)
+    page.get_by_label("Ditt namn").fill("Anna Andersson")
+    page.get_by_label("Din e-postadress").fill("anna.andersson@example.org")
+    page.get_by_label("Invånare").check()
+    page.get_by_label("Mitt namn får visas").check()
+    page.get_by_label("Jag godkänner").check()
+    page.get_by_role("button", name="Skicka idén").click()
+
+    reference = page.locator(".reference").inner_text()
+    idea = Contribution.objects.get()
+    assert reference == idea.reference
+    assert idea.status == ContributionStatus.PENDING
+    screenshot(page, "flow-receipt-390")
+    status_url = page.locator(".status-link").get_attribute("href")
+
+    # A moderator publishes it in the admin with the city's answer.
+    admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    admin.goto(live_server.url + reverse("admin:login"))
+    admin.fill("#id_username", moderator.username)
+    admin.fill("#id_password", "correct horse battery staple")
+    admin.click("input[type=submit]")
+    admin.goto(live_server.url + reverse("admin:contributions_contribution_changelist"))
+    admin.get_by_role("link", name=IDEA_TITLE).click()
+    admin.fill("#id_public_answer", ANSWER)
+    admin.select_option("#id_status", ContributionStatus.PUBLISHED)
+    with admin.expect_navigation():
+        admin.click("input[name=_save]")
+    assert IDEA_TITLE in admin.locator(".messagelist").inner_text()
+    admin.context.close()
+    idea.refresh_from_db()
+    assert idea.status == ContributionStatus.PUBLISHED and idea.decided_by == moderator
+
+    # The resident sees the idea and the answer on the challenge, and on the status page.
+    page.goto(live_server.url + challenges.get_absolute_url())
+    ideas = page.locator(".idea-list")
+    assert IDEA_TITLE in ideas.inner_text() and ANSWER in ideas.inner_text()
+    assert "Anna Andersson" in ideas.inner_text()
+    assert "anna.andersson@example.org" not in page.content()
+    page.goto(live_server.url + status_url)
+    assert "Publicerad" in page.locator(".contribution-status__status").inner_text()
+    assert ANSWER in page.content()
+    # Nothing is wider than the phone's screen on the way.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_idea_form_works_with_the_keyboard_alone(page, live_server, challenges):
+    page.goto(live_server.url + challenges.get_absolute_url())
+    tab_to(page, "Skicka en idé")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/bidra/")
+
+    # Sending at once gets the error summary, which takes focus and links to each field.
+    tab_to(page, "Skicka idén")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(".error-summary").is_visible()
+    tab_to(page, "Skriv en rubrik på din idé.")
+    page.keyboard.press("Enter")
+    assert _active(page) == "id_title"
+
+    page.keyboard.type(IDEA_TITLE)
+    tab_to(page, "id_text")
+    page.keyboard.type(IDEA_TEXT)
+    tab_to(page, "id_name")
+    page.keyboard.type("Bo Berg")
+    tab_to(page, "id_email")
+    page.keyboard.type("bo.berg@example.org")
+    tab_to(page, "id_kind_0")  # the first radio of the group takes focus
+    page.keyboard.press("Space")
+    tab_to(page, "id_consent")
+    page.keyboard.press("Space")
+    tab_to(page, "Skicka idén")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert page.locator(".reference").is_visible()
+    idea = Contribution.objects.get()
+    assert (idea.title, idea.name, idea.email) == (IDEA_TITLE, "Bo Berg", "bo.berg@example.org")
+    assert idea.consent is True
