@@ -222,3 +222,11 @@ def test_english_path(client, challenge):
     response = client.get(f"/en/challenges/{challenge.slug}/contribute/")
     assert response.status_code == 200
     assert 'lang="en"' in response.content.decode()
+
+
+def test_the_form_may_be_indexed_but_the_private_pages_may_not(client, challenge, form_data):
+    form_page = client.get(url(challenge)).text
+    assert 'name="robots"' not in form_page
+    assert f'<link rel="canonical" href="http://testserver{url(challenge)}">' in form_page
+    receipt = client.post(url(challenge), form_data(), follow=True).text
+    assert '<meta name="robots" content="noindex">' in receipt
