@@ -14,6 +14,10 @@ class Phase(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
+# The road every initiative travels, in order; stopping can happen on any step of it.
+PROGRESS = [Phase.IDEA, Phase.EXPLORATION, Phase.PILOT, Phase.IMPLEMENTATION, Phase.OPERATION]
+
+
 class StopReason(models.TextChoices):
     NO_EFFECT = "no_effect", _("Did not give the effect hoped for")
     TOO_COSTLY = "too_costly", _("Cost more than it gave")
@@ -145,6 +149,29 @@ class Initiative(Publishable):
     @property
     def is_stopped(self) -> bool:
         return self.phase == Phase.STOPPED
+
+    def progress(self) -> list[dict]:
+        """The road from idea to operation: each phase done, current or still ahead.
+
+        A stopped initiative shows how far it came (its last phase before stopping, from the
+        timeline) as where it stopped. Reads the timeline through `timeline.all()`, so a
+        prefetched timeline costs no query.
+        """
+        reached = self.phase
+        if self.is_stopped:
+            before = [entry.phase for entry in self.timeline.all() if entry.phase != Phase.STOPPED]
+            reached = before[-1] if before else None
+        index = PROGRESS.index(reached) if reached in PROGRESS else -1
+        steps = []
+        for position, phase in enumerate(PROGRESS):
+            if position < index:
+                state = "done"
+            elif position == index:
+                state = "stopped" if self.is_stopped else "current"
+            else:
+                state = "ahead"
+            steps.append({"phase": phase, "label": phase.label, "state": state})
+        return steps
 
 
 class ImpactGoal(models.Model):

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from helsingborg_innovation.publishing import Status
-from initiatives.models import Initiative, Phase
+from initiatives.models import Initiative, Phase, PhaseChange, StopReason
 
 
 def _stopped(make_initiative, **fields):
@@ -158,3 +158,33 @@ def test_stopped_with_lessons_and_stopped_first(make_initiative):
     assert list(Initiative.objects.stopped()) == [older_stopped]
     assert older_stopped not in Initiative.objects.not_stopped()
     assert list(Initiative.objects.with_lessons().stopped_first()) == [older_stopped, running]
+
+
+def _states(initiative) -> list[tuple[str, str]]:
+    return [(step["phase"], step["state"]) for step in initiative.progress()]
+
+
+def test_progress_marks_the_phases_done_current_and_ahead(make_initiative):
+    initiative = make_initiative(phase=Phase.PILOT)
+    assert _states(initiative) == [
+        ("idea", "done"), ("exploration", "done"), ("pilot", "current"),
+        ("implementation", "ahead"), ("operation", "ahead"),
+    ]  # fmt: skip
+
+
+def test_progress_of_a_stopped_initiative_shows_where_it_stopped(make_initiative):
+    initiative = make_initiative(
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.NO_EFFECT,
+        stop_explanation="Ingen effekt.",
+        lessons_learned="Testa tidigt.",
+    )
+    for day, phase in [(1, Phase.IDEA), (2, Phase.EXPLORATION), (3, Phase.STOPPED)]:
+        PhaseChange.objects.create(initiative=initiative, date=date(2024, 1, day), phase=phase)
+    assert _states(initiative)[:3] == [("idea", "done"), ("exploration", "stopped"), ("pilot", "ahead")]
+
+
+def test_the_initiative_page_shows_its_progress(client, make_initiative):
+    html = client.get(make_initiative(phase=Phase.IMPLEMENTATION).get_absolute_url()).text
+    assert 'class="progress__step progress__step--current" aria-current="step"' in html
+    assert html.count("progress__step--done") == 3
