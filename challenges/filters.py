@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
 from helsingborg_innovation.models import Department, GlobalGoal
-from helsingborg_innovation.textsearch import filter_text
+from helsingborg_innovation.search import filter_text
 
 
 class ChallengeFilter(django_filters.FilterSet):

@@ -319,3 +319,11 @@ def highlight(obj, query: str | None, fields: Fields) -> SafeString:
         return highlight_marked(marked)
     text = " ".join(getattr(obj, name) or "" for name in fields.passage)
     return highlight_words(text, query)
+
+
+def filter_text(queryset: QuerySet, text: str | None, fields: list[str]) -> QuerySet:
+    """The free-text filter of every list: the same matching as the search page (full text
+    and trigrams on PostgreSQL), keeping the list's own order. An empty query filters nothing."""
+    if not clean_query(text):
+        return queryset
+    return search_filter(queryset, text, fields)

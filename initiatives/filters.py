@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
 from helsingborg_innovation.models import Department, GlobalGoal, Partner
-from helsingborg_innovation.textsearch import filter_text
+from helsingborg_innovation.search import filter_text
 from initiatives.models import Initiative, Phase, StopReason
 
 TEXT_FIELDS = ["title", "summary", "body", "lessons_learned", "stop_explanation"]

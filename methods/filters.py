@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation.textsearch import filter_text
+from helsingborg_innovation.search import filter_text
 from methods.models import Method
 
 
