@@ -1,6 +1,7 @@
 """Shared fixtures: plain factory functions that build published content by default."""
 
 import itertools
+import os
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,24 @@ from initiatives.models import Initiative, Phase, StopReason
 from methods.models import Method
 
 _counter = itertools.count(1)
+
+
+def pytest_configure(config):
+    """Each parallel worker gets a Redis database of its own: tests clear the cache, and
+    clearing a Redis cache empties its whole database, under the other worker's feet too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("REDIS_URL", "")
+    if not (worker.startswith("gw") and url):
+        return
+    from django.conf import settings
+
+    base, _, number = url.rpartition("/")
+    n = int(worker[2:])
+    # gw0 keeps the database it was given; the others count down from it, skipping the
+    # next one (the benchmarks' default).
+    database = int(number or 0) - (n + 1 if n else 0)
+    os.environ["REDIS_URL"] = f"{base}/{database % 16}"
+    settings.CACHES["default"]["LOCATION"] = os.environ["REDIS_URL"]
 
 
 def _n() -> int:
