@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from helsingborg_innovation.images import image_store
 from helsingborg_innovation.publishing import Status
 
 
@@ -132,6 +133,12 @@ class PublishableAdmin(admin.ModelAdmin):
             ),
         },
     )
+
+    def save_model(self, request, obj, form, change):
+        # An explicit step rather than a side effect of Model.save(): see images.py.
+        if "image" in form.changed_data and obj.image:
+            image_store(image=obj.image)
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("public status"), ordering="status")
     def public_status(self, obj):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from helsingborg_innovation.images import ResponsiveImageField
 from helsingborg_innovation.uploads import validate_image
 
 
@@ -40,8 +41,24 @@ class Publishable(models.Model):
         _("summary"), max_length=500, help_text=_("Plain text, at most 500 characters.")
     )
     body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
-    image = models.ImageField(
-        _("image"), upload_to="images/%Y/%m/", blank=True, validators=[validate_image]
+    # A new upload is stored through images.image_store, which fills the three fields below.
+    image = ResponsiveImageField(
+        _("image"),
+        upload_to="images/%Y/%m/",
+        blank=True,
+        validators=[validate_image],
+        width_field="image_width",
+        height_field="image_height",
+        renditions_field="image_renditions",
+    )
+    image_width = models.PositiveIntegerField(
+        _("image width"), null=True, blank=True, editable=False
+    )
+    image_height = models.PositiveIntegerField(
+        _("image height"), null=True, blank=True, editable=False
+    )
+    image_renditions = models.JSONField(
+        _("image renditions"), default=dict, blank=True, editable=False
     )
     image_alt = models.CharField(
         _("image alt text"),

@@ -91,7 +91,12 @@ def validate_image(file) -> None:
                     code="too_many_pixels",
                 )
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        # verify() reads the structure but decodes nothing, and a truncated image passes it;
+        # the upload is decoded once in full here, within the pixel limit checked above.
+        file.seek(0)
+        with Image.open(file) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationError(
             _("The file is not an image we can read (use JPEG, PNG, WebP or GIF)."),
             code="not_an_image",
