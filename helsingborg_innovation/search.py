@@ -57,7 +57,13 @@ _HEADLINE_OPTIONS = (
 _MARKED = re.compile(f"{_START}(.*?){_STOP}", re.S)
 _WORD = re.compile(r"\w", re.U)
 # Markdown's heading marks and emphasis, which a passage of the raw body would show.
-_MARKDOWN = re.compile(r"(?:(?<=\s)|^)#{1,6}\s|\*\*|__")
+_MARKDOWN_HEADING = re.compile(r"(?:(?<=\s)|^)#{1,6}\s")
+_MARKDOWN_EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)")
+
+
+def _plain(text: str) -> str:
+    """The words of a Markdown passage without its heading and emphasis marks."""
+    return _MARKDOWN_EMPHASIS.sub("", _MARKDOWN_HEADING.sub(" ", text))
 
 
 @dataclass(frozen=True)
@@ -283,14 +289,14 @@ def with_headline(queryset: QuerySet, text: str | None, fields: Fields) -> Query
 
 def highlight_marked(passage: str) -> SafeString:
     """Escape a ts_headline passage whole, then turn its markers into <mark> elements."""
-    escaped = html.escape(_MARKDOWN.sub(" ", passage), quote=True)
+    escaped = html.escape(_plain(passage), quote=True)
     marked = _MARKED.sub(r"<mark>\1</mark>", escaped)
     return mark_safe(marked.replace(_START, "").replace(_STOP, ""))
 
 
 def highlight_words(text: str, query: str | None, *, width: int = 220) -> SafeString:
     """A passage around the first word of the query found in the text, escaped, with <mark>."""
-    text = " ".join(_MARKDOWN.sub(" ", text or "").split())
+    text = " ".join(_plain(text or "").split())
     words = [w for w in _words(clean_query(query)) if _WORD.search(w)]
     lower = text.lower()
     positions = [lower.find(w.lower()) for w in words]

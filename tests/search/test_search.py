@@ -241,3 +241,10 @@ def test_hits_beyond_the_cap_are_counted_and_explained(client, make_method, monk
     assert "bästa träffarna" in response.content.decode() or "best hits" in (
         response.content.decode()
     )
+
+
+def test_passages_show_words_not_markdown_marks():
+    passage = highlight_words(
+        "## Bakgrund\n\nInitiativet svarar på *Cykla mer* och **snabbt**, se file_name.", "cykla"
+    )
+    assert passage == "Bakgrund Initiativet svarar på <mark>Cykla</mark> mer och snabbt, se file_name."
