@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.db.models import F
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -208,6 +209,8 @@ def test_large_creates_the_expected_counts_and_is_idempotent():
     assert Initiative.challenges.through.objects.filter(initiative__in=bench).exists()
     for idea in Contribution.objects.filter(challenge__slug__startswith="bench-")[:50]:
         idea.full_clean()
+    # Every idea was received before it was decided, in the synthetic set too.
+    assert not Contribution.objects.filter(decided_at__lt=F("created_at")).exists()
     # The demo content is untouched.
     demo_rows = Initiative.objects.exclude(slug__startswith="bench-")
     assert set(demo_rows.values_list("slug", flat=True)) == demo_slugs
@@ -239,3 +242,15 @@ def test_bad_arguments_are_refused():
         seed("--large", "-1")
     with pytest.raises(CommandError):
         seed("--ideas", "5")
+
+
+def test_demo_ideas_were_received_over_time_before_their_decision():
+    seed()
+    ideas = Contribution.objects.all()
+    assert ideas.exists()
+    assert not ideas.filter(decided_at__lt=F("created_at")).exists()
+    assert len({idea.created_at.date() for idea in ideas}) == ideas.count()
+    seed()
+    assert {i.pk: i.created_at for i in Contribution.objects.all()} == {
+        i.pk: i.created_at for i in ideas
+    }

@@ -449,8 +449,11 @@ class Command(BaseCommand):
         queryset.model.objects.bulk_create(wanted)
 
     def _save_ideas(self, challenges: dict, initiatives: dict) -> None:
-        decided_at = _at_nine(self.today - timedelta(days=10))
-        for row in demo.IDEAS:
+        for index, row in enumerate(demo.IDEAS):
+            # Received over the past months, decided a few days later: the statistics of
+            # months and of the time to a decision then read like a real portal's.
+            received_at = _at_nine(self.today - timedelta(days=12 + 9 * index))
+            decided_at = received_at + timedelta(days=2 + index % 6)
             (
                 challenge_slug,
                 title,
@@ -465,7 +468,7 @@ class Command(BaseCommand):
             ) = row
             email = f"{slugify(name).replace('-', '.')}@example.org" if name else ""
             decided = status != ContributionStatus.PENDING
-            self._upsert(
+            idea = self._upsert(
                 Contribution,
                 {"challenge": challenges[challenge_slug], "title": title},
                 text=text,
@@ -480,6 +483,9 @@ class Command(BaseCommand):
                 initiative=initiatives[initiative_slug] if initiative_slug else None,
                 decided_at=decided_at if decided else None,
             )
+            if idea.created_at != received_at:
+                # created_at is set on insert (auto_now_add); a queryset update sets it anyway.
+                Contribution.objects.filter(pk=idea.pk).update(created_at=received_at)
 
     def ensure_local_admin(self) -> None:
         """A local superuser for `make run`; only ever with DEBUG on."""
@@ -695,6 +701,11 @@ class Command(BaseCommand):
             )
 
         self._in_batches(Contribution, "ideas", missing, total, idea, None, 2000)
+        # bulk_create stamps created_at with the present moment (auto_now_add): a decided
+        # idea was received before its decision, a pending one within the last weeks.
+        Contribution.objects.filter(decided_at__lt=models.F("created_at")).update(
+            created_at=models.F("decided_at") - timedelta(days=4)
+        )
 
 
 class SyntheticText:
