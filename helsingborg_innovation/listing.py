@@ -26,6 +26,21 @@ class PortalFilterView(FilterView):
             kwargs["data"] = data
         return kwargs
 
+    # The free-text field stands on its own; the rest fold away on small screens.
+    text_field = "q"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["filter"].form
+        active = [
+            name
+            for name in form.fields
+            if name != self.text_field and form.data.get(name, "") not in ("", None)
+        ]
+        context["active_filter_count"] = len(active)
+        context["show_all_filters"] = bool(active or form.errors)
+        return context
+
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))

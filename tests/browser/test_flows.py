@@ -59,6 +59,7 @@ def test_resident_on_a_phone_sends_an_idea_and_sees_it_published(
     # The resident finds the open challenge through the filters of the challenge list.
     page.goto(live_server.url + reverse("home"))
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Utmaningar").click()
+    page.get_by_text("Fler filter").click()
     page.get_by_label("Status").select_option("open")
     page.get_by_role("button", name="Filtrera").click()
     assert "1 utmaning" in page.locator(".result-count").inner_text()

@@ -380,3 +380,27 @@ def test_detail_query_count_does_not_grow(
 
     assert few == many
     assert many <= 10
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "is_open", "summary"),
+    [
+        ("", False, "Fler filter</summary>"),
+        ("?q=bibliotek", False, "Fler filter</summary>"),
+        ("?status=open&q=x", True, '<span class="filter-form__count">(1 används)</span>'),
+        ("?goal=99", True, "(1 används)"),  # an error shows the filters with it
+    ],
+)
+def test_filters_beyond_the_search_box_fold_away_unless_in_use(client, query, is_open, summary):
+    html = client.get(LIST_URL + query).text
+    assert ('<details class="filter-form__more" open>' in html) is is_open
+    assert '<details class="filter-form__more"' in html
+    assert summary in html
+
+
+@pytest.mark.django_db
+def test_a_filter_error_is_tied_to_its_field(client):
+    html = client.get(LIST_URL + "?goal=99").text
+    assert 'aria-describedby="id_goal_error"' in html
+    assert '<p class="field-error" id="id_goal_error">' in html
