@@ -1,3 +1,6 @@
+import hashlib
+import json
+import secrets
 import time
 
 from django import forms
@@ -11,14 +14,17 @@ STARTED_SALT = "contributions.form.started"
 
 
 def sign_started() -> str:
-    return signing.dumps(time.time(), salt=STARTED_SALT)
+    """The signed time the form was opened, with a random key that names this one form."""
+    return signing.dumps({"at": time.time(), "key": secrets.token_urlsafe(16)}, salt=STARTED_SALT)
 
 
 class ContributionForm(forms.Form):
     """The public form for an idea.
 
     Beside the fields people see it carries two checks against robots: a field people are
-    told to leave empty (`website`) and the signed time the form was opened (`started`).
+    told to leave empty (`website`) and the signed time the form was opened (`started`). The
+    signed value also holds a random key of the form page, so that the same page sent again
+    with the same idea (a double click, "Send" again after an error page) is known as such.
     """
 
     title = forms.CharField(
@@ -81,6 +87,7 @@ class ContributionForm(forms.Form):
             for key, values in list(data.lists()):
                 data.setlist(key, [value.replace("\x00", "") for value in values])
         super().__init__(data, *args, **kwargs)
+        self._page_key = ""
         self.fields["title"].error_messages["required"] = _("Enter a title for your idea.")
         self.fields["text"].error_messages["required"] = _("Describe your idea.")
         self.fields["name"].error_messages["required"] = _("Enter your name.")
@@ -118,6 +125,9 @@ class ContributionForm(forms.Form):
         except signing.BadSignature:
             self._restart()
             raise forms.ValidationError(self.error_messages["stale"], code="stale") from None
+        # Forms opened before the key was added hold only the time.
+        if isinstance(started, dict):
+            started, self._page_key = started["at"], started["key"]
         if time.time() - float(started) < settings.CONTRIBUTION_MIN_SECONDS:
             raise forms.ValidationError(self.error_messages["too_fast"], code="too_fast")
         return cleaned
@@ -135,7 +145,19 @@ class ContributionForm(forms.Form):
     def submission(self) -> dict:
         """The cleaned fields, as contribution_submit takes them."""
         fields = ["title", "text", "name", "email", "organisation", "kind", "show_name", "consent"]
-        return {name: self.cleaned_data[name] for name in fields}
+        submission = {name: self.cleaned_data[name] for name in fields}
+        submission["submission_key"] = self._submission_key(submission)
+        return submission
+
+    def _submission_key(self, submission: dict) -> str:
+        """The same for this form page sent again with the same idea, and only then.
+
+        Someone who goes back and changes the idea before sending it again sends a new idea.
+        """
+        if not self._page_key:
+            return ""
+        content = json.dumps([self._page_key, submission, self.is_trapped], sort_keys=True)
+        return hashlib.sha256(content.encode()).hexdigest()
 
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor, message) for the error summary: each message links to its field."""

@@ -146,6 +146,10 @@ class Contribution(models.Model):
     token = models.CharField(
         _("status token"), max_length=64, unique=True, default=new_token, editable=False
     )
+    # Names the form page and idea it came from; "" for ideas that did not come from the form.
+    submission_key = models.CharField(
+        _("submission key"), max_length=64, blank=True, default="", editable=False
+    )
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     anonymised_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
@@ -170,6 +174,12 @@ class Contribution(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=[s.value for s in ContributionStatus]),
                 name="contribution_status_known",
+            ),
+            # The same form sent again with the same idea is that idea, never a second one.
+            models.UniqueConstraint(
+                fields=["challenge", "submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="contribution_submitted_once",
             ),
         ]
         indexes = [models.Index(fields=["challenge", "status"], name="contribution_chal_stat_idx")]

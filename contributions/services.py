@@ -1,11 +1,12 @@
 """Writes on ideas: sending one, the moderators' decisions, and erasing personal data."""
 
+import functools
 import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -41,13 +42,21 @@ def contribution_submit(
     consent: bool,
     organisation: str = "",
     spam: bool = False,
+    submission_key: str = "",
 ) -> Contribution:
     """Store an idea in its own transaction, then send the e-mails once it is committed.
 
     Mail goes out after the commit and its failures are only logged: a broken mail server
-    never loses an idea nor shows the sender an error. An idea caught by the spam trap is
-    stored as spam, without e-mail, so a person caught by mistake can still be found.
+    never loses an idea nor shows the sender an error. Nothing after the commit touches the
+    database, so an idea that is stored is also acknowledged. An idea caught by the spam trap
+    is stored as spam, without e-mail, so a person caught by mistake can still be found.
+
+    The same form sent again with the same idea (`submission_key`, see ContributionForm) gets
+    the idea stored the first time, without a second one or second e-mails: whoever saw an
+    error page, or lost the answer, although the idea was stored may simply send it again.
     """
+    if submission_key and (stored := _submitted(challenge, submission_key)):
+        return stored
     fresh = Challenge.objects.select_related("contact").filter(pk=challenge.pk).first()
     if fresh is None or not fresh.takes_ideas:
         raise ChallengeClosed
@@ -61,6 +70,7 @@ def contribution_submit(
         kind=kind,
         show_name=show_name,
         consent=consent,
+        submission_key=submission_key,
     )
     if spam:
         contribution.status = ContributionStatus.SPAM
@@ -69,17 +79,26 @@ def contribution_submit(
         try:
             with transaction.atomic():
                 contribution.save()
+                if not spam:
+                    messages = _submission_messages(contribution)
+                    transaction.on_commit(
+                        functools.partial(_send_all, messages, contribution.reference)
+                    )
             break
         except IntegrityError:
+            # The same form sent twice at once: the other request stored the idea.
+            if submission_key and (stored := _submitted(challenge, submission_key)):
+                return stored
             # Another idea drew the same short reference: draw again.
             if attempt == 4:
                 raise
             contribution.pk = None
             contribution.reference = new_reference()
-    if not spam:
-        messages = _submission_messages(contribution)
-        transaction.on_commit(lambda: _send_all(messages, contribution.reference))
     return contribution
+
+
+def _submitted(challenge: Challenge, submission_key: str) -> Contribution | None:
+    return Contribution.objects.filter(challenge=challenge, submission_key=submission_key).first()
 
 
 def _absolute(path: str) -> str:
@@ -123,11 +142,23 @@ def _submission_messages(contribution: Contribution) -> list[EmailMessage]:
 
 
 def _send_all(messages: list[EmailMessage], reference: str) -> None:
-    for message in messages:
-        try:
-            message.send()
-        except Exception:
-            logger.exception("Could not send e-mail about idea %s", reference)
+    """Send over one connection, each message on its own: a mail server that is down or
+    hangs costs the request one timeout, not one per message, and a refused address
+    does not keep the others from their mail."""
+    connection = mailers.default
+    try:
+        connection.open()
+    except Exception:
+        logger.exception("Could not send e-mail about idea %s", reference)
+        return
+    try:
+        for message in messages:
+            try:
+                connection.send_messages([message])
+            except Exception:
+                logger.exception("Could not send e-mail about idea %s", reference)
+    finally:
+        connection.close()
 
 
 def _decide(

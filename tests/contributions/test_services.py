@@ -15,6 +15,15 @@ class BrokenMailBackend:
     def __init__(self, *args, **kwargs):
         pass
 
+    opened = 0
+
+    def open(self):
+        BrokenMailBackend.opened += 1
+        raise ConnectionRefusedError("mail server down")
+
+    def close(self):
+        pass
+
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
 
@@ -23,6 +32,7 @@ def test_failing_mail_server_loses_no_idea(
     client, make_challenge, form_data, settings, django_capture_on_commit_callbacks, caplog
 ):
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.BrokenMailBackend"}}
+    BrokenMailBackend.opened = 0
     challenge = make_challenge()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("contributions:create", args=[challenge.slug]), form_data())
@@ -31,6 +41,8 @@ def test_failing_mail_server_loses_no_idea(
     assert response["Location"] == reverse("contributions:receipt", args=[contribution.token])
     assert client.get(response["Location"]).status_code == 200
     assert f"Could not send e-mail about idea {contribution.reference}" in caplog.text
+    # One attempt to reach the server, not one per message: a hanging server costs one timeout.
+    assert BrokenMailBackend.opened == 1
 
 
 def test_submit_refuses_a_closed_challenge(make_challenge):

@@ -141,3 +141,17 @@ def start_node():
         node.stop()
         # What the node logged is shown with a failing test's output.
         sys.stderr.write(node.log_text()[-4000:])
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures of the load tests (tests/production/test_load.py) at the end of the run.
+
+    Under xdist only when tests/production is named on the command line (the controller then
+    loads this file); otherwise they are in each test's captured output (-rP, or on failure).
+    """
+    reports = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+    for report in reports:
+        for name, value in getattr(report, "user_properties", []):
+            if name == "load figures" and report.when == "call":
+                terminalreporter.write_sep("-", f"load test: {report.nodeid.split('::')[-1]}")
+                terminalreporter.write_line(value)
