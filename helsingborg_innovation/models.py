@@ -14,9 +14,7 @@ class Department(models.Model):
 
     name = models.CharField(_("name"), max_length=150, unique=True)
     slug = models.SlugField(_("slug"), max_length=150, unique=True)
-    kind = models.CharField(
-        _("kind"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT
-    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
     website = models.URLField(_("website"), blank=True)
 
     class Meta:

@@ -9,4 +9,3 @@ register = template.Library()
 def markdown(text: str):
     """Render a Markdown body to sanitised HTML."""
     return render_markdown(text or "")
-

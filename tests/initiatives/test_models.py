@@ -181,7 +181,11 @@ def test_progress_of_a_stopped_initiative_shows_where_it_stopped(make_initiative
     )
     for day, phase in [(1, Phase.IDEA), (2, Phase.EXPLORATION), (3, Phase.STOPPED)]:
         PhaseChange.objects.create(initiative=initiative, date=date(2024, 1, day), phase=phase)
-    assert _states(initiative)[:3] == [("idea", "done"), ("exploration", "stopped"), ("pilot", "ahead")]
+    assert _states(initiative)[:3] == [
+        ("idea", "done"),
+        ("exploration", "stopped"),
+        ("pilot", "ahead"),
+    ]
 
 
 def test_the_initiative_page_shows_its_progress(client, make_initiative):

@@ -247,4 +247,6 @@ def test_passages_show_words_not_markdown_marks():
     passage = highlight_words(
         "## Bakgrund\n\nInitiativet svarar på *Cykla mer* och **snabbt**, se file_name.", "cykla"
     )
-    assert passage == "Bakgrund Initiativet svarar på <mark>Cykla</mark> mer och snabbt, se file_name."
+    assert (
+        passage == "Bakgrund Initiativet svarar på <mark>Cykla</mark> mer och snabbt, se file_name."
+    )

@@ -3,11 +3,11 @@
 from io import StringIO
 
 import pytest
-from django.db.models import F
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 from django.utils import timezone
 from taggit.models import TaggedItem
 
