@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
@@ -50,11 +51,19 @@ class ChallengeAdmin(PublishableAdmin):
     ]
 
     def get_queryset(self, request):
+        # A subquery for the rows shown, not a GROUP BY over every challenge and all its
+        # initiatives (which the count and the date hierarchy would each repeat).
+        initiatives = (
+            Challenge.initiatives.through.objects.filter(challenge=OuterRef("pk"))
+            .order_by()
+            .values("challenge")
+            .annotate(n=Count("initiative"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(initiative_count=Count("initiatives"))
-            .order_by(*Challenge._meta.ordering)  # a GROUP BY drops the default ordering
+            .annotate(initiative_count=Coalesce(Subquery(initiatives), 0))
         )
 
     @admin.display(description=_("initiatives"), ordering="initiative_count")

@@ -28,9 +28,20 @@ class ChallengeFilter(django_filters.FilterSet):
     )
     tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
 
+    # Filters over relations can repeat a challenge; only they need a DISTINCT, which costs a
+    # comparison of every column of every challenge listed and counted.
+    relation_filters = ("goal", "tag")
+
     class Meta:
         model = Challenge
         fields = []
+
+    def filter_queryset(self, queryset):
+        filtered = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if any(data.get(name) not in (None, "") for name in self.relation_filters):
+            return filtered.distinct()
+        return filtered
 
     def filter_text(self, queryset, name, value):
         return filter_text(queryset, value, ["title", "summary", "body"])

@@ -48,7 +48,17 @@ class Challenge(Publishable):
         ordering = ["-publish_at", "-pk"]
         verbose_name = _("challenge")
         verbose_name_plural = _("challenges")
-        indexes = [models.Index(fields=["status", "publish_at"], name="challenge_published_idx")]
+        indexes = [
+            models.Index(fields=["status", "publish_at"], name="challenge_published_idx"),
+            # The admin's list: every challenge in the default order, a page off the index.
+            models.Index(fields=["-publish_at", "-id"], name="challenge_order_idx"),
+            # Open challenges and their count (home page, lists), from the index alone.
+            models.Index(
+                fields=["open_until", "publish_at"],
+                name="challenge_open_idx",
+                condition=models.Q(status="published"),
+            ),
+        ]
 
     @property
     def is_open(self) -> bool:

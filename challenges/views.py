@@ -18,7 +18,6 @@ class ChallengeListView(PortalFilterView):
             .select_related("owner_department")
             .prefetch_related("goals", "tags")
             .order_by("-publish_at", "-pk")
-            .distinct()
         )
 
 

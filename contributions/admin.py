@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -11,8 +11,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from challenges.models import Challenge
 from contributions import services
 from contributions.models import MODERATION_ORDER, Contribution, DeclineReason
+from helsingborg_innovation import search
+from helsingborg_innovation.textsearch import clean_query
 
 
 class ModerationActionForm(helpers.ActionForm):
@@ -23,6 +26,33 @@ class ModerationActionForm(helpers.ActionForm):
         choices=[("", "---------"), *DeclineReason.choices],
         required=False,
     )
+
+
+class ChallengeFilter(admin.SimpleListFilter):
+    """The ideas of one challenge. The sidebar lists the most recently published challenges,
+    and the one chosen: with thousands of challenges a link to each would be a page of its own
+    (and a second the queue would wait for). Any challenge can be chosen by its id."""
+
+    title = _("challenge")
+    parameter_name = "challenge"
+    listed = 20
+
+    def _chosen(self) -> int | None:
+        value = self.value()
+        return int(value) if value and value.isdigit() else None
+
+    def lookups(self, request, model_admin):
+        challenges = Challenge.objects.order_by("-publish_at", "-pk")
+        listed = Q(pk__in=challenges.values("pk")[: self.listed])
+        if self._chosen() is not None:
+            listed |= Q(pk=self._chosen())
+        shown = Challenge.objects.filter(listed).only("pk", "title").order_by("title", "pk")
+        return [(str(challenge.pk), challenge.title) for challenge in shown]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(challenge_id=self._chosen())
 
 
 class EraseForm(forms.Form):
@@ -47,10 +77,19 @@ class ContributionAdmin(admin.ModelAdmin):
         "decided_by",
     ]
     list_display_links = ["reference", "title"]
-    list_filter = ["status", "kind", "challenge", "decline_reason"]
+    # Received today, in the past 7 days, this month or this year. (A date_hierarchy would read
+    # the date of every idea on every page of the queue: a third of a second with 500,000.)
+    list_filter = [
+        "status",
+        "kind",
+        ChallengeFilter,
+        "decline_reason",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["challenge", "decided_by"]
     search_fields = ["reference", "title", "text", "name", "email", "organisation"]
-    date_hierarchy = "created_at"
+    # One count of the ideas shown, not a second of all of them (half a million).
+    show_full_result_count = False
     action_form = ModerationActionForm
     actions = ["publish", "decline", "mark_spam", "erase_personal_data"]
     raw_id_fields = ["initiative"]
@@ -96,6 +135,16 @@ class ContributionAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return MODERATION_ORDER
+
+    def get_search_results(self, request, queryset, search_term):
+        """On PostgreSQL: the ideas whose title and text match the words (as on the search
+        page), or whose reference or sender's e-mail address is the term. Substring matching of
+        six columns read all 500,000 ideas for each search (seven seconds)."""
+        term = clean_query(search_term)
+        if not term or connection.vendor != "postgresql":
+            return super().get_search_results(request, queryset, search_term)
+        also = Q(reference=term.upper()) | Q(email__iexact=term)
+        return search.admin_filter(queryset, term, ["title", "text"], also), False
 
     def has_add_permission(self, request):
         return False

@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -52,14 +53,13 @@ class DeclineReason(models.TextChoices):
 DECIDED = [ContributionStatus.PUBLISHED, ContributionStatus.DECLINED, ContributionStatus.SPAM]
 
 
-MODERATION_ORDER = [
-    models.Case(
-        models.When(status=ContributionStatus.PENDING, then=models.Value(0)),
-        default=models.Value(1),
-    ).asc(),
-    "created_at",
-    "pk",
-]
+# Pending ideas first. The moderation order and the index that serves it must use this same
+# expression.
+PENDING_FIRST = models.Case(
+    models.When(status=ContributionStatus.PENDING, then=models.Value(0)),
+    default=models.Value(1),
+)
+MODERATION_ORDER = [PENDING_FIRST.asc(), "created_at", "pk"]
 
 
 class ContributionQuerySet(models.QuerySet):
@@ -182,7 +182,13 @@ class Contribution(models.Model):
                 name="contribution_submitted_once",
             ),
         ]
-        indexes = [models.Index(fields=["challenge", "status"], name="contribution_chal_stat_idx")]
+        indexes = [
+            models.Index(fields=["challenge", "status"], name="contribution_chal_stat_idx"),
+            # The moderators' queue: a page of half a million ideas read off the index.
+            models.Index(PENDING_FIRST, "created_at", "id", name="contribution_moderation_idx"),
+            # One person's ideas by e-mail address, whatever its case (erasure on request).
+            models.Index(Upper("email"), name="contribution_email_upper_idx"),
+        ]
 
     def __str__(self):
         return f"{self.reference}: {self.title}"

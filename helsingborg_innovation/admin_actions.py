@@ -2,12 +2,16 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from helsingborg_innovation import search
 from helsingborg_innovation.images import image_store
 from helsingborg_innovation.publishing import Status
+from helsingborg_innovation.textsearch import clean_query
 
 
 def _message(status: str, count: int) -> str:
@@ -133,6 +137,16 @@ class PublishableAdmin(admin.ModelAdmin):
             ),
         },
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """On PostgreSQL: the items whose words match as on the search page (the stored search
+        vector), or whose slug is the term. Substring matching read every row for each search
+        (a second with 100,000 initiatives)."""
+        term = clean_query(search_term)
+        if not term or connection.vendor != "postgresql":
+            return super().get_search_results(request, queryset, search_term)
+        found = search.admin_filter(queryset, term, ["title", "summary"], Q(slug=term.lower()))
+        return found, False
 
     def save_model(self, request, obj, form, change):
         # An explicit step rather than a side effect of Model.save(): see images.py.

@@ -1,8 +1,9 @@
 """Whole-page cache for anonymous visitors, never stale.
 
-Each kind of content has a generation number in the shared cache. A cached page's key holds
-the generations of the kinds it shows, so a change to a challenge makes every page that shows
-challenges miss on every node at once, while pages that show no challenges stay cached.
+Each kind of content has a generation number in the shared cache. A cached page records the
+generations of the kinds it shows, and is read together with the current ones in one round
+trip, so a change to a challenge makes every page that shows challenges miss on every node at
+once, while pages that show no challenges stay cached.
 Generations are bumped on save, delete and relation changes of the content models (connected
 in SiteConfig.ready) and by writes that bypass signals (bulk updates call `bump` themselves).
 
@@ -87,6 +88,15 @@ def _generation_key(kind: str) -> str:
     return f"pagecache:generation:{kind}"
 
 
+def generations(*kinds: str) -> str:
+    """The generations of these kinds of content, for a cache of something else built from
+    them (see statistics.remembered): any change to them gives another value. Raises when the
+    cache server is away."""
+    keys = [_generation_key(kind) for kind in kinds]
+    values = cache.get_many(keys)
+    return ",".join(f"{kind}={values.get(key, 0)}" for kind, key in zip(kinds, keys, strict=True))
+
+
 def bump(*kinds: str) -> None:
     """Make every cached page that shows these kinds of content miss from now on."""
     for kind in kinds:
@@ -124,23 +134,42 @@ def _next_scheduled_publication() -> float:
     return min(moments, default=float("inf"))
 
 
-def _page_key(request, kinds) -> str | None:
+def _page_key(request) -> str:
+    """Where the page of this request is kept: one entry for each address, language, release
+    and day (open and closed challenges and the age notice change with the date)."""
+    parts = [
+        _release(),
+        get_language() or "",
+        request.get_full_path(),
+        timezone.localdate().isoformat(),
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"pagecache:page:{digest}"
+
+
+def _lookup(request, kinds) -> tuple[str, tuple, tuple | None]:
+    """The page's key, the generations of the content it shows, and its cached copy if that
+    was made from those very generations: all in one round trip to the cache server.
+
+    A copy records the generations it was made from, so a change to what it shows makes it
+    stale at once, on every node; the next visitor's page replaces it.
+    """
+    key = _page_key(request)
     keys = [_generation_key(kind) for kind in kinds]
-    generations = cache.get_many([*keys, NEXT_CHANGE_KEY])
-    next_change = generations.get(NEXT_CHANGE_KEY)
+    found = cache.get_many([key, *keys, NEXT_CHANGE_KEY])
+    next_change = found.get(NEXT_CHANGE_KEY)
     if next_change is None or next_change <= time.time():
         # A scheduled item has gone public since pages were cached (or nobody knows yet):
         # every page that shows content starts afresh.
         if next_change is not None:
             bump(*ALL)
-            generations = cache.get_many(keys)
+            found = cache.get_many(keys)
         cache.set(NEXT_CHANGE_KEY, _next_scheduled_publication(), timeout=None)
-    parts = [_release(), get_language() or "", request.get_full_path()]
-    # Open and closed challenges and the age notice change with the date.
-    parts.append(timezone.localdate().isoformat())
-    parts += [f"{key}={generations.get(key, 0)}" for key in keys]
-    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"pagecache:page:{digest}"
+    generations = tuple(found.get(generation_key, 0) for generation_key in keys)
+    cached = found.get(key)
+    if cached is not None and cached[0] != generations:
+        cached = None
+    return key, generations, cached
 
 
 def cache_public_page(*kinds: str):
@@ -156,13 +185,12 @@ def cache_public_page(*kinds: str):
             ):
                 return view(request, *args, **kwargs)
             try:
-                key = _page_key(request, kinds)
-                cached = cache.get(key)
+                key, generations, cached = _lookup(request, kinds)
             except Exception:
                 logger.warning("Page cache unavailable: serving uncached", exc_info=True)
                 return view(request, *args, **kwargs)
             if cached is not None:
-                status, content, headers, nonce = cached
+                _generations, status, content, headers, nonce = cached
                 if nonce:
                     # Every response gets a nonce of its own, cached page or not.
                     request._csp_nonce = LazyNonce()
@@ -183,7 +211,8 @@ def cache_public_page(*kinds: str):
                     if name.lower() not in {"set-cookie", "x-page-cache"}
                 ]
                 nonce = getattr(request, "_csp_nonce", None)
-                stored = (response.status_code, response.content, headers, str(nonce) if nonce else None)
+                nonce = str(nonce) if nonce else None
+                stored = (generations, response.status_code, response.content, headers, nonce)
                 try:
                     cache.set(key, stored, TIMEOUT)
                 except Exception:

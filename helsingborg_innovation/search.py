@@ -333,3 +333,20 @@ def filter_text(queryset: QuerySet, text: str | None, fields: list[str]) -> Quer
     if not clean_query(text):
         return queryset
     return search_filter(queryset, text, fields)
+
+
+def admin_filter(queryset: QuerySet, text: str | None, fields: list[str], also: Q) -> QuerySet:
+    """The admin's search on PostgreSQL: the items whose words match as in `filter_text` (the
+    stored, indexed vector), or that `also` finds (exact, indexed lookups such as a reference).
+    The admin's own substring matching reads every row of the table for each search."""
+    fields = Fields.from_names(list(fields))
+    query = clean_query(text)
+    if not is_searchable(query):
+        return queryset.filter(also)
+    [fuzzy] = needs_fuzzy([(queryset, fields)], query)
+    if fuzzy:
+        condition = _pg_condition(queryset, fields, query)
+    else:
+        condition = _fts_condition(queryset, fields, query)
+    # On the queryset itself, not in a subquery: the conditions name the table, not an alias.
+    return queryset.filter(Q(condition) | also)

@@ -160,12 +160,16 @@ def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
 
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Key figures and charts for all time or one year. A fixed number of queries (nine)."""
-    years = statistics.year_choices()
+    """Key figures and charts for all time or one year. A fixed number of queries (nine), none
+    while the figures are in the cache."""
+    years = statistics.remembered("years", statistics.year_choices)
     form = YearForm(request.GET or None, years=years)
     year = form.cleaned_data["year"] if form.is_valid() else None
-    portfolio = statistics.portfolio(year)
-    participation = statistics.participation(year)
+    portfolio, participation = statistics.remembered(
+        "figures",
+        lambda: (statistics.portfolio(year), statistics.participation(year)),
+        year,
+    )
     context = {
         "form": form,
         "year": year,

@@ -2,30 +2,27 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
 from challenges.models import Challenge
-from initiatives.models import Initiative, Phase
+from initiatives.models import Initiative
 from methods.models import Method
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Open challenges, the latest initiatives and lessons, some methods, and key figures.
 
-    A fixed number of queries whatever the amount of content: four short lists and three counts.
+    A fixed number of queries whatever the amount of content: four short lists and four counts,
+    each counted from an index (one aggregate over both would read every initiative).
     """
     challenges = Challenge.objects.published()
     initiatives = Initiative.objects.published()
     methods = Method.objects.published()
     open_challenges = challenges.open()
-    figures = initiatives.aggregate(
-        initiatives=Count("pk"),
-        stopped_with_lessons=Count("pk", filter=Q(phase=Phase.STOPPED) & ~Q(lessons_learned="")),
-    )
     context = {
         "open_challenges": open_challenges.select_related("owner_department").order_by(
             F("open_until").asc(nulls_last=True), "-publish_at", "-pk"
@@ -38,7 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "figures": {
             "open_challenges": open_challenges.count(),
             "methods": methods.count(),
-            **figures,
+            "initiatives": initiatives.count(),
+            "stopped_with_lessons": initiatives.stopped().with_lessons().count(),
         },
     }
     return render(request, "home.html", context)

@@ -11,11 +11,24 @@ from initiatives.models import Initiative, Phase, StopReason
 TEXT_FIELDS = ["title", "summary", "body", "lessons_learned", "stop_explanation"]
 FIRST_YEAR = 1990
 LAST_YEAR = 2100
+# The challenge filter lists at most this many challenges (the most recently published).
+LISTED_CHALLENGES = 100
 
 
 def published_challenges(request) -> QuerySet:
-    """Evaluated per request: "published" depends on the time of the request."""
-    return Challenge.objects.published().order_by("title", "pk")
+    """The challenges the filter offers, read per request ("published" depends on its time).
+
+    A portal with thousands of challenges would otherwise put every one of them in the select
+    of every list page (a megabyte of HTML with 10,000). It lists the most recently published
+    ones, and the one asked for: any published challenge can still be filtered on (the links
+    from a challenge's page do), while an unpublished one is refused as before.
+    """
+    challenges = Challenge.objects.published()
+    listed = Q(pk__in=challenges.order_by("-publish_at", "-pk").values("pk")[:LISTED_CHALLENGES])
+    chosen = request.GET.get("challenge", "").replace("\x00", "") if request is not None else ""
+    if chosen:
+        listed |= Q(slug=chosen)
+    return challenges.filter(listed).only("pk", "slug", "title").order_by("title", "pk")
 
 
 class YearField(forms.IntegerField):
@@ -70,15 +83,27 @@ def challenge_filter() -> django_filters.ModelChoiceFilter:
 
 class PortfolioFilterSet(django_filters.FilterSet):
     """Filters over relations can repeat a row; the result is selected by primary key instead,
-    so the view's ordering, select_related and count stay exactly as they were."""
+    so the view's ordering, select_related and count stay exactly as they were.
+
+    The free-text filter stays on the outer query: its SQL names the table, which inside the
+    subquery would be the outer row's, so PostgreSQL ran the subquery again for every
+    initiative (minutes for ?q=cykel&department=... on 100,000 initiatives).
+    """
 
     relation_filters: tuple[str, ...] = ()
+    text_filter = "q"
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        filtered = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        if any(data.get(name) not in (None, "") for name in self.relation_filters):
-            return queryset.filter(pk__in=filtered.values("pk"))
+        if not any(data.get(name) not in (None, "") for name in self.relation_filters):
+            return super().filter_queryset(queryset)
+        selected = queryset
+        for name, value in data.items():
+            if name != self.text_filter:
+                selected = self.filters[name].filter(selected, value)
+        filtered = queryset.filter(pk__in=selected.values("pk"))
+        if self.text_filter in data:
+            filtered = self.filters[self.text_filter].filter(filtered, data[self.text_filter])
         return filtered
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

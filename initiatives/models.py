@@ -30,6 +30,13 @@ class StopReason(models.TextChoices):
     OTHER = "other", _("Other reason")
 
 
+# Stopped initiatives first: their lessons are what the lessons page is for. The ordering and
+# the index that serves it must use this same expression.
+STOPPED_FIRST = models.Case(
+    models.When(phase=Phase.STOPPED, then=models.Value(0)), default=models.Value(1)
+)
+
+
 class InitiativeQuerySet(PublishableQuerySet):
     def stopped(self) -> "InitiativeQuerySet":
         return self.filter(phase=Phase.STOPPED)
@@ -49,10 +56,7 @@ class InitiativeQuerySet(PublishableQuerySet):
 
     def stopped_first(self) -> "InitiativeQuerySet":
         """Stopped initiatives first (their lessons are what the lessons page is for)."""
-        stopped = models.Case(
-            models.When(phase=Phase.STOPPED, then=models.Value(0)), default=models.Value(1)
-        )
-        return self.order_by(stopped, "-publish_at", "-pk")
+        return self.order_by(STOPPED_FIRST, "-publish_at", "-pk")
 
 
 class Initiative(Publishable):
@@ -112,7 +116,28 @@ class Initiative(Publishable):
         verbose_name_plural = _("initiatives")
         indexes = [
             models.Index(fields=["status", "publish_at"], name="initiative_published_idx"),
-            models.Index(fields=["phase", "status"], name="initiative_phase_idx"),
+            # The admin's list: every initiative in the default order, a page off the index.
+            models.Index(fields=["-publish_at", "-id"], name="initiative_order_idx"),
+            # A phase's published initiatives, newest first, and their count from the index.
+            models.Index(fields=["phase", "status", "publish_at"], name="initiative_phase_pub_idx"),
+            # The lessons page (and the home page's lessons): published initiatives with lessons,
+            # in the page's order, so a page is read off the index and the count from it alone.
+            models.Index(
+                STOPPED_FIRST,
+                models.F("publish_at").desc(),
+                models.F("id").desc(),
+                name="initiative_lessons_idx",
+                condition=models.Q(status="published") & ~models.Q(lessons_learned=""),
+            ),
+            # A department's initiatives from the index alone (related initiatives).
+            models.Index(fields=["owner_department", "id"], name="initiative_department_idx"),
+            # The home page's count of stopped initiatives that share their lessons.
+            models.Index(
+                fields=["publish_at"],
+                name="initiative_stopped_lessons_idx",
+                condition=models.Q(status="published", phase="stopped")
+                & ~models.Q(lessons_learned=""),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,12 +10,26 @@ feed links, and the related content of detail pages.
 import json
 
 from django import template
+from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from taggit.models import TaggedItem
 
 from initiatives.models import Initiative
 
@@ -145,28 +159,71 @@ def challenge_ideas_feed_links(challenge) -> SafeString:
     )
 
 
-def related_initiatives_of(initiative: Initiative, limit: int = RELATED_INITIATIVES) -> QuerySet:
+def _content_type() -> ContentType:
+    return ContentType.objects.get_for_model(Initiative)
+
+
+def _links(initiative: Initiative, goal_ids: list, tag_ids: list) -> tuple[str, list]:
+    """SQL with a row (iid) for each link another initiative shares with this one: the owner
+    department, each global goal and each tag; so an initiative's rows count its links."""
+    parts = [Initiative.objects.filter(owner_department_id=initiative.owner_department_id)]
+    parts[0] = parts[0].order_by().values(iid=F("pk"))
+    if goal_ids:
+        goals = Initiative.goals.through.objects.filter(globalgoal__in=goal_ids)
+        parts.append(goals.order_by().values(iid=F("initiative_id")))
+    if tag_ids:
+        tags = TaggedItem.objects.filter(content_type=_content_type(), tag__in=tag_ids)
+        parts.append(tags.order_by().values(iid=F("object_id")))
+    sql, params = [], []
+    for part in parts:
+        part_sql, part_params = part.query.get_compiler(using=part.db).as_sql()
+        sql.append(part_sql)
+        params.extend(part_params)
+    return " UNION ALL ".join(sql), params
+
+
+def related_initiatives_of(initiative: Initiative, limit: int = RELATED_INITIATIVES) -> list:
     """Published initiatives that share tags, global goals or the owner department, the
-    most shared first. One query (the shared tags and goals are subqueries)."""
-    tag_ids = initiative.tags.values("pk")
-    goal_ids = initiative.goals.values("pk")
-    return (
-        Initiative.objects.published()
-        .exclude(pk=initiative.pk)
-        .filter(
-            Q(tags__in=tag_ids)
-            | Q(goals__in=goal_ids)
-            | Q(owner_department_id=initiative.owner_department_id)
-        )
-        .annotate(
-            shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
-            + Count("goals", filter=Q(goals__in=goal_ids), distinct=True)
-            + Case(
-                When(owner_department_id=initiative.owner_department_id, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
+    most shared first, then the newest. One query.
+
+    Counting the shared links of every initiative that shares any (a quarter of a portfolio of
+    100,000 shares a goal) cost a tenth of a second for each initiative page. Only two kinds
+    of initiative can make the list, so only they are ranked: those that share two links or
+    more (found from the link tables alone), and the `limit` newest that share any (all others
+    share one link, as the newest of those do, and are older).
+    """
+    tag_ids = [tag.pk for tag in initiative.tags.all()]
+    goal_ids = [goal.pk for goal in initiative.goals.all()]
+    published = Initiative.objects.published().exclude(pk=initiative.pk)
+    shared = Case(
+        When(owner_department_id=initiative.owner_department_id, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    if goal_ids:
+        shared += Count("goals", filter=Q(goals__in=goal_ids), distinct=True)
+    if tag_ids:
+        shared += Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+    # The newest that share any link, found walking the newest first: each is checked on its
+    # own department, then probed for a shared goal or tag.
+    shares = Q(owner_department_id=initiative.owner_department_id)
+    if goal_ids:
+        goals = Initiative.goals.through.objects.filter(globalgoal__in=goal_ids)
+        shares |= Exists(goals.filter(initiative=OuterRef("pk")))
+    if tag_ids:
+        tags = TaggedItem.objects.filter(content_type=_content_type(), tag__in=tag_ids)
+        shares |= Exists(tags.filter(object_id=OuterRef("pk")))
+    newest = published.filter(shares).order_by("-publish_at", "-pk").values(iid=F("pk"))[:limit]
+    newest_sql, newest_params = newest.query.get_compiler(using=newest.db).as_sql()
+    links, params = _links(initiative, goal_ids, tag_ids)
+    candidates = RawSQL(
+        f"SELECT iid FROM ({links}) AS links GROUP BY iid HAVING COUNT(*) > 1"
+        f" UNION ALL SELECT iid FROM ({newest_sql}) AS newest",
+        [*params, *newest_params],
+    )
+    return list(
+        published.filter(pk__in=candidates)
+        .annotate(shared=shared)
         .only("pk", "title", "slug", "summary", "phase")
         .order_by("-shared", "-publish_at", "-pk")[:limit]
     )

@@ -1,15 +1,23 @@
 """`make bench`: throughput and latency of the key pages against a hello-world Django view.
 
-Seeds the large data set on PostgreSQL once (idempotent), starts the portal and the reference
-project under gunicorn with the same settings, and measures each page with wrk, cached and with
-the page cache off, in one run so that the ratios compare like with like. Also times the admin's
-heaviest pages in-process and reads the peak memory of the portal's workers.
+Seeds the large data set on PostgreSQL once (a database that already holds it is used as it is),
+then, in one run:
 
-Run from the project root: `.venv/bin/python tests/benchmarks/run_bench.py --help`.
+1. the database part of search (bench_search.py), the statistics dashboard and the admin's
+   heaviest pages, timed in-process with the page cache off;
+2. the peak memory of each open-data export of the whole data set (bench_export.py, one
+   process per export);
+3. the hello-world reference project and the portal under gunicorn with the same settings,
+   each key page measured with wrk, cached and with the page cache off, and the peak memory
+   of a portal worker.
+
+It prints every figure as Markdown tables, with the aims of issues 5, 6 and 7, and keeps a copy
+in .bench/. Run from the project root: `.venv/bin/python tests/benchmarks/run_bench.py --help`.
 """
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -19,21 +27,46 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+STATE = ROOT / ".bench"
+# The environment as it was, before this process set Django up for its in-process timings:
+# each server gets this, plus its own settings.
+BASE_ENV = dict(os.environ)
+HELLO_PORT, PORTAL_PORT = 8102, 8101
+
+# The aims (issues 5, 6 and 7), on a 2-core machine.
+CACHED_RATIO, CACHED_P99_MS = 0.6, 25.0
+UNCACHED_RATIO = 0.15
+HEAVY_RATIO = 0.1  # search and statistics, with the cache off
+FORM_RATIO = 0.15
+ADMIN_MS = 300.0
+SEARCH_SQL_MEDIAN_MS = 20.0
+STATISTICS_MS = 200.0
+HEAVY_PAGES = {"search", "statistics"}
+FORM_PAGES = {"contribution form"}
+
+lines: list[str] = []
 
 
-def log(message: str) -> None:
+def log(message: str = "") -> None:
     print(message, flush=True)
 
 
+def out(message: str = "") -> None:
+    """A line of the report: printed, and kept for the copy in .bench/."""
+    lines.append(message)
+    log(message)
+
+
 def bench_env(args, **extra) -> dict:
-    env = dict(os.environ)
+    env = dict(BASE_ENV)
     env.update(
+        DJANGO_SETTINGS_MODULE="helsingborg_innovation.settings",
         DATABASE_URL=args.database_url,
         REDIS_URL=args.redis_url,
         DJANGO_DEBUG="false",
@@ -53,20 +86,243 @@ def manage(args, *command: str) -> None:
     subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=bench_env(args), check=True)
 
 
-def ensure_database(args) -> None:
-    name = args.database_url.rsplit("/", 1)[-1]
-    admin_url = args.database_url.rsplit("/", 1)[0] + "/postgres"
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+# The data set -------------------------------------------------------------------------------
+
+
+def database_name(args) -> str:
+    return args.database_url.rsplit("/", 1)[-1]
+
+
+def connect(args, database: str | None = None):
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True) as connection:
+    url = args.database_url
+    if database:
+        url = url.rsplit("/", 1)[0] + "/" + database
+    return psycopg.connect(url, autocommit=True)
+
+
+def ensure_database(args) -> None:
+    name = database_name(args)
+    with connect(args, "postgres") as connection:
         query = "SELECT 1 FROM pg_database WHERE datname = %s"
-        exists = connection.execute(query, [name]).fetchone()
-        if not exists:
+        if not connection.execute(query, [name]).fetchone():
             log(f"Creating database {name}")
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def wait_for(url: str, timeout: float = 30) -> None:
+def targets(args) -> dict[str, int]:
+    return {
+        "initiatives": args.initiatives,
+        "challenges": max(1, args.initiatives // 10),
+        "methods": max(1, args.initiatives // 50),
+        "ideas": args.ideas,
+    }
+
+
+def seeded_counts(args) -> dict[str, int]:
+    """How much of the benchmark data set the database holds (see seed_demo --large)."""
+    queries = {
+        "initiatives": "SELECT count(*) FROM initiatives_initiative WHERE slug LIKE 'bench-%%'",
+        "challenges": "SELECT count(*) FROM challenges_challenge WHERE slug LIKE 'bench-%%'",
+        "methods": "SELECT count(*) FROM methods_method WHERE slug LIKE 'bench-%%'",
+        "ideas": "SELECT count(*) FROM contributions_contribution WHERE reference LIKE 'HBG-B%%'",
+        "demo": "SELECT count(*) FROM initiatives_initiative WHERE slug NOT LIKE 'bench-%%'",
+    }
+    with connect(args) as connection:
+        return {key: connection.execute(sql).fetchone()[0] for key, sql in queries.items()}
+
+
+def seed_once(args) -> str:
+    """Seed the data set unless the database holds it already; say how long seeding took."""
+    wanted = targets(args)
+    record = STATE / f"seed-{database_name(args)}.json"
+    counts = seeded_counts(args)
+    if counts["demo"] and all(counts[key] >= n for key, n in wanted.items()):
+        earlier = json.loads(record.read_text()) if record.exists() else {}
+        took = f", which took {earlier['seconds']:.0f} s" if earlier.get("seconds") else ""
+        when = f" on {earlier['at']}" if earlier.get("at") else ""
+        return f"Data set already in {database_name(args)}: not seeded again (seeded{when}{took})."
+    log(
+        f"Seeding {wanted['initiatives']:,} initiatives, {wanted['challenges']:,} challenges, "
+        f"{wanted['methods']:,} methods and {wanted['ideas']:,} ideas (bulk inserts)"
+    )
+    start = time.monotonic()
+    # The demo content first (idempotent), then the synthetic data set, in bulk inserts.
+    manage(args, "seed_demo", "--large", str(args.initiatives), "--ideas", str(args.ideas))
+    inserted = time.monotonic() - start
+    # Fresh GIN indexes hold long pending lists and the planner has no statistics yet;
+    # autovacuum would see to both in production, but perhaps in the middle of a measurement.
+    with connect(args) as connection:
+        connection.execute("VACUUM ANALYZE")
+    seconds = time.monotonic() - start
+    STATE.mkdir(exist_ok=True)
+    at = datetime.now().strftime("%Y-%m-%d %H:%M")
+    record.write_text(json.dumps({"seconds": round(seconds), "at": at, **wanted}))
+    return (
+        f"Seeded {database_name(args)} in {seconds:.0f} s ({inserted:.0f} s of inserts, "
+        f"{seconds - inserted:.0f} s of VACUUM ANALYZE) on {os.cpu_count()} cores."
+    )
+
+
+# In-process measurements (Django set up in this process, page cache off) --------------------
+
+
+def setup_django(args) -> None:
+    os.environ.update(bench_env(args, PAGE_CACHE_ENABLED="false"))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+    from django.utils import translation
+
+    setup_test_environment()  # the test Client's responses carry their context
+    translation.activate("sv")
+
+
+def key_pages() -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    from challenges.models import Challenge
+    from initiatives.models import Initiative
+
+    # Items of the large data set, so that their pages show what a large portfolio holds.
+    challenge = (
+        Challenge.objects.published().open().filter(slug__startswith="bench-").order_by("pk")
+    ).first() or Challenge.objects.published().open().order_by("pk").first()
+    initiative = (
+        Initiative.objects.published().stopped().filter(slug__startswith="bench-").order_by("pk")
+    ).first() or Initiative.objects.published().stopped().order_by("pk").first()
+    return [
+        ("home", reverse("home")),
+        ("challenges, filtered", reverse("challenges:list") + "?status=open"),
+        ("a challenge", challenge.get_absolute_url()),
+        ("initiatives, stopped", reverse("initiatives:list") + "?stopped=yes"),
+        ("an initiative", initiative.get_absolute_url()),
+        ("lessons", reverse("lessons:list")),
+        ("search", reverse("search:results") + "?q=cykel"),
+        ("statistics", reverse("statistics:dashboard")),
+        ("contribution form", reverse("contributions:create", args=[challenge.slug])),
+    ]
+
+
+def timed_requests(client, url: str, rounds: int) -> dict:
+    """Wall and SQL time of `rounds` requests (after one to warm up), in milliseconds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url, HTTP_HOST="127.0.0.1")
+    wall, sql, queries, status = [], [], 0, None
+    for _ in range(rounds):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            status = client.get(url, HTTP_HOST="127.0.0.1").status_code
+            wall.append((time.perf_counter() - start) * 1000)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        queries = len(captured.captured_queries)
+    return {
+        "status": status,
+        "median": statistics.median(wall),
+        "p99": percentile(wall, 0.99),
+        "max": max(wall),
+        "sql": statistics.median(sql),
+        "queries": queries,
+    }
+
+
+def statistics_timing(rounds: int) -> dict:
+    """The dashboard page, its figures from the cache (as after the first visit)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    return timed_requests(Client(), reverse("statistics:dashboard"), rounds)
+
+
+def statistics_afresh(rounds: int) -> dict:
+    """Counting the dashboard's figures afresh, as after a change to what they count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from helsingborg_innovation import statistics as figures
+
+    wall, sql, queries = [], [], 0
+    for _ in range(rounds):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            figures.year_choices()
+            figures.portfolio(None)
+            figures.participation(None)
+            wall.append((time.perf_counter() - start) * 1000)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        queries = len(captured.captured_queries)
+    return {
+        "status": 200,
+        "median": statistics.median(wall),
+        "p99": percentile(wall, 0.99),
+        "max": max(wall),
+        "sql": statistics.median(sql),
+        "queries": queries,
+    }
+
+
+def admin_timings(rounds: int) -> list[tuple[str, dict]]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    results = []
+    for label, url in [
+        ("idea queue", "/admin/contributions/contribution/"),
+        ("idea queue, pending", "/admin/contributions/contribution/?status__exact=pending"),
+        ("idea queue, search", "/admin/contributions/contribution/?q=cykel"),
+        ("initiatives", "/admin/initiatives/initiative/"),
+        ("initiatives, stopped", "/admin/initiatives/initiative/?phase__exact=stopped"),
+        ("initiatives, search", "/admin/initiatives/initiative/?q=cykel"),
+        ("challenges", "/admin/challenges/challenge/"),
+        ("methods", "/admin/methods/method/"),
+    ]:
+        results.append((label, timed_requests(client, url, rounds)))
+    return results
+
+
+def export_memory(args) -> list[dict]:
+    results = []
+    for dataset in ("initiatives", "ideas", "challenges", "methods"):
+        for fmt in ("csv", "json"):
+            log(f"  export {dataset}.{fmt}")
+            completed = subprocess.run(
+                [PYTHON, str(ROOT / "tests/benchmarks/bench_export.py"), dataset, fmt],
+                cwd=ROOT,
+                env=bench_env(args),
+                capture_output=True,
+                text=True,
+            )
+            if completed.returncode:
+                log(completed.stderr[-2000:])
+                results.append({"dataset": dataset, "format": fmt, "error": True})
+            else:
+                results.append(json.loads(completed.stdout.strip().splitlines()[-1]))
+    return results
+
+
+# Under gunicorn ------------------------------------------------------------------------------
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -79,20 +335,25 @@ def wait_for(url: str, timeout: float = 30) -> None:
 
 
 class Gunicorn:
+    """gunicorn with the project's gunicorn.conf.py and the same flags for every app."""
+
     def __init__(self, app: str, port: int, args, env: dict):
         self.port = port
         command = [
             str(BIN / "gunicorn"), app, "--config", str(ROOT / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+            # No recycling in the middle of a measurement (it would also reset the peak).
+            "--max-requests", "0",
             "--access-logfile", "/dev/null",
         ]  # fmt: skip
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        self.peak_mib = 0.0
 
-    def worker_peak_memory_mib(self) -> float:
+    def sample_memory(self) -> float:
+        """The largest peak resident memory (VmHWM) of the current workers, kept as the peak."""
         children = subprocess.run(
             ["ps", "--ppid", str(self.process.pid), "-o", "pid="], capture_output=True, text=True
         ).stdout.split()
-        peaks = []
         for pid in children:
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
@@ -100,8 +361,8 @@ class Gunicorn:
                 continue
             match = re.search(r"VmHWM:\s+(\d+) kB", status)
             if match:
-                peaks.append(int(match.group(1)) / 1024)
-        return max(peaks, default=0.0)
+                self.peak_mib = max(self.peak_mib, int(match.group(1)) / 1024)
+        return self.peak_mib
 
     def stop(self) -> None:
         try:
@@ -112,25 +373,41 @@ class Gunicorn:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def warm(url: str, requests: int = 20, budget: float = 15) -> str:
+    """Warm the workers (and the cache); returns the X-Page-Cache header of the last answer."""
+    header = ""
+    deadline = time.monotonic() + budget
+    for _ in range(requests):
+        with contextlib.suppress(Exception), urllib.request.urlopen(url, timeout=budget) as page:
+            page.read()
+            header = page.headers.get("X-Page-Cache", "")
+        if time.monotonic() > deadline:
+            break
+    return header
 
 
 def wrk(url: str, args) -> dict:
-    for _ in range(20):  # warm the workers and the cache
-        with contextlib.suppress(Exception):
-            urllib.request.urlopen(url, timeout=10).read()
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency", url],
+        [*command, "--timeout", "10s", url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
+    p50 = re.search(r"50%\s+([\d.]+\w+)", output)
+    p99 = re.search(r"99%\s+([\d.]+\w+)", output)
     return {
         "rps": rps,
-        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
-        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
-        "errors": int(errors.group(1)) if errors else 0,
+        "p50": _ms(p50.group(1)) if p50 else float("nan"),
+        "p99": _ms(p99.group(1)) if p99 else float("nan"),
+        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
+        + (int(timeouts.group(1)) if timeouts else 0),
     }
 
 
@@ -139,73 +416,18 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def key_pages(args) -> list[tuple[str, str]]:
-    os.environ.update(bench_env(args))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helsingborg_innovation.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.urls import reverse
-    from django.utils import translation
-
-    from challenges.models import Challenge
-    from initiatives.models import Initiative
-
-    translation.activate("sv")
-    challenge = Challenge.objects.published().open().order_by("pk").first()
-    initiative = Initiative.objects.published().stopped().order_by("pk").first()
-    pages = [
-        ("home", reverse("home")),
-        ("challenges, filtered", reverse("challenges:list") + "?status=open"),
-        ("a challenge", challenge.get_absolute_url()),
-        ("initiatives, stopped", reverse("initiatives:list") + "?phase=stopped"),
-        ("an initiative", initiative.get_absolute_url()),
-        ("lessons", reverse("lessons:list")),
-    ]
-    for label, name, query in [
-        ("search", "search", "?q=cykel"),
-        ("statistics", "statistics", ""),
-    ]:
-        try:
-            pages.append((label, reverse(name) + query))
-        except Exception:
-            log(f"(no {label} page to measure)")
-    try:
-        pages.append(("contribution form", reverse("contributions:create", args=[challenge.slug])))
-    except Exception:
-        log("(no contribution form to measure)")
-    return pages
+def page_aim(label: str, mode: str) -> tuple[str, float, float | None]:
+    """(description, least ratio, greatest p99 in ms) of a page's aim."""
+    if label in FORM_PAGES:
+        return (f"≥ {FORM_RATIO}", FORM_RATIO, None)
+    if mode == "cached":
+        return (f"≥ {CACHED_RATIO}, p99 < {CACHED_P99_MS:.0f} ms", CACHED_RATIO, CACHED_P99_MS)
+    if label in HEAVY_PAGES:
+        return (f"≥ {HEAVY_RATIO}", HEAVY_RATIO, None)
+    return (f"≥ {UNCACHED_RATIO}", UNCACHED_RATIO, None)
 
 
-def admin_timings(args) -> list[tuple[str, float]]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
-    results = []
-    for label, url in [
-        ("admin: initiatives", "/admin/initiatives/initiative/"),
-        ("admin: initiatives, search", "/admin/initiatives/initiative/?q=cykel"),
-        ("admin: challenges", "/admin/challenges/challenge/"),
-        ("admin: idea queue", "/admin/contributions/contribution/"),
-    ]:
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            status = client.get(url, HTTP_HOST="127.0.0.1", secure=True).status_code
-            times.append((time.perf_counter() - start) * 1000)
-        if status == 200:
-            results.append((label, statistics.median(times)))
-        else:
-            log(f"({label}: status {status})")
-    return results
+# The run -------------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -213,59 +435,204 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/hbg_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--initiatives", type=int, default=100_000)
+    parser.add_argument("--ideas", type=int, default=500_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
+    parser.add_argument("--search-rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=10, help="requests per in-process timing")
+    parser.add_argument("--skip-seed", action="store_true", help="do not even check the data")
+    parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--pages", help="only the key pages whose label contains this")
     args = parser.parse_args()
 
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
     ensure_database(args)
     manage(args, "migrate", "--no-input", "-v", "0")
     manage(args, "collectstatic", "--no-input", "-v", "0")
-    if not args.skip_seed:
-        manage(args, "seed_demo")
-        manage(args, "seed_demo", "--large", str(args.initiatives))
+    seeding = "Seeding skipped (--skip-seed)." if args.skip_seed else seed_once(args)
+    log(seeding)
 
-    pages = key_pages(args)
-    rows = []
-    hello = Gunicorn("tests.benchmarks.hello.wsgi", 8102, args, bench_env(args))
-    wait_for("http://127.0.0.1:8102/")
-    reference = wrk("http://127.0.0.1:8102/", args)
+    setup_django(args)
+    from challenges.models import Challenge
+    from contributions.models import Contribution
+    from initiatives.models import Initiative
+    from methods.models import Method
+    from tests.benchmarks.bench_search import QUERIES, measure
+
+    sizes = (
+        f"{Initiative.objects.count():,} initiatives, {Challenge.objects.count():,} challenges, "
+        f"{Method.objects.count():,} methods, {Contribution.objects.count():,} ideas"
+    )
+    pages = key_pages()
+    if args.pages:
+        pages = [(label, path) for label, path in pages if args.pages in label]
+
+    log("Search, database part (bench_search.py)")
+    search = measure(args.search_rounds)
+    log("Statistics dashboard, in-process")
+    afresh = statistics_afresh(max(3, args.rounds // 3))
+    dashboard = statistics_timing(args.rounds)
+    log("Admin pages, in-process")
+    admin = admin_timings(args.rounds)
+    exports = []
+    if not args.skip_exports:
+        log("Open-data exports of the whole data set, one process each")
+        exports = export_memory(args)
+
+    log("hello-world view under gunicorn")
+    env = bench_env(args, DJANGO_SETTINGS_MODULE="tests.benchmarks.hello.settings")
+    hello = Gunicorn("tests.benchmarks.hello.wsgi", HELLO_PORT, args, env)
+    wait_for(f"http://127.0.0.1:{HELLO_PORT}/")
+    warm(f"http://127.0.0.1:{HELLO_PORT}/")
+    reference = wrk(f"http://127.0.0.1:{HELLO_PORT}/", args)
+    hello_peak = hello.sample_memory()
     hello.stop()
-    rows.append(("hello-world view", "", reference))
 
+    rows = []
     peak = {}
     for mode, extra in [("cached", {}), ("cache off", {"PAGE_CACHE_ENABLED": "false"})]:
-        portal = Gunicorn("helsingborg_innovation.wsgi", 8101, args, bench_env(args, **extra))
-        wait_for("http://127.0.0.1:8101/healthz")
+        env = bench_env(args, **extra)
+        portal = Gunicorn("helsingborg_innovation.wsgi", PORTAL_PORT, args, env)
+        wait_for(f"http://127.0.0.1:{PORTAL_PORT}/healthz")
         for label, path in pages:
-            rows.append((label, mode, wrk(f"http://127.0.0.1:8101{path}", args)))
-        peak[mode] = portal.worker_peak_memory_mib()
+            log(f"{label} ({mode})")
+            url = f"http://127.0.0.1:{PORTAL_PORT}{path}"
+            cache = warm(url) or "-"
+            result = wrk(url, args)
+            result["cache"] = cache if mode == "cached" else "off"
+            rows.append((label, mode, result))
+            portal.sample_memory()
+        peak[mode] = portal.sample_memory()
         portal.stop()
 
-    admin = admin_timings(args)
-
-    log("")
-    log(f"Measured {date.today().isoformat()} on {os.cpu_count()} cores; wrk -t2 "
-        f"-c{args.connections} -d{args.duration}s; gunicorn {args.workers} sync workers; "
-        f"{args.initiatives:,} initiatives on PostgreSQL, Redis cache.")  # fmt: skip
-    log("")
-    log("| page | cache | req/s | p50 ms | p99 ms | ratio to hello-world | non-2xx |")
-    log("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    # The report ---------------------------------------------------------------------------
+    out()
+    out(
+        f"## `make bench`, {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
+        f"load average {load_before:.1f} before the run (others' work on the machine)"
+    )
+    out()
+    out(f"Data: {sizes} on PostgreSQL ({database_name(args)}); Redis cache.")
+    out(seeding)
+    out()
+    out(
+        f"### Pages under gunicorn ({args.workers} sync workers, the project's gunicorn.conf.py, "
+        f"no worker recycling), wrk -t2 -c{args.connections} -d{args.duration}s"
+    )
+    out()
+    out(
+        "| page | cache | X-Page-Cache | req/s | p50 ms | p99 ms | ratio to hello-world "
+        "| errors | aim | |"
+    )
+    out("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+    out(
+        f"| hello-world view | | | {reference['rps']:.0f} | {reference['p50']:.1f} | "
+        f"{reference['p99']:.1f} | 1.00 | {reference['errors']} | | |"
+    )
     for label, mode, result in rows:
         ratio = result["rps"] / reference["rps"]
-        log(f"| {label} | {mode} | {result['rps']:.0f} | {result['p50']:.1f} | "
-            f"{result['p99']:.1f} | {ratio:.2f} | {result['errors']} |")  # fmt: skip
-    log("")
+        aim, least, p99_limit = page_aim(label, mode)
+        met = ratio >= least and (p99_limit is None or result["p99"] < p99_limit)
+        met = met and not result["errors"]
+        out(
+            f"| {label} | {mode} | {result['cache']} | {result['rps']:.0f} | "
+            f"{result['p50']:.1f} | {result['p99']:.1f} | {ratio:.2f} | {result['errors']} | "
+            f"{aim} | {verdict(met)} |"
+        )
+    out()
     for mode, mib in peak.items():
-        log(f"Peak memory of a portal worker ({mode}): {mib:.0f} MiB")
-    log("")
-    log("| admin page (in-process, median of 5) | ms |")
-    log("| --- | ---: |")
-    for label, ms in admin:
-        log(f"| {label} | {ms:.0f} |")
+        out(f"Peak memory of a portal worker ({mode}): {mib:.0f} MiB (VmHWM)")
+    out(f"Peak memory of a hello-world worker: {hello_peak:.0f} MiB")
+
+    out()
+    initiatives = sizes.split(" initiatives")[0]
+    out(f"### Search over {initiatives} initiatives, database part (bench_search.py)")
+    out()
+    out(
+        f"{search['searches']} searches ({len(QUERIES)} queries × {args.search_rounds} rounds), "
+        "each the ranked hits of every kind and the page's items with their passages."
+    )
+    out()
+    out("| | median ms | p99 ms | aim | |")
+    out("| --- | ---: | ---: | --- | --- |")
+    out(
+        f"| SQL (time PostgreSQL took) | {search['sql_median']:.1f} | {search['sql_p99']:.1f} | "
+        f"median < {SEARCH_SQL_MEDIAN_MS:.0f} ms | "
+        f"{verdict(search['sql_median'] < SEARCH_SQL_MEDIAN_MS)} |"
+    )
+    out(
+        f"| wall time in Python (ORM included) | {search['wall_median']:.1f} | "
+        f"{search['wall_p99']:.1f} | | |"
+    )
+    out()
+    out("| query | SQL median ms | SQL p99 ms | wall median ms | hits |")
+    out("| --- | ---: | ---: | ---: | ---: |")
+    for query, figures in search["queries"].items():
+        out(
+            f"| `{query}` | {statistics.median(figures['sql']):.1f} | "
+            f"{percentile(figures['sql'], 0.99):.1f} | {statistics.median(figures['wall']):.1f} | "
+            f"{figures['hits']:,} |"
+        )
+    search_rows = [r for label, mode, r in rows if label == "search"]
+    if search_rows:
+        ratios = ", ".join(
+            f"{mode} {r['rps'] / reference['rps']:.2f}"
+            for (label, mode, r) in rows
+            if label == "search"
+        )
+        out()
+        out(f"The search page's throughput as a ratio to the hello-world view: {ratios}.")
+
+    out()
+    out(f"### In-process timings with the page cache off (median of {args.rounds} requests)")
+    out()
+    out("| page | status | queries | SQL ms | median ms | p99 ms | aim | |")
+    out("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+    for label, timing in [
+        ("statistics: figures counted afresh (after a change)", afresh),
+        ("statistics dashboard, figures from the cache", dashboard),
+    ]:
+        met = timing["status"] == 200 and timing["median"] < STATISTICS_MS
+        out(
+            f"| {label} | {timing['status']} | {timing['queries']} | {timing['sql']:.0f} | "
+            f"{timing['median']:.0f} | {timing['p99']:.0f} | < {STATISTICS_MS:.0f} ms | "
+            f"{verdict(met)} |"
+        )
+    for label, timing in admin:
+        met = timing["status"] == 200 and timing["max"] < ADMIN_MS
+        out(
+            f"| admin: {label} | {timing['status']} | {timing['queries']} | "
+            f"{timing['sql']:.0f} | {timing['median']:.0f} | {timing['p99']:.0f} | "
+            f"< {ADMIN_MS:.0f} ms | {verdict(met)} |"
+        )
+
+    if exports:
+        out()
+        out("### Open-data exports of the whole data set (streamed; one process each)")
+        out()
+        out("| export | rows | MB | seconds | rows/s | RSS at start MiB | peak MiB | growth MiB |")
+        out("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for e in exports:
+            if e.get("error"):
+                out(f"| {e['dataset']}.{e['format']} | failed | | | | | | |")
+                continue
+            out(
+                f"| {e['dataset']}.{e['format']} | {e['rows']:,} | {e['bytes'] / 1e6:.1f} | "
+                f"{e['seconds']:.1f} | {e['rows'] / max(e['seconds'], 0.001):,.0f} | "
+                f"{e['baseline_mib']:.0f} | {e['peak_mib']:.0f} | "
+                f"{e['peak_mib'] - e['baseline_mib']:.0f} |"
+            )
+    out()
+    out(f"The whole run took {(time.monotonic() - started) / 60:.1f} minutes.")
+
+    STATE.mkdir(exist_ok=True)
+    report = STATE / f"report-{datetime.now():%Y%m%d-%H%M%S}.md"
+    report.write_text("\n".join(lines) + "\n")
+    log(f"(This report is also in {report.relative_to(ROOT)}.)")
 
 
 if __name__ == "__main__":

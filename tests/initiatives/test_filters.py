@@ -183,3 +183,23 @@ def test_the_form_keeps_what_the_visitor_chose(client, portfolio):
     response = client.get(reverse("initiatives:list"), {"q": "solceller", "year": "2023"})
     assert 'value="solceller"' in response.text
     assert 'value="2023"' in response.text
+
+
+@pytest.mark.django_db
+def test_the_challenge_filter_lists_the_newest_and_takes_any_published(
+    client, make_initiative, make_challenge, monkeypatch
+):
+    monkeypatch.setattr("initiatives.filters.LISTED_CHALLENGES", 2)
+    now = timezone.now()
+    oldest, middle, newest = (
+        make_challenge(title=title, publish_at=now - timedelta(days=days))
+        for title, days in [("Äldst", 30), ("Mitten", 20), ("Nyast", 10)]
+    )
+    make_initiative(title="För den äldsta", challenges=[oldest])
+    make_initiative(title="För den nyaste", challenges=[newest])
+    page = client.get(reverse("initiatives:list")).text
+    assert f'value="{newest.slug}"' in page and f'value="{middle.slug}"' in page
+    assert f'value="{oldest.slug}"' not in page
+    chosen = client.get(reverse("initiatives:list"), {"challenge": oldest.slug})
+    assert card_titles(chosen) == ["För den äldsta"]
+    assert f'value="{oldest.slug}" selected' in chosen.text

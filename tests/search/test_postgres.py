@@ -120,3 +120,13 @@ def test_list_filters_use_the_same_search(client, make_initiative, make_method):
     assert "Tryggare parker" not in initiatives
     methods = client.get(reverse("methods:list"), {"q": "intervjua"}).content.decode()
     assert "Intervjuguide" in methods
+
+
+def test_free_text_with_a_relation_filter(client, make_initiative, make_department):
+    culture = make_department(slug="kultur")
+    make_initiative(title="Cykel till biblioteket", owner_department=culture)
+    make_initiative(title="Cykel till jobbet")
+    make_initiative(title="Läsecirklar", departments=[culture])
+    page = client.get(reverse("initiatives:list"), {"q": "cykel", "department": "kultur"}).text
+    assert "Cykel till biblioteket" in page
+    assert "Cykel till jobbet" not in page and "Läsecirklar" not in page

@@ -331,3 +331,19 @@ def test_median_on_an_even_and_an_odd_number(make_challenge, make_idea):
     make_idea(challenge=challenge, status=S.PUBLISHED, decided_after=timedelta(hours=2))
     assert statistics.median_decision_time(ideas, 5) == timedelta(hours=3)
     assert statistics.median_decision_time(ideas.none(), 0) is None
+
+
+def test_remembered_figures_follow_every_change_at_once(client, known, make_initiative, make_idea):
+    assert figure(get(client), "figure-initiatives") == "7"
+    stopped = make_initiative(
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.OTHER,
+        stop_explanation="Ingen ägare.",
+        lessons_learned="Utse en ägare först.",
+    )
+    html = get(client)
+    assert figure(html, "figure-initiatives") == "8"
+    assert table_dict(html, "chart-phases-table")["Stopped"] == ["3"]
+    stopped.status = Status.DRAFT
+    stopped.save()
+    assert figure(get(client), "figure-initiatives") == "7"

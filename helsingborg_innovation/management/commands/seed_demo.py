@@ -5,6 +5,7 @@ only saved when something differs: staff who look at `updated_at` see the same r
 """
 
 import random
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -42,6 +43,18 @@ PUBLISH_WINDOW_DAYS = 720
 def _at_nine(day: date) -> datetime:
     """A fixed time of day, so that a second run on the same day changes nothing."""
     return timezone.make_aware(datetime.combine(day, time(9, 0)))
+
+
+@contextmanager
+def _given_receipt_times():
+    """Let bulk_create keep the `created_at` of benchmark ideas (auto_now_add would stamp them
+    all with the moment of seeding), so that their dates spread like real ones."""
+    field = Contribution._meta.get_field("created_at")
+    field.auto_now_add = False
+    try:
+        yield
+    finally:
+        field.auto_now_add = True
 
 
 def _listing(names: list[str]) -> str:
@@ -677,9 +690,14 @@ class Command(BaseCommand):
             (ContributionStatus.SPAM, 5),
         ]
 
+        now = timezone.now()
+
         def idea(i: int) -> Contribution:
             status = rng.choices([s for s, _ in statuses], weights=[w for _, w in statuses])[0]
             name = words.person()
+            # Received at some time of the last two years; decided hours to a month later.
+            received = words.published() + timedelta(minutes=rng.randint(0, 10 * 60))
+            decided = min(now, received + timedelta(hours=rng.randint(1, 30 * 24)))
             return Contribution(
                 reference=reference(i),
                 challenge_id=rng.choice(challenge_ids),
@@ -697,10 +715,12 @@ class Command(BaseCommand):
                 public_answer=words.sentences(2)
                 if status == ContributionStatus.PUBLISHED and rng.random() < 0.4
                 else "",
-                decided_at=None if status == ContributionStatus.PENDING else words.published(),
+                created_at=received,
+                decided_at=None if status == ContributionStatus.PENDING else decided,
             )
 
-        self._in_batches(Contribution, "ideas", missing, total, idea, None, 2000)
+        with _given_receipt_times():
+            self._in_batches(Contribution, "ideas", missing, total, idea, None, 2000)
         # bulk_create stamps created_at with the present moment (auto_now_add): a decided
         # idea was received before its decision, a pending one within the last weeks.
         Contribution.objects.filter(decided_at__lt=models.F("created_at")).update(
