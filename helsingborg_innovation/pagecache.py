@@ -20,6 +20,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
@@ -98,7 +99,18 @@ def generations(*kinds: str) -> str:
 
 
 def bump(*kinds: str) -> None:
-    """Make every cached page that shows these kinds of content miss from now on."""
+    """Make every cached page that shows these kinds of content miss from now on.
+
+    Inside a transaction, once more when it commits: a visitor served between the change
+    and the commit still read the old rows, and their page would otherwise be kept under the
+    new generation until the next change.
+    """
+    _bump_now(kinds)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(functools.partial(_bump_now, kinds))
+
+
+def _bump_now(kinds) -> None:
     for kind in kinds:
         key = _generation_key(kind)
         try:

@@ -180,3 +180,35 @@ def test_a_cached_page_carries_a_fresh_nonce_matching_its_header(client, make_in
     assert first_nonce != second_nonce
     assert f'nonce="{second_nonce}"' in second.text
     assert first_nonce not in second.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_rendered_while_a_change_is_being_saved_is_not_kept(make_challenge):
+    """A visitor served between the save and the commit sees the old content (the change is
+    not committed yet); that copy must not outlive the commit. Needs a database where another
+    connection can read during an open write transaction."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite locks the table for the other connection")
+    challenge = make_challenge(title="Gamla titeln")
+    url = challenge.get_absolute_url()
+
+    def visit(pages):
+        try:
+            pages.append(Client().get(url).text)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        challenge.title = "Nya titeln"
+        challenge.save()
+        pages = []
+        other = threading.Thread(target=visit, args=(pages,))
+        other.start()
+        other.join()
+        assert "Gamla titeln" in pages[0]
+
+    assert "Nya titeln" in Client().get(url).text
