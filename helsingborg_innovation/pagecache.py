@@ -3,7 +3,13 @@
 Each kind of content has a generation number in the shared cache. A cached page records the
 generations of the kinds it shows, and is read together with the current ones in one round
 trip, so a change to a challenge makes every page that shows challenges miss on every node at
-once, while pages that show no challenges stay cached.
+once, while pages that show no challenges stay cached. With Redis, each worker keeps the pages
+and generations it read and is told by Redis of every change (nearcache.py), so a hit usually
+needs no round trip at all.
+
+PageCacheMiddleware sits early in MIDDLEWARE and keeps responses as the rest of the stack
+finished them, so a hit skips sessions, CSRF, locale and header middleware; only the CSP nonce
+is made afresh for each response.
 Generations are bumped on save, delete and relation changes of the content models (connected
 in SiteConfig.ready) and by writes that bypass signals (bulk updates call `bump` themselves).
 
@@ -24,10 +30,13 @@ from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.csp import LazyNonce
-from django.utils.translation import get_language
+from django.utils.translation import activate, get_language, get_language_from_path, override
+
+from helsingborg_innovation import nearcache
 
 logger = logging.getLogger(__name__)
 
@@ -161,14 +170,25 @@ def _page_key(request) -> str:
 
 def _lookup(request, kinds) -> tuple[str, tuple, tuple | None]:
     """The page's key, the generations of the content it shows, and its cached copy if that
-    was made from those very generations: all in one round trip to the cache server.
+    was made from those very generations: from the worker's near cache when it can vouch for
+    them, otherwise in one round trip to the cache server.
 
     A copy records the generations it was made from, so a change to what it shows makes it
     stale at once, on every node; the next visitor's page replaces it.
     """
     key = _page_key(request)
     keys = [_generation_key(kind) for kind in kinds]
-    found = cache.get_many([key, *keys, NEXT_CHANGE_KEY])
+    watched = [*keys, NEXT_CHANGE_KEY]
+    near = _near()
+    if near is not None:
+        known = near.values(watched)
+        if known is not None and (known[NEXT_CHANGE_KEY] or 0) > time.time():
+            generations = tuple(known[generation_key] or 0 for generation_key in keys)
+            page = near.page(key)
+            if page is not None and page[0] == generations:
+                return key, generations, page
+        read_since = near.now()
+    found = cache.get_many([key, *watched])
     next_change = found.get(NEXT_CHANGE_KEY)
     if next_change is None or next_change <= time.time():
         # A scheduled item has gone public since pages were cached (or nobody knows yet):
@@ -177,15 +197,87 @@ def _lookup(request, kinds) -> tuple[str, tuple, tuple | None]:
             bump(*ALL)
             found = cache.get_many(keys)
         cache.set(NEXT_CHANGE_KEY, _next_scheduled_publication(), timeout=None)
+    elif near is not None:
+        near.remember(found, watched, read_since)
     generations = tuple(found.get(generation_key, 0) for generation_key in keys)
     cached = found.get(key)
     if cached is not None and cached[0] != generations:
         cached = None
+    if cached is not None and near is not None:
+        near.keep_page(key, cached)
     return key, generations, cached
 
 
+@functools.cache
+def _near():
+    """The worker's near cache in front of Redis (nearcache.py), None without Redis."""
+    return nearcache.for_cache(("pagecache:generation:", NEXT_CHANGE_KEY))
+
+
+def serve(request, kinds, get_response):
+    """The page for this anonymous GET or HEAD request: the cached copy if it is fresh,
+    otherwise `get_response`'s answer, kept for the next visitor when it may be shared."""
+    try:
+        key, generations, cached = _lookup(request, kinds)
+    except Exception:
+        logger.warning("Page cache unavailable: serving uncached", exc_info=True)
+        return get_response(request)
+    if cached is not None:
+        return _from_copy(request, cached)
+    response = get_response(request)
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    if response.status_code == 200:
+        patch_cache_control(response, no_cache=True, public=True)
+    if _cacheable(request, response):
+        nonce = getattr(request, "_csp_nonce", None)
+        nonce = str(nonce) if nonce else None
+        etag = response.headers.get("ETag")
+        if nonce:
+            # Each copy served carries a nonce of its own, so the bodies differ in that alone:
+            # one weak validator for all of them lets browsers revalidate.
+            etag = f'W/"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+            response.headers["ETag"] = etag
+        headers = [
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in UNSHARED_HEADERS
+        ]
+        stored = (generations, response.status_code, response.content, headers, nonce)
+        try:
+            cache.set(key, stored, TIMEOUT)
+        except Exception:
+            logger.warning("Page cache unavailable: page not stored", exc_info=True)
+        else:
+            if _near() is not None:
+                _near().keep_page(key, stored)
+    response.headers["X-Page-Cache"] = "miss"
+    return response
+
+
+# Headers of a response that belong to it alone, never to a shared copy.
+UNSHARED_HEADERS = {"set-cookie", "x-page-cache", "content-length"}
+
+
+def _from_copy(request, cached) -> HttpResponse:
+    _generations, status, content, headers, nonce = cached
+    fresh = None
+    if nonce:
+        # Every response gets a nonce of its own, cached page or not.
+        request._csp_nonce = LazyNonce()
+        fresh = str(request._csp_nonce)
+        content = content.replace(nonce.encode(), fresh.encode())
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response.headers[name] = value.replace(nonce, fresh) if fresh else value
+    response.headers["Content-Length"] = str(len(content))
+    response.headers["X-Page-Cache"] = "hit"
+    return get_conditional_response(request, etag=response.headers.get("ETag"), response=response)
+
+
 def cache_public_page(*kinds: str):
-    """Serve a view's page to anonymous visitors from the cache; `kinds` are what it shows."""
+    """Serve a view's page to anonymous visitors from the cache; `kinds` are what it shows.
+    For views outside ROUTES (and tests); the routes in ROUTES are served by the middleware."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -196,41 +288,7 @@ def cache_public_page(*kinds: str):
                 or request.user.is_authenticated
             ):
                 return view(request, *args, **kwargs)
-            try:
-                key, generations, cached = _lookup(request, kinds)
-            except Exception:
-                logger.warning("Page cache unavailable: serving uncached", exc_info=True)
-                return view(request, *args, **kwargs)
-            if cached is not None:
-                _generations, status, content, headers, nonce = cached
-                if nonce:
-                    # Every response gets a nonce of its own, cached page or not.
-                    request._csp_nonce = LazyNonce()
-                    content = content.replace(nonce.encode(), str(request._csp_nonce).encode())
-                response = HttpResponse(content, status=status)
-                for name, value in headers:
-                    response.headers[name] = value
-                response.headers["X-Page-Cache"] = "hit"
-                return response
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            patch_cache_control(response, no_cache=True, public=True)
-            if _cacheable(request, response):
-                headers = [
-                    (name, value)
-                    for name, value in response.headers.items()
-                    if name.lower() not in {"set-cookie", "x-page-cache"}
-                ]
-                nonce = getattr(request, "_csp_nonce", None)
-                nonce = str(nonce) if nonce else None
-                stored = (generations, response.status_code, response.content, headers, nonce)
-                try:
-                    cache.set(key, stored, TIMEOUT)
-                except Exception:
-                    logger.warning("Page cache unavailable: page not stored", exc_info=True)
-            response.headers["X-Page-Cache"] = "miss"
-            return response
+            return serve(request, kinds, lambda request: view(request, *args, **kwargs))
 
         return wrapped
 
@@ -238,21 +296,42 @@ def cache_public_page(*kinds: str):
 
 
 class PageCacheMiddleware:
-    """Applies `cache_public_page` to the routes in ROUTES. Last in MIDDLEWARE, so every
-    other middleware has seen the request first."""
+    """Serves the routes in ROUTES to anonymous visitors from the cache.
+
+    Early in MIDDLEWARE (after SecurityMiddleware's redirect to HTTPS and WhiteNoise): a copy
+    holds the response as every later middleware left it, headers and all, so a hit skips
+    them. Visitors with a session cookie (only staff have sessions) always go the whole way.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        kinds = ROUTES.get(match.view_name) if match else None
+        if (
+            not settings.PAGE_CACHE_ENABLED
+            or request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        ):
+            return self.get_response(request)
+        language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        kinds = _route_kinds(language, request.path_info)
         if kinds is None:
+            return self.get_response(request)
+        # The language decides the page (and the address it resolves to); LocaleMiddleware
+        # activates the same one again on a miss.
+        activate(language)
+        return serve(request, kinds, self.get_response)
+
+
+@functools.lru_cache(maxsize=2048)
+def _route_kinds(language: str, path: str) -> tuple[str, ...] | None:
+    """What the page at this address shows (see ROUTES), None when it is not cached."""
+    with override(language):
+        try:
+            match = resolve(path)
+        except Resolver404:
             return None
-        return cache_public_page(*kinds)(view_func)(request, *view_args, **view_kwargs)
+    return ROUTES.get(match.view_name)
 
 
 def _cacheable(request, response) -> bool:

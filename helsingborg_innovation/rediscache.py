@@ -32,3 +32,8 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+    def make_and_validate_key(self, key, version=None):
+        # Django checks every key against memcached's rules and warns; Redis has none of
+        # them, and the check was a tenth of the time of serving a cached page.
+        return self.make_key(key, version=version)

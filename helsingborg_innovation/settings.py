@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages leave from here, as the middleware below finished them.
+    "helsingborg_innovation.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,7 +98,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "helsingborg_innovation.middleware.SecurityHeadersMiddleware",
-    "helsingborg_innovation.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "helsingborg_innovation.urls"
@@ -205,6 +206,9 @@ CONTENT_AGE_NOTICE_DAYS = env_int("CONTENT_AGE_NOTICE_DAYS", 60)
 PAGE_SIZE = env_int("PAGE_SIZE", 12)
 # Whole pages for anonymous visitors come from the cache (helsingborg_innovation/pagecache.py).
 PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+# With Redis, each worker keeps the pages it served, up to this many megabytes, and serves them
+# without asking Redis until Redis reports a change (helsingborg_innovation/nearcache.py); 0 = off.
+PAGE_CACHE_NEAR_MEGABYTES = env_int("PAGE_CACHE_NEAR_MEGABYTES", 16)
 # Failed admin sign-ins from one address before it must wait, and how long.
 ADMIN_LOGIN_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 10)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 15 * 60)

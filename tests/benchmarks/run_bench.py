@@ -444,6 +444,14 @@ def main() -> None:
     parser.add_argument("--skip-seed", action="store_true", help="do not even check the data")
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--pages", help="only the key pages whose label contains this")
+    parser.add_argument(
+        "--web-only",
+        action="store_true",
+        help="only the pages under gunicorn (no search, statistics, admin or export timings)",
+    )
+    parser.add_argument(
+        "--cache", choices=["both", "cached", "off"], default="both", help="which page modes"
+    )
     args = parser.parse_args()
 
     if not shutil.which("wrk"):
@@ -461,7 +469,7 @@ def main() -> None:
     from contributions.models import Contribution
     from initiatives.models import Initiative
     from methods.models import Method
-    from tests.benchmarks.bench_search import QUERIES, measure
+    from tests.benchmarks.bench_search import measure
 
     sizes = (
         f"{Initiative.objects.count():,} initiatives, {Challenge.objects.count():,} challenges, "
@@ -471,15 +479,17 @@ def main() -> None:
     if args.pages:
         pages = [(label, path) for label, path in pages if args.pages in label]
 
-    log("Search, database part (bench_search.py)")
-    search = measure(args.search_rounds)
-    log("Statistics dashboard, in-process")
-    afresh = statistics_afresh(max(3, args.rounds // 3))
-    dashboard = statistics_timing(args.rounds)
-    log("Admin pages, in-process")
-    admin = admin_timings(args.rounds)
-    exports = []
-    if not args.skip_exports:
+    search = afresh = dashboard = None
+    admin, exports = [], []
+    if not args.web_only:
+        log("Search, database part (bench_search.py)")
+        search = measure(args.search_rounds)
+        log("Statistics dashboard, in-process")
+        afresh = statistics_afresh(max(3, args.rounds // 3))
+        dashboard = statistics_timing(args.rounds)
+        log("Admin pages, in-process")
+        admin = admin_timings(args.rounds)
+    if not (args.skip_exports or args.web_only):
         log("Open-data exports of the whole data set, one process each")
         exports = export_memory(args)
 
@@ -494,7 +504,10 @@ def main() -> None:
 
     rows = []
     peak = {}
-    for mode, extra in [("cached", {}), ("cache off", {"PAGE_CACHE_ENABLED": "false"})]:
+    modes = [("cached", {}), ("cache off", {"PAGE_CACHE_ENABLED": "false"})]
+    if args.cache != "both":
+        modes = [modes[0] if args.cache == "cached" else modes[1]]
+    for mode, extra in modes:
         env = bench_env(args, **extra)
         portal = Gunicorn("helsingborg_innovation.wsgi", PORTAL_PORT, args, env)
         wait_for(f"http://127.0.0.1:{PORTAL_PORT}/healthz")
@@ -547,6 +560,37 @@ def main() -> None:
     for mode, mib in peak.items():
         out(f"Peak memory of a portal worker ({mode}): {mib:.0f} MiB (VmHWM)")
     out(f"Peak memory of a hello-world worker: {hello_peak:.0f} MiB")
+
+    if search is not None:
+        report_in_process(args, sizes, search, rows, reference, afresh, dashboard, admin)
+    if exports:
+        out()
+        out("### Open-data exports of the whole data set (streamed; one process each)")
+        out()
+        out("| export | rows | MB | seconds | rows/s | RSS at start MiB | peak MiB | growth MiB |")
+        out("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for e in exports:
+            if e.get("error"):
+                out(f"| {e['dataset']}.{e['format']} | failed | | | | | | |")
+                continue
+            out(
+                f"| {e['dataset']}.{e['format']} | {e['rows']:,} | {e['bytes'] / 1e6:.1f} | "
+                f"{e['seconds']:.1f} | {e['rows'] / max(e['seconds'], 0.001):,.0f} | "
+                f"{e['baseline_mib']:.0f} | {e['peak_mib']:.0f} | "
+                f"{e['peak_mib'] - e['baseline_mib']:.0f} |"
+            )
+    out()
+    out(f"The whole run took {(time.monotonic() - started) / 60:.1f} minutes.")
+
+    STATE.mkdir(exist_ok=True)
+    report = STATE / f"report-{datetime.now():%Y%m%d-%H%M%S}.md"
+    report.write_text("\n".join(lines) + "\n")
+    log(f"(This report is also in {report.relative_to(ROOT)}.)")
+
+
+def report_in_process(args, sizes, search, rows, reference, afresh, dashboard, admin) -> None:
+    """Search, statistics and admin figures (left out with --web-only)."""
+    from tests.benchmarks.bench_search import QUERIES
 
     out()
     initiatives = sizes.split(" initiatives")[0]
@@ -609,30 +653,6 @@ def main() -> None:
             f"{timing['sql']:.0f} | {timing['median']:.0f} | {timing['p99']:.0f} | "
             f"< {ADMIN_MS:.0f} ms | {verdict(met)} |"
         )
-
-    if exports:
-        out()
-        out("### Open-data exports of the whole data set (streamed; one process each)")
-        out()
-        out("| export | rows | MB | seconds | rows/s | RSS at start MiB | peak MiB | growth MiB |")
-        out("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for e in exports:
-            if e.get("error"):
-                out(f"| {e['dataset']}.{e['format']} | failed | | | | | | |")
-                continue
-            out(
-                f"| {e['dataset']}.{e['format']} | {e['rows']:,} | {e['bytes'] / 1e6:.1f} | "
-                f"{e['seconds']:.1f} | {e['rows'] / max(e['seconds'], 0.001):,.0f} | "
-                f"{e['baseline_mib']:.0f} | {e['peak_mib']:.0f} | "
-                f"{e['peak_mib'] - e['baseline_mib']:.0f} |"
-            )
-    out()
-    out(f"The whole run took {(time.monotonic() - started) / 60:.1f} minutes.")
-
-    STATE.mkdir(exist_ok=True)
-    report = STATE / f"report-{datetime.now():%Y%m%d-%H%M%S}.md"
-    report.write_text("\n".join(lines) + "\n")
-    log(f"(This report is also in {report.relative_to(ROOT)}.)")
 
 
 if __name__ == "__main__":

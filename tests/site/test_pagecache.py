@@ -212,3 +212,33 @@ def test_a_page_rendered_while_a_change_is_being_saved_is_not_kept(make_challeng
         assert "Gamla titeln" in pages[0]
 
     assert "Nya titeln" in Client().get(url).text
+
+
+def test_a_cached_page_with_a_nonce_still_answers_conditional_requests(client, make_initiative):
+    url = make_initiative().get_absolute_url()
+    first = client.get(url)
+    etag = first["ETag"]
+    assert etag.startswith('W/"')  # bodies differ by their nonce alone
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_a_cached_page_carries_every_header_the_first_one_had(client, make_initiative):
+    url = make_initiative().get_absolute_url()
+    first, second = client.get(url), client.get(url)
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Permissions-Policy",
+        "Content-Language",
+        "Cache-Control",
+        "ETag",
+    ):
+        assert header in second, header
+    assert second["Content-Length"] == str(len(second.content))
+    assert second["Cache-Control"] == first["Cache-Control"]

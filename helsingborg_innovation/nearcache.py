@@ -1,0 +1,183 @@
+"""Copies of cached pages kept inside the worker, for as long as Redis says nothing changed.
+
+The page cache (pagecache.py) asks Redis on every request for the generations of the content
+a page shows, and for the page. That round trip was half the cost of serving a cached page.
+Here each worker keeps the generations it last read, and the pages it last served, and holds a
+connection of its own on which Redis tracks the generation keys (client-side caching in
+broadcasting mode, RESP3): any change to any generation, a flush, or a lost connection makes
+the worker forget every generation and page it holds before it serves the next request.
+
+A change is therefore seen by every node as soon as Redis's message reaches it, which on a
+local network is well before the next request could. In case a message is ever lost on a
+connection that stays open, generations are trusted for at most TRUST_SECONDS.
+
+Only with the Redis backend; with the local-memory cache the cache itself is in the worker.
+"""
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import cache, caches
+
+logger = logging.getLogger(__name__)
+
+TRUST_SECONDS = 1.0
+RETRY_SECONDS = 5.0
+
+
+class NearCache:
+    def __init__(self, prefixes: tuple[str, ...], max_bytes: int):
+        self.prefixes = prefixes
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._connection = None
+        self._pid = None
+        self._retry_at = 0.0
+        self._values: dict[str, object] = {}
+        self._read_at = 0.0
+        self._forgot_at = 0.0
+        self._pages: OrderedDict[str, tuple] = OrderedDict()
+        self._page_bytes = 0
+
+    def reset(self) -> None:
+        """Drop the connection and everything kept (tests; a new worker starts like this)."""
+        with self._lock:
+            self._disconnect()
+            self._retry_at = 0.0
+
+    # Generations ------------------------------------------------------------------------
+
+    def values(self, keys: list[str]) -> dict | None:
+        """The current values of these keys (cache keys, before make_key), or None when this
+        worker cannot vouch for them: Redis is then asked, and `remember` told the answer."""
+        with self._lock:
+            if not self._watching():
+                return None
+            values = self._values
+            try:
+                return {key: values[key] for key in keys}
+            except KeyError:
+                return None
+
+    def remember(self, values: dict, keys: list[str], read_since: float) -> None:
+        """Keep what Redis answered for `keys` (absent ones as None), read after the moment
+        `read_since` (from `now()`, taken before the round trip)."""
+        with self._lock:
+            if not self._watching() or read_since < self._forgot_at:
+                return  # something changed while the answer was on its way
+            if not self._values:
+                self._read_at = read_since
+            for key in keys:
+                self._values[key] = values.get(key)
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    # Pages ------------------------------------------------------------------------------
+
+    def page(self, key: str) -> tuple | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def keep_page(self, key: str, page: tuple) -> None:
+        size = len(page[2])
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._page_bytes -= len(old[2])
+            self._pages[key] = page
+            self._page_bytes += size
+            while self._page_bytes > self.max_bytes:
+                _key, dropped = self._pages.popitem(last=False)
+                self._page_bytes -= len(dropped[2])
+
+    # The tracking connection ----------------------------------------------------------------
+
+    def _forget(self) -> None:
+        """Forget the generations, and the pages too: a flush, an eviction or a restart of
+        Redis can start a generation again from a number a kept page was made from."""
+        self._values = {}
+        self._forgot_at = time.monotonic()
+        self._pages.clear()
+        self._page_bytes = 0
+
+    def _watching(self) -> bool:
+        """Reads what Redis has said since the last request; False when not listening."""
+        if self._pid != os.getpid():
+            # A forked worker must not share its parent's socket.
+            self._connection, self._pid = None, os.getpid()
+            self._forget()
+        if self._connection is None and not self._connect():
+            return False
+        try:
+            while self._connection.can_read(timeout=0):
+                self._connection.read_response(push_request=True)
+                self._forget()
+        except Exception:
+            # Including a closed connection: Redis restarted, and may have lost everything.
+            logger.warning("Page cache: lost Redis's change messages; asking Redis each time")
+            self._disconnect()
+            return False
+        if self._values and time.monotonic() - self._read_at > TRUST_SECONDS:
+            self._values = {}
+            self._forgot_at = time.monotonic()
+        return True
+
+    def _connect(self) -> bool:
+        if time.monotonic() < self._retry_at:
+            return False
+        import redis
+
+        try:
+            pool = redis.ConnectionPool.from_url(
+                settings.CACHES["default"]["LOCATION"],
+                protocol=3,
+                socket_connect_timeout=1,
+                socket_timeout=1,
+            )
+            connection = pool.make_connection()
+            connection.connect()
+            arguments = ["CLIENT", "TRACKING", "ON", "BCAST"]
+            for prefix in self.prefixes:
+                arguments += ["PREFIX", cache.make_key(prefix)]
+            connection.send_command(*arguments)
+            answer = connection.read_response()
+            if answer not in (b"OK", "OK"):
+                raise ValueError(f"CLIENT TRACKING answered {answer!r}")
+        except Exception:
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            logger.warning("Page cache: Redis change messages unavailable", exc_info=True)
+            return False
+        self._connection = connection
+        self._forget()
+        return True
+
+    def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        self._forget()
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.disconnect()
+
+
+def for_cache(prefixes: tuple[str, ...]) -> NearCache | None:
+    """A near cache for the default cache, or None when that is not Redis."""
+    from helsingborg_innovation.rediscache import RedisCache
+
+    if not isinstance(caches["default"], RedisCache):
+        return None
+    megabytes = settings.PAGE_CACHE_NEAR_MEGABYTES
+    if megabytes <= 0:
+        return None
+    return NearCache(prefixes, megabytes * 1024 * 1024)

@@ -1,0 +1,130 @@
+"""The worker's near cache in front of Redis: no round trip for a cached page, and still never
+stale. Runs where the cache is Redis (REDIS_URL set, as in CI's PostgreSQL pass)."""
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+
+from helsingborg_innovation import pagecache
+
+
+@pytest.fixture
+def near(settings):
+    settings.PAGE_CACHE_ENABLED = True
+    near = pagecache._near()
+    if near is None:
+        pytest.skip("the near cache works with Redis only (set REDIS_URL)")
+    near.reset()
+    yield near
+    near.reset()
+
+
+@pytest.fixture
+def other_node():
+    """A Redis client of its own, as another node's worker would have."""
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def no_round_trips(monkeypatch):
+    """Makes every read from Redis through the cache fail, and counts the attempts."""
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise ConnectionError("no round trip expected")
+
+    def start():
+        monkeypatch.setattr(pagecache.cache, "get_many", refuse)
+        return attempts
+
+    return start
+
+
+def test_a_cached_page_is_served_without_asking_redis(near, make_challenge, no_round_trips):
+    challenge = make_challenge(title="Nära utmaning")
+    url = challenge.get_absolute_url()
+    client = Client()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    attempts = no_round_trips()
+    response = client.get(url)
+    assert response["X-Page-Cache"] == "hit"
+    assert "Nära utmaning" in response.text
+    assert attempts == []
+
+
+def test_a_change_made_on_another_node_is_seen_by_the_next_request(
+    near, make_challenge, other_node, no_round_trips
+):
+    challenge = make_challenge(title="Före ändringen")
+    url = challenge.get_absolute_url()
+    client = Client()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    # Another node bumps the generation (as saving a challenge there would).
+    other_node.incr(cache.make_key(pagecache._generation_key(pagecache.CHALLENGES)))
+    attempts = no_round_trips()
+    response = client.get(url)
+    assert attempts, "the worker trusted generations Redis had told it were changed"
+    # Redis could not be asked (see no_round_trips): the page is made afresh, never the old copy.
+    assert "X-Page-Cache" not in response or response["X-Page-Cache"] != "hit"
+
+
+def test_a_flush_forgets_every_kept_page(near, make_challenge, no_round_trips):
+    url = make_challenge().get_absolute_url()
+    client = Client()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    cache.clear()
+    attempts = no_round_trips()
+    client.get(url)
+    assert attempts
+
+
+def test_a_lost_connection_to_redis_means_asking_redis_again(
+    near, make_challenge, other_node, no_round_trips
+):
+    url = make_challenge().get_absolute_url()
+    client = Client()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    # Redis drops the worker's tracking connection (a restart looks the same to it).
+    database = str(other_node.connection_pool.connection_kwargs.get("db", 0))
+    tracking = [c for c in other_node.client_list() if "t" in c["flags"] and c["db"] == database]
+    assert tracking
+    for connection in tracking:
+        other_node.client_kill_filter(_id=connection["id"])
+    attempts = no_round_trips()
+    client.get(url)
+    assert attempts
+
+
+def test_generations_are_trusted_only_for_a_moment(near, make_challenge, monkeypatch):
+    from helsingborg_innovation import nearcache
+
+    url = make_challenge().get_absolute_url()
+    client = Client()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    watched = [pagecache._generation_key(pagecache.CHALLENGES), pagecache.NEXT_CHANGE_KEY]
+    assert near.values(watched) is not None
+    later = nearcache.time.monotonic() + nearcache.TRUST_SECONDS + 1
+    monkeypatch.setattr(nearcache.time, "monotonic", lambda: later)
+    assert near.values(watched) is None
+
+
+def test_kept_pages_stay_within_their_budget(near):
+    from helsingborg_innovation.nearcache import NearCache
+
+    small = NearCache(("x:",), max_bytes=1000)
+    for n in range(10):
+        small.keep_page(f"page-{n}", ((), 200, b"x" * 200, [], None))
+    assert small._page_bytes <= 1000
+    assert small.page("page-9") is not None
+    assert small.page("page-0") is None
