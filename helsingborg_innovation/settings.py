@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django.contrib.sitemaps",
     "django_filters",
     "taggit",
@@ -99,6 +100,10 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "helsingborg_innovation.middleware.SecurityHeadersMiddleware",
 ]
+
+# Form widgets render through the project's templates, so templates/django/forms/ can make the
+# slow ones faster (see select.html there).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "helsingborg_innovation.urls"
 WSGI_APPLICATION = "helsingborg_innovation.wsgi.application"
