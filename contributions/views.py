@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -8,8 +9,9 @@ from django.views.decorators.http import require_http_methods
 
 from challenges.models import Challenge
 from contributions import ratelimit, services
-from contributions.forms import ContributionForm
+from contributions.forms import ContributionForm, sign_started
 from contributions.models import Contribution
+from helsingborg_innovation import pagecache
 
 TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
 
@@ -36,6 +38,23 @@ def _closed(request: HttpRequest, challenge: Challenge, form: ContributionForm |
 @require_http_methods(["GET", "HEAD", "POST"])
 def contribution_create(request: HttpRequest, slug: str) -> HttpResponse:
     """The form for an idea against an open challenge, and its receipt by redirect."""
+    if (
+        request.method != "POST"
+        and settings.PAGE_CACHE_ENABLED
+        and not request.user.is_authenticated
+    ):
+        # The empty form is the same for everyone but for its CSRF token and signed time, and
+        # a copy stays valid as long as the challenge is unchanged (it records the generation).
+        return pagecache.serve(
+            request,
+            (pagecache.CHALLENGES, pagecache.VOCABULARY),
+            lambda request: _contribution_form(request, slug),
+            holes=FORM_HOLES,
+        )
+    return _contribution_form(request, slug)
+
+
+def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
     challenge = get_object_or_404(
         Challenge.objects.published().select_related("contact"), slug=slug
     )
@@ -58,11 +77,22 @@ def contribution_create(request: HttpRequest, slug: str) -> HttpResponse:
             except services.ChallengeClosed:
                 return _closed(request, challenge, form)
             return redirect("contributions:receipt", token=contribution.token)
+    return _form_page(request, challenge, form)
+
+
+def _form_page(request: HttpRequest, challenge: Challenge, form: ContributionForm) -> HttpResponse:
     return render(
         request,
         "contributions/contribution_form.html",
         {"challenge": challenge, "form": form, "personal_data_url": reverse("pages:personal_data")},
     )
+
+
+# The values of an empty form that belong to one visitor (see pagecache.serve).
+FORM_HOLES = {
+    "csrfmiddlewaretoken": get_token,
+    "started": lambda request: sign_started(),
+}
 
 
 def _by_token(token: str) -> Contribution:

@@ -20,6 +20,7 @@ their own. When the cache server is away the site serves uncached pages and logs
 import functools
 import hashlib
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.csp import LazyNonce
+from django.utils.html import escape
 from django.utils.translation import activate, get_language, get_language_from_path, override
 
 from helsingborg_innovation import nearcache
@@ -214,36 +216,42 @@ def _near():
     return nearcache.for_cache(("pagecache:generation:", NEXT_CHANGE_KEY))
 
 
-def serve(request, kinds, get_response):
+def serve(request, kinds, get_response, holes=None):
     """The page for this anonymous GET or HEAD request: the cached copy if it is fresh,
-    otherwise `get_response`'s answer, kept for the next visitor when it may be shared."""
+    otherwise `get_response`'s answer, kept for the next visitor when it may be shared.
+
+    `holes` are for a page with a form: hidden inputs whose value belongs to one visitor
+    (a CSRF token, a signed time), by name, each with a function of the request that gives
+    the value for this visitor. The copy keeps a placeholder in their place.
+    """
     try:
         key, generations, cached = _lookup(request, kinds)
     except Exception:
         logger.warning("Page cache unavailable: serving uncached", exc_info=True)
         return get_response(request)
     if cached is not None:
-        return _from_copy(request, cached)
+        return _from_copy(request, cached, holes or {})
     response = get_response(request)
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
-    if response.status_code == 200:
+    if response.status_code == 200 and not holes:
         patch_cache_control(response, no_cache=True, public=True)
-    if _cacheable(request, response):
+    content = _with_placeholders(response, holes) if holes else response.content
+    if content is not None and _cacheable(request, response, content):
         nonce = getattr(request, "_csp_nonce", None)
         nonce = str(nonce) if nonce else None
-        etag = response.headers.get("ETag")
-        if nonce:
+        if nonce and not holes:
             # Each copy served carries a nonce of its own, so the bodies differ in that alone:
             # one weak validator for all of them lets browsers revalidate.
-            etag = f'W/"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+            etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
             response.headers["ETag"] = etag
         headers = [
             (name, value)
             for name, value in response.headers.items()
             if name.lower() not in UNSHARED_HEADERS
         ]
-        stored = (generations, response.status_code, response.content, headers, nonce)
+        names = tuple(holes or ())
+        stored = (generations, response.status_code, content, headers, nonce, names)
         try:
             cache.set(key, stored, TIMEOUT)
         except Exception:
@@ -259,8 +267,29 @@ def serve(request, kinds, get_response):
 UNSHARED_HEADERS = {"set-cookie", "x-page-cache", "content-length"}
 
 
-def _from_copy(request, cached) -> HttpResponse:
-    _generations, status, content, headers, nonce = cached
+def _placeholder(name: str) -> bytes:
+    # NUL never occurs in a page (forms strip it), so this cannot be anything else.
+    return f"\x00hole:{name}\x00".encode()
+
+
+def _with_placeholders(response, holes) -> bytes | None:
+    """The page with each hole's value replaced by its placeholder, or None when a hole is
+    not there exactly once (the page is then not kept)."""
+    content = response.content
+    for name in holes:
+        pattern = re.compile(rb'(name="' + re.escape(name.encode()) + rb'" value=")([^"]*)(")')
+        content, found = pattern.subn(rb"\1" + _placeholder(name) + rb"\3", content)
+        if found != 1:
+            return None
+    return content
+
+
+def _from_copy(request, cached, holes) -> HttpResponse:
+    _generations, status, content, headers, nonce, names = cached
+    for name in names:
+        if name not in holes:
+            raise ValueError(f"no value for the hole {name!r}")
+        content = content.replace(_placeholder(name), escape(holes[name](request)).encode())
     fresh = None
     if nonce:
         # Every response gets a nonce of its own, cached page or not.
@@ -272,6 +301,8 @@ def _from_copy(request, cached) -> HttpResponse:
         response.headers[name] = value.replace(nonce, fresh) if fresh else value
     response.headers["Content-Length"] = str(len(content))
     response.headers["X-Page-Cache"] = "hit"
+    if names:
+        return response
     return get_conditional_response(request, etag=response.headers.get("ETag"), response=response)
 
 
@@ -334,14 +365,17 @@ def _route_kinds(language: str, path: str) -> tuple[str, ...] | None:
     return ROUTES.get(match.view_name)
 
 
-def _cacheable(request, response) -> bool:
-    return (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        and "csrfmiddlewaretoken" not in response.content.decode(errors="ignore")
-    )
+def _cacheable(request, response, content: bytes) -> bool:
+    """Whether the page may be shared: `content` is the page as it would be kept. A CSRF
+    token belongs to one visitor, so one may only be there as a placeholder (see `serve`)."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    hole = b'name="csrfmiddlewaretoken" value="' + _placeholder("csrfmiddlewaretoken")
+    if hole in content:
+        return b"csrfmiddlewaretoken" not in content.replace(hole, b"")
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False
+    return b"csrfmiddlewaretoken" not in content
 
 
 def _on_change(sender, **kwargs):
