@@ -88,12 +88,33 @@ ROUTES = {
 
 @functools.cache
 def _release() -> str:
-    """Cached pages name hashed static files, so a new release must not reuse them."""
+    """What makes this release's pages: the form of a kept copy, the hashed names of the
+    static files, and the templates, code and translations. A copy made by another release
+    (before a deploy, or by a node not yet updated) is never served by this one."""
+    digest = hashlib.sha256(f"copy-format-{COPY_FORMAT}".encode())
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    try:
-        return hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
-    except OSError:
-        return "dev"
+    if manifest.exists():
+        digest.update(manifest.read_bytes())
+    base = Path(settings.BASE_DIR)
+    for folder in RELEASE_FOLDERS:
+        for path in sorted((base / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt", ".mo"} and path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# Bumped when the tuple a copy is kept as changes.
+COPY_FORMAT = 2
+RELEASE_FOLDERS = (
+    "templates",
+    "locale",
+    "helsingborg_innovation",
+    "challenges",
+    "initiatives",
+    "methods",
+    "contributions",
+)
 
 
 def _generation_key(kind: str) -> str:
@@ -203,7 +224,7 @@ def _lookup(request, kinds) -> tuple[str, tuple, tuple | None]:
         near.remember(found, watched, read_since)
     generations = tuple(found.get(generation_key, 0) for generation_key in keys)
     cached = found.get(key)
-    if cached is not None and cached[0] != generations:
+    if cached is not None and (len(cached) != 6 or cached[0] != generations):
         cached = None
     if cached is not None and near is not None:
         near.keep_page(key, cached)

@@ -242,3 +242,45 @@ def test_a_cached_page_carries_every_header_the_first_one_had(client, make_initi
         assert header in second, header
     assert second["Content-Length"] == str(len(second.content))
     assert second["Cache-Control"] == first["Cache-Control"]
+
+
+def test_copies_kept_by_an_earlier_release_are_not_served(client, make_challenge, monkeypatch):
+    """After a deploy the cache still holds the last release's copies, possibly in another
+    form and made by other templates: they must be passed over, never break the page."""
+    url = make_challenge(title="Efter uppdateringen").get_absolute_url()
+    client.get(url)
+    generations, *_rest = pagecache.cache.get(pagecache._page_key(RequestFactory().get(url)))
+    monkeypatch.setattr(pagecache, "_release", lambda: "the-release-before")
+    key = pagecache._page_key(RequestFactory().get(url))
+    # What that release kept: an older form of copy, under the same address.
+    pagecache.cache.set(key, (generations, 200, b"old page", [], None), pagecache.TIMEOUT)
+    monkeypatch.undo()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Efter uppdateringen" in response.text
+
+
+def test_a_copy_in_a_form_this_release_cannot_read_is_a_miss(client, make_challenge):
+    url = make_challenge(title="Läsbar sida").get_absolute_url()
+    client.get(url)
+    key = pagecache._page_key(RequestFactory().get(url))
+    generations, *_rest = pagecache.cache.get(key)
+    pagecache.cache.set(key, (generations, 200, b"unreadable"), pagecache.TIMEOUT)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Läsbar sida" in response.text
+
+
+def test_the_release_changes_with_the_templates(tmp_path, settings):
+    settings.BASE_DIR = tmp_path
+    (tmp_path / "templates").mkdir()
+    template = tmp_path / "templates" / "page.html"
+    template.write_text("<p>Före</p>")
+    pagecache._release.cache_clear()
+    try:
+        before = pagecache._release()
+        template.write_text("<p>Efter</p>")
+        pagecache._release.cache_clear()
+        assert pagecache._release() != before
+    finally:
+        pagecache._release.cache_clear()
