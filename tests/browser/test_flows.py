@@ -54,8 +54,18 @@ def tab_to(page, wanted: str, *, limit: int = 60) -> None:
 
 
 def test_resident_on_a_phone_sends_an_idea_and_sees_it_published(
-    page, live_server, challenges, moderator, browser
+    page, live_server, challenges, moderator, browser, settings
 ):
+    # As in production, anonymous pages come from the page cache, the form's included; an
+    # earlier visitor has put the challenge and its form there.
+    settings.PAGE_CACHE_ENABLED = True
+    form_url = live_server.url + reverse("contributions:create", args=[challenges.slug])
+    earlier = browser.new_context().new_page()
+    for url in (challenges.get_absolute_url(), form_url):
+        earlier.goto(url if url.startswith("http") else live_server.url + url)
+    earlier.context.close()
+    assert page.request.get(form_url).headers["x-page-cache"] == "hit"
+
     # The resident finds the open challenge through the filters of the challenge list.
     page.goto(live_server.url + reverse("home"))
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Utmaningar").click()
@@ -99,7 +109,8 @@ def test_resident_on_a_phone_sends_an_idea_and_sees_it_published(
     idea.refresh_from_db()
     assert idea.status == ContributionStatus.PUBLISHED and idea.decided_by == moderator
 
-    # The resident sees the idea and the answer on the challenge, and on the status page.
+    # The resident sees the idea and the answer on the challenge at once (the cached page was
+    # dropped when the idea was published), and on the status page.
     page.goto(live_server.url + challenges.get_absolute_url())
     ideas = page.locator(".idea-list")
     assert IDEA_TITLE in ideas.inner_text() and ANSWER in ideas.inner_text()
