@@ -347,3 +347,42 @@ def test_remembered_figures_follow_every_change_at_once(client, known, make_init
     stopped.status = Status.DRAFT
     stopped.save()
     assert figure(get(client), "figure-initiatives") == "7"
+
+
+def test_figures_being_counted_are_waited_for_not_counted_twice(db):
+    """Two workers want the same new figures: one counts, the other waits for its result."""
+    import threading
+    import time
+
+    from helsingborg_innovation import statistics
+
+    counts = []
+
+    def count():
+        counts.append(1)
+        time.sleep(0.5)
+        return {"ideas": 42}
+
+    results = []
+
+    def worker():
+        results.append(statistics.remembered("slow-figures", count))
+
+    workers = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert results == [{"ideas": 42}] * 3
+    assert len(counts) == 1
+
+
+def test_a_count_that_fails_lets_the_next_worker_count(db):
+    from helsingborg_innovation import statistics
+
+    def broken():
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError):
+        statistics.remembered("failing-figures", broken)
+    assert statistics.remembered("failing-figures", lambda: {"ideas": 1}) == {"ideas": 1}
