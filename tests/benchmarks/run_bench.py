@@ -213,6 +213,8 @@ def key_pages() -> list[tuple[str, str]]:
         ("search", reverse("search:results") + "?q=cykel"),
         ("statistics", reverse("statistics:dashboard")),
         ("contribution form", reverse("contributions:create", args=[challenge.slug])),
+        # The site's frame and a page of text, no query: how near a page can come at all.
+        ("about (no query)", reverse("pages:about")),
     ]
 
 
