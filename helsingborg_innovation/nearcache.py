@@ -38,6 +38,8 @@ class NearCache:
         self._connection = None
         self._pid = None
         self._retry_at = 0.0
+        self._disabled = False
+        self._failing = False
         self._values: dict[str, object] = {}
         self._read_at = 0.0
         self._forgot_at = 0.0
@@ -49,6 +51,7 @@ class NearCache:
         with self._lock:
             self._disconnect()
             self._retry_at = 0.0
+            self._disabled = self._failing = False
 
     # Generations ------------------------------------------------------------------------
 
@@ -117,6 +120,8 @@ class NearCache:
             # A forked worker must not share its parent's socket.
             self._connection, self._pid = None, os.getpid()
             self._forget()
+        if self._disabled:
+            return False
         if self._connection is None and not self._connect():
             return False
         try:
@@ -154,10 +159,19 @@ class NearCache:
             answer = connection.read_response()
             if answer not in (b"OK", "OK"):
                 raise ValueError(f"CLIENT TRACKING answered {answer!r}")
+        except redis.ResponseError as error:
+            # This Redis will not report changes (older than 6, or CLIENT is not allowed):
+            # the page cache asks it on every request, as without a near cache.
+            self._disabled = True
+            logger.warning("Page cache: Redis refuses to report changes, near cache off: %s", error)
+            return False
         except Exception:
             self._retry_at = time.monotonic() + RETRY_SECONDS
-            logger.warning("Page cache: Redis change messages unavailable", exc_info=True)
+            if not self._failing:
+                logger.warning("Page cache: Redis change messages unavailable", exc_info=True)
+            self._failing = True
             return False
+        self._failing = False
         self._connection = connection
         self._forget()
         return True

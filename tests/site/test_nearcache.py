@@ -128,3 +128,15 @@ def test_kept_pages_stay_within_their_budget(near):
     assert small._page_bytes <= 1000
     assert small.page("page-9") is not None
     assert small.page("page-0") is None
+
+
+def test_a_redis_that_refuses_to_report_changes_turns_the_near_cache_off(near, caplog):
+    from helsingborg_innovation.nearcache import NearCache
+
+    # Redis refuses overlapping prefixes, as an older or locked-down Redis refuses tracking.
+    refused = NearCache(("pagecache:", "pagecache:generation:"), max_bytes=1000)
+    with caplog.at_level("WARNING", logger="helsingborg_innovation.nearcache"):
+        assert refused.values(["pagecache:generation:x"]) is None
+        assert refused.values(["pagecache:generation:x"]) is None
+    assert refused._disabled
+    assert len([r for r in caplog.records if "refuses" in r.getMessage()]) == 1
