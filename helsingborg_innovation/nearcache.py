@@ -90,11 +90,16 @@ class NearCache:
                 self._pages.move_to_end(key)
             return page
 
-    def keep_page(self, key: str, page: tuple) -> None:
+    def keep_page(self, key: str, page: tuple, read_since: float) -> None:
+        """Keep a page made from the generations read after `read_since` (see `remember`)."""
         size = len(page[2])
         if size > self.max_bytes // 4:
             return
         with self._lock:
+            if not self._watching() or read_since < self._forgot_at:
+                # Redis flushed or restarted meanwhile: its generations may start again from
+                # the numbers this page was made from.
+                return
             old = self._pages.pop(key, None)
             if old is not None:
                 self._page_bytes -= len(old[2])

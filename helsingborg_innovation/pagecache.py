@@ -191,7 +191,7 @@ def _page_key(request) -> str:
     return f"pagecache:page:{digest}"
 
 
-def _lookup(request, kinds) -> tuple[str, tuple, tuple | None]:
+def _lookup(request, kinds) -> tuple[str, tuple, tuple | None, float]:
     """The page's key, the generations of the content it shows, and its cached copy if that
     was made from those very generations: from the worker's near cache when it can vouch for
     them, otherwise in one round trip to the cache server.
@@ -203,13 +203,14 @@ def _lookup(request, kinds) -> tuple[str, tuple, tuple | None]:
     keys = [_generation_key(kind) for kind in kinds]
     watched = [*keys, NEXT_CHANGE_KEY]
     near = _near()
+    read_since = 0.0
     if near is not None:
         known = near.values(watched)
         if known is not None and (known[NEXT_CHANGE_KEY] or 0) > time.time():
             generations = tuple(known[generation_key] or 0 for generation_key in keys)
             page = near.page(key)
             if page is not None and page[0] == generations:
-                return key, generations, page
+                return key, generations, page, read_since
         read_since = near.now()
     found = cache.get_many([key, *watched])
     next_change = found.get(NEXT_CHANGE_KEY)
@@ -227,8 +228,8 @@ def _lookup(request, kinds) -> tuple[str, tuple, tuple | None]:
     if cached is not None and (len(cached) != 6 or cached[0] != generations):
         cached = None
     if cached is not None and near is not None:
-        near.keep_page(key, cached)
-    return key, generations, cached
+        near.keep_page(key, cached, read_since)
+    return key, generations, cached, read_since
 
 
 @functools.cache
@@ -246,7 +247,7 @@ def serve(request, kinds, get_response, holes=None):
     the value for this visitor. The copy keeps a placeholder in their place.
     """
     try:
-        key, generations, cached = _lookup(request, kinds)
+        key, generations, cached, read_since = _lookup(request, kinds)
     except Exception:
         logger.warning("Page cache unavailable: serving uncached", exc_info=True)
         return get_response(request)
@@ -279,7 +280,7 @@ def serve(request, kinds, get_response, holes=None):
             logger.warning("Page cache unavailable: page not stored", exc_info=True)
         else:
             if _near() is not None:
-                _near().keep_page(key, stored)
+                _near().keep_page(key, stored, read_since)
     response.headers["X-Page-Cache"] = "miss"
     return response
 

@@ -123,8 +123,9 @@ def test_kept_pages_stay_within_their_budget(near):
     from helsingborg_innovation.nearcache import NearCache
 
     small = NearCache(("x:",), max_bytes=1000)
+    assert small.values([]) == {}  # listening
     for n in range(10):
-        small.keep_page(f"page-{n}", ((), 200, b"x" * 200, [], None))
+        small.keep_page(f"page-{n}", ((), 200, b"x" * 200, [], None), small.now())
     assert small._page_bytes <= 1000
     assert small.page("page-9") is not None
     assert small.page("page-0") is None
@@ -140,3 +141,16 @@ def test_a_redis_that_refuses_to_report_changes_turns_the_near_cache_off(near, c
         assert refused.values(["pagecache:generation:x"]) is None
     assert refused._disabled
     assert len([r for r in caplog.records if "refuses" in r.getMessage()]) == 1
+
+
+def test_a_page_read_before_a_flush_is_not_kept_after_it(near):
+    """A page on its way from Redis while Redis is flushed (or restarts) was made from
+    generations that may come round again: it must not be kept."""
+    assert near.values([]) == {}
+    read_since = near.now()
+    cache.clear()  # Redis reports the flush on the tracking connection...
+    assert near._connection.can_read(timeout=1)  # ...which has come (it is another socket)
+    near.keep_page("page-before-the-flush", ((1,), 200, b"old", [], None, ()), read_since)
+    assert near.page("page-before-the-flush") is None
+    near.keep_page("page-after-the-flush", ((1,), 200, b"new", [], None, ()), near.now())
+    assert near.page("page-after-the-flush") is not None
