@@ -83,6 +83,20 @@ ROUTES = {
     "pages:about": (),
     "pages:accessibility": (),
     "pages:personal_data": (),
+    "tags:detail": (CHALLENGES, INITIATIVES, METHODS, VOCABULARY),
+    # Feed readers and search engines ask for these over and over.
+    "feeds:challenges_rss": (CHALLENGES, VOCABULARY),
+    "feeds:challenges_atom": (CHALLENGES, VOCABULARY),
+    "feeds:initiatives_rss": (INITIATIVES, VOCABULARY),
+    "feeds:initiatives_atom": (INITIATIVES, VOCABULARY),
+    "feeds:lessons_rss": (INITIATIVES, VOCABULARY),
+    "feeds:lessons_atom": (INITIATIVES, VOCABULARY),
+    "feeds:ideas_rss": (CONTRIBUTIONS, CHALLENGES),
+    "feeds:ideas_atom": (CONTRIBUTIONS, CHALLENGES),
+    "sitemap": ALL,
+    "sitemap_section": ALL,
+    "opendata:index": ALL,
+    "opendata:schema": (),
 }
 
 
@@ -179,11 +193,15 @@ def _next_scheduled_publication() -> float:
 
 
 def _page_key(request) -> str:
-    """Where the page of this request is kept: one entry for each address, language, release
-    and day (open and closed challenges and the age notice change with the date)."""
+    """Where the page of this request is kept: one entry for each address (host included),
+    language, release and day (open and closed challenges and the age notice change with
+    the date)."""
     parts = [
         _release(),
         get_language() or "",
+        # Pages name their own address in full (canonical and language links).
+        request.scheme,
+        request.get_host(),
         request.get_full_path(),
         timezone.localdate().isoformat(),
     ]

@@ -284,3 +284,30 @@ def test_the_release_changes_with_the_templates(tmp_path, settings):
         assert pagecache._release() != before
     finally:
         pagecache._release.cache_clear()
+
+
+def test_each_host_gets_pages_that_name_it(client, make_initiative, settings):
+    """Pages carry their own address in full; a copy made for one host name must not be
+    served under another."""
+    settings.ALLOWED_HOSTS = ["innovation.example.org", "www.innovation.example.org"]
+    url = make_initiative().get_absolute_url()
+    first = client.get(url, HTTP_HOST="innovation.example.org")
+    second = client.get(url, HTTP_HOST="www.innovation.example.org")
+    assert "http://innovation.example.org/" in first.text
+    assert second["X-Page-Cache"] == "miss"
+    assert "http://www.innovation.example.org/" in second.text
+    assert "http://innovation.example.org/" not in second.text
+
+
+def test_feeds_and_the_sitemap_are_cached_and_follow_changes(client, make_challenge):
+    make_challenge(title="Första utmaningen")
+    feed = reverse("feeds:challenges_rss")
+    assert client.get(feed)["X-Page-Cache"] == "miss"
+    assert client.get(feed)["X-Page-Cache"] == "hit"
+    assert client.get("/sitemap.xml")["X-Page-Cache"] == "miss"
+    assert client.get("/sitemap.xml")["X-Page-Cache"] == "hit"
+    make_challenge(title="Andra utmaningen")
+    response = client.get(feed)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Andra utmaningen" in response.content.decode()
+    assert response["Content-Type"].startswith("application/rss+xml")
