@@ -70,7 +70,8 @@ TIMEOUT = 60 * 60 * 24
 
 # What each public page shows, by URL name. Pages not listed are never cached.
 ROUTES = {
-    "home": ALL,
+    # The home page shows no ideas, so a burst of them (a campaign) leaves it cached.
+    "home": (CHALLENGES, INITIATIVES, METHODS, VOCABULARY),
     "challenges:list": (CHALLENGES, VOCABULARY),
     "challenges:detail": ALL,
     "initiatives:list": (INITIATIVES, CHALLENGES, VOCABULARY),
@@ -93,9 +94,9 @@ ROUTES = {
     "feeds:lessons_atom": (INITIATIVES, VOCABULARY),
     "feeds:ideas_rss": (CONTRIBUTIONS, CHALLENGES),
     "feeds:ideas_atom": (CONTRIBUTIONS, CHALLENGES),
-    "sitemap": ALL,
-    "sitemap_section": ALL,
-    "opendata:index": ALL,
+    "sitemap": (CHALLENGES, INITIATIVES, METHODS),
+    "sitemap_section": (CHALLENGES, INITIATIVES, METHODS),
+    "opendata:index": (),
     "opendata:schema": (),
 }
 

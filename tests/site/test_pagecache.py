@@ -311,3 +311,24 @@ def test_feeds_and_the_sitemap_are_cached_and_follow_changes(client, make_challe
     assert response["X-Page-Cache"] == "miss"
     assert "Andra utmaningen" in response.content.decode()
     assert response["Content-Type"].startswith("application/rss+xml")
+
+
+def test_ideas_arriving_leave_pages_that_show_no_ideas_cached(client, make_challenge):
+    """During a campaign ideas arrive every second; the home page and the sitemap show none,
+    so they stay cached, while the challenge's own page shows the change."""
+    from contributions.models import Contribution
+
+    challenge = make_challenge()
+    for url in (reverse("home"), "/sitemap.xml", challenge.get_absolute_url()):
+        client.get(url)
+    Contribution.objects.create(
+        challenge=challenge,
+        title="En ny idé",
+        text="Text",
+        name="Namn",
+        email="namn@example.org",
+        consent=True,
+    )
+    assert client.get(reverse("home"))["X-Page-Cache"] == "hit"
+    assert client.get("/sitemap.xml")["X-Page-Cache"] == "hit"
+    assert client.get(challenge.get_absolute_url())["X-Page-Cache"] == "miss"
