@@ -11,6 +11,10 @@ A change is therefore seen by every node as soon as Redis's message reaches it, 
 local network is well before the next request could. In case a message is ever lost on a
 connection that stays open, generations are trusted for at most TRUST_SECONDS.
 
+Redis tracks key names across all its databases, and reports a flush of any of them, so other
+sites or test runs sharing the server make a worker forget more often than it must: never
+less, so never a stale page, only an extra round trip.
+
 Only with the Redis backend; with the local-memory cache the cache itself is in the worker.
 """
 
