@@ -27,6 +27,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -383,6 +384,7 @@ class PageCacheMiddleware:
             not settings.PAGE_CACHE_ENABLED
             or request.method not in ("GET", "HEAD")
             or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or not _allowed_host(request)
         ):
             return self.get_response(request)
         language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
@@ -393,6 +395,15 @@ class PageCacheMiddleware:
         # activates the same one again on a miss.
         activate(language)
         return serve(request, kinds, self.get_response)
+
+
+def _allowed_host(request) -> bool:
+    """Whether the Host header is one of ALLOWED_HOSTS (the rest of the stack answers 400)."""
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=2048)

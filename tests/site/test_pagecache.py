@@ -332,3 +332,13 @@ def test_ideas_arriving_leave_pages_that_show_no_ideas_cached(client, make_chall
     assert client.get(reverse("home"))["X-Page-Cache"] == "hit"
     assert client.get("/sitemap.xml")["X-Page-Cache"] == "hit"
     assert client.get(challenge.get_absolute_url())["X-Page-Cache"] == "miss"
+
+
+def test_a_request_for_another_host_is_refused_without_troubling_the_cache(
+    client, make_challenge, caplog
+):
+    url = make_challenge().get_absolute_url()
+    with caplog.at_level("WARNING", logger="helsingborg_innovation.pagecache"):
+        response = client.get(url, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert not [r for r in caplog.records if r.name == "helsingborg_innovation.pagecache"]
