@@ -13,18 +13,12 @@ from django import template
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import (
-    Case,
-    Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
 )
-from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -189,21 +183,13 @@ def related_initiatives_of(initiative: Initiative, limit: int = RELATED_INITIATI
     Counting the shared links of every initiative that shares any (a quarter of a portfolio of
     100,000 shares a goal) cost a tenth of a second for each initiative page. Only two kinds
     of initiative can make the list, so only they are ranked: those that share two links or
-    more (found from the link tables alone), and the `limit` newest that share any (all others
-    share one link, as the newest of those do, and are older).
+    more (found, and their shared links counted, from the link tables alone), and the `limit`
+    newest that share any (all others share one link, as the newest of those do, and are
+    older).
     """
     tag_ids = [tag.pk for tag in initiative.tags.all()]
     goal_ids = [goal.pk for goal in initiative.goals.all()]
     published = Initiative.objects.published().exclude(pk=initiative.pk)
-    shared = Case(
-        When(owner_department_id=initiative.owner_department_id, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    if goal_ids:
-        shared += Count("goals", filter=Q(goals__in=goal_ids), distinct=True)
-    if tag_ids:
-        shared += Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
     # The newest that share any link, found walking the newest first: each is checked on its
     # own department, then probed for a shared goal or tag.
     shares = Q(owner_department_id=initiative.owner_department_id)
@@ -215,17 +201,27 @@ def related_initiatives_of(initiative: Initiative, limit: int = RELATED_INITIATI
         shares |= Exists(tags.filter(object_id=OuterRef("pk")))
     newest = published.filter(shares).order_by("-publish_at", "-pk").values(iid=F("pk"))[:limit]
     newest_sql, newest_params = newest.query.get_compiler(using=newest.db).as_sql()
-    links, params = _links(initiative, goal_ids, tag_ids)
-    candidates = RawSQL(
-        f"SELECT iid FROM ({links}) AS links GROUP BY iid HAVING COUNT(*) > 1"
-        f" UNION ALL SELECT iid FROM ({newest_sql}) AS newest",
-        [*params, *newest_params],
-    )
+    links, links_params = _links(initiative, goal_ids, tag_ids)
+    # An initiative's rows among the links are the links it shares: counted once, in the
+    # grouping that finds the candidates, not again by joining the link tables to them.
+    fields = published.order_by().only("pk", "title", "slug", "summary", "phase")
+    sql, params = fields.query.get_compiler(using=fields.db).as_sql()
+    table = Initiative._meta.db_table
+    select, where = sql.split(" WHERE ", 1)
+    select = select.split(" FROM ", 1)[0]
     return list(
-        published.filter(pk__in=candidates)
-        .annotate(shared=shared)
-        .only("pk", "title", "slug", "summary", "phase")
-        .order_by("-shared", "-publish_at", "-pk")[:limit]
+        Initiative.objects.raw(
+            f"{select}, candidates.shared FROM ("
+            f"  SELECT iid, max(shared) AS shared FROM ("
+            f"    SELECT iid, count(*) AS shared FROM ({links}) AS links"
+            f"    GROUP BY iid HAVING count(*) > 1"
+            f"    UNION ALL SELECT iid, 1 FROM ({newest_sql}) AS newest"
+            f"  ) AS ranked GROUP BY iid"
+            f') AS candidates JOIN "{table}" ON "{table}"."id" = candidates.iid'
+            f' WHERE {where} ORDER BY candidates.shared DESC, "{table}"."publish_at" DESC,'
+            f' "{table}"."id" DESC LIMIT %s',
+            [*links_params, *newest_params, *params, limit],
+        )
     )
 
 
