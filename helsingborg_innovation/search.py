@@ -181,9 +181,14 @@ def needs_fuzzy(sources: list[tuple[QuerySet, Fields]], text: str | None) -> lis
 
 
 def _pg_condition(queryset: QuerySet, fields: Fields, query: str) -> RawSQL:
-    """The whole query as a web search (quotes, or, -word), or else every word on its own:
-    stemmed in the vector, or similar to a word of the title. Stop words (which have no
-    lexeme) need not match, but a query of stop words alone finds nothing."""
+    """Every word of the query on its own: stemmed in the vector, or similar to a word of the
+    title. Stop words (which have no lexeme) need not match, but a query of stop words alone
+    finds nothing.
+
+    Only used where the whole query as a web search (``_fts_condition``) finds nothing, so
+    that is not asked again: as one more alternative, it kept PostgreSQL from combining the
+    words' indexed conditions, and every title similar to the first word was read.
+    """
     title = _column(queryset, fields.title)
     vector = _vector_sql(queryset, fields)
     plain = f"plainto_tsquery('{CONFIG}'::regconfig, %s)"
@@ -191,8 +196,8 @@ def _pg_condition(queryset: QuerySet, fields: Fields, query: str) -> RawSQL:
     each_word = " AND ".join(
         f"(numnode({plain}) = 0 OR {vector} @@ {plain} OR %s <%% {title})" for _ in words
     )
-    sql = f"({vector} @@ {_tsquery_sql()} OR (numnode({plain}) > 0 AND {each_word or 'false'}))"
-    params = [*_tsquery_params(query), query]
+    sql = f"(numnode({plain}) > 0 AND {each_word or 'false'})"
+    params = [query]
     for word in words:
         params += [word, word, word]
     return RawSQL(sql, params, output_field=BooleanField())

@@ -99,6 +99,23 @@ def test_gin_and_trigram_indexes_exist(db, postgres_only):
     assert "initiatives_initiative_title_trgm" in names
 
 
+def test_idea_search_indexes_hold_the_status(db, postgres_only):
+    """Search reads published ideas only: the status narrows the matches inside the index, so
+    PostgreSQL need not combine them with a bitmap of every published idea."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = 'contributions_contribution' AND indexdef LIKE '%USING gin%'"
+        )
+        definitions = dict(cursor.fetchall())
+    assert definitions["contributions_contribution_search_gin"].endswith(
+        "(search_vector, status)"
+    )
+    assert definitions["contributions_contribution_title_trgm"].endswith(
+        "(title gin_trgm_ops, status)"
+    )
+
+
 def test_a_word_finds_the_compounds_it_begins(client, make_initiative):
     make_initiative(title="Säkrare cykelbanor", summary="Fler cykelbanor i centrum.")
     make_initiative(title="Tryggare parker")
