@@ -108,9 +108,7 @@ def test_idea_search_indexes_hold_the_status(db, postgres_only):
             "WHERE tablename = 'contributions_contribution' AND indexdef LIKE '%USING gin%'"
         )
         definitions = dict(cursor.fetchall())
-    assert definitions["contributions_contribution_search_gin"].endswith(
-        "(search_vector, status)"
-    )
+    assert definitions["contributions_contribution_search_gin"].endswith("(search_vector, status)")
     assert definitions["contributions_contribution_title_trgm"].endswith(
         "(title gin_trgm_ops, status)"
     )
