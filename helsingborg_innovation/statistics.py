@@ -61,10 +61,10 @@ FIGURES_TIMEOUT = 5 * 60
 logger = logging.getLogger(__name__)
 
 
-def remembered[T](name: str, compute: Callable[[], T], *parts) -> T:
-    """`compute()`, kept in the cache while the content it counts is unchanged (the page
-    cache's generations), on the same day (open challenges and years change with the date).
-    Figures hold no personal data and are the same in every language.
+def remembered[T](name: str, compute: Callable[[], T], *parts, counted=COUNTED) -> T:
+    """`compute()`, kept in the cache while the content it counts (`counted`, kinds of the
+    page cache) is unchanged (their generations), on the same day (open challenges and years
+    change with the date). Figures hold no personal data and are the same in every language.
 
     Counting afresh reads every idea (two seconds with half a million), and every new idea
     makes the figures new: while one worker counts, the others wait for its result instead of
@@ -72,7 +72,7 @@ def remembered[T](name: str, compute: Callable[[], T], *parts) -> T:
     """
     try:
         day = timezone.localdate().isoformat()
-        key = f"statistics:{name}:{parts!r}:{day}:{pagecache.generations(*COUNTED)}"
+        key = f"statistics:{name}:{parts!r}:{day}:{pagecache.generations(*counted)}"
         value = cache.get(key)
     except Exception:
         logger.warning("Cache unavailable: counting the figures afresh", exc_info=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from helsingborg_innovation.publishing import Status
-from initiatives.models import Phase
+from initiatives.models import Phase, StopReason
 
 
 def _home(client, language: str = "sv"):
@@ -127,3 +127,35 @@ def test_home_query_count_does_not_grow(client, make_challenge, make_initiative,
 
     assert len(few) == len(many)
     assert len(many) <= 10
+
+
+@pytest.mark.django_db
+def test_key_figures_follow_every_change_at_once(
+    client, make_challenge, make_initiative, make_method
+):
+    """The counts are kept between visits, but a change to what they count shows on the very
+    next visit."""
+    method = make_method()
+    initiative = make_initiative(lessons_learned="Vi lärde oss att fråga först.")
+    assert _home(client).context["figures"]["methods"] == 1
+    assert _home(client).context["figures"]["stopped_with_lessons"] == 0
+    with CaptureQueriesContext(connection) as kept:
+        _home(client)
+
+    make_challenge()
+    initiative.phase = Phase.STOPPED
+    initiative.stop_reason = StopReason.NO_EFFECT
+    initiative.stop_explanation = "Ingen ville ha den."
+    initiative.save()
+    method.status = Status.DRAFT
+    method.save()
+
+    assert _home(client).context["figures"] == {
+        "open_challenges": 1,
+        "initiatives": 1,
+        "stopped_with_lessons": 1,
+        "methods": 0,
+    }
+    with CaptureQueriesContext(connection) as counted_again:
+        _home(client)
+    assert len(kept) == len(counted_again) == 4  # the four short lists, no count
