@@ -386,3 +386,21 @@ def test_a_count_that_fails_lets_the_next_worker_count(db):
     with pytest.raises(RuntimeError):
         statistics.remembered("failing-figures", broken)
     assert statistics.remembered("failing-figures", lambda: {"ideas": 1}) == {"ideas": 1}
+
+
+@pytest.mark.django_db
+def test_labels_from_content_are_escaped_in_chart_and_table(
+    client, make_department, make_initiative
+):
+    """Department names and challenge titles come from the admin: in the drawn chart and the
+    data table beside it they are text, never markup."""
+    department = make_department(name='Miljö <script>alert("x")</script> & Hälsa', slug="mh")
+    make_initiative(owner_department=department)
+    with translation.override("sv"):
+        response = client.get(reverse("statistics:dashboard"))
+    html = response.text
+    assert "<script>alert" not in html
+    escaped = "Miljö &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Hälsa"
+    chart = re.search(r'<svg[^>]*aria-labelledby="chart-departments-title.*?</svg>', html, re.S)
+    assert escaped[:40] in chart.group(0)  # the chart shortens long labels
+    assert f'<th scope="row"><a href="/initiativ/?department=mh">{escaped}</a></th>' in html
