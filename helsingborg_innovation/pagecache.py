@@ -13,8 +13,9 @@ is made afresh for each response.
 Generations are bumped on save, delete and relation changes of the content models (connected
 in SiteConfig.ready) and by writes that bypass signals (bulk updates call `bump` themselves).
 
-Pages that hand out a CSRF token (forms) are never cached, so every visitor gets a token of
-their own. When the cache server is away the site serves uncached pages and logs a warning.
+A page with a form (the idea form) is kept with holes where the CSRF token and the signed
+start time go, and every visitor gets values of their own (see `serve`). When the cache
+server is away the site serves uncached pages and logs a warning.
 """
 
 import functools
@@ -22,6 +23,7 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.apps import apps
@@ -139,11 +141,82 @@ def _generation_key(kind: str) -> str:
 
 def generations(*kinds: str) -> str:
     """The generations of these kinds of content, for a cache of something else built from
-    them (see statistics.remembered): any change to them gives another value. Raises when the
+    them (see `remembered`): any change to them gives another value. Raises when the
     cache server is away."""
     keys = [_generation_key(kind) for kind in kinds]
     values = cache.get_many(keys)
     return ",".join(f"{kind}={values.get(key, 0)}" for kind, key in zip(kinds, keys, strict=True))
+
+
+# What `remembered` keeps is renewed at least this often: items scheduled to go public change
+# it without a write (with the page cache on, its check of the schedule renews it at once).
+REMEMBERED_TIMEOUT = 5 * 60
+
+
+def remembered[T](
+    name: str,
+    compute: Callable[[], T],
+    *parts,
+    kinds: tuple[str, ...],
+    timeout: int = REMEMBERED_TIMEOUT,
+) -> T:
+    """`compute()`, kept in the cache while the content it is made from (these kinds) is
+    unchanged, on the same day (open challenges and years change with the date): figures and
+    lists that pages built without the page cache still share. What is kept must hold no
+    personal data and be the same in every language.
+
+    While one worker computes, the others wait for its result instead of computing the same
+    thing at the same time. Without the cache server, it is computed each time.
+    """
+    try:
+        day = timezone.localdate().isoformat()
+        key = f"remembered:{name}:{parts!r}:{day}:{generations(*kinds)}"
+        value = cache.get(key)
+    except Exception:
+        logger.warning("Cache unavailable: %s computed afresh", name, exc_info=True)
+        return compute()
+    if value is not None:
+        return value
+    computing = f"{key}:computing"
+    try:
+        computing_here = cache.add(computing, 1, timeout=COMPUTING_SECONDS)
+        if not computing_here:
+            value = _computed_elsewhere(key, computing)
+            if value is not None:
+                return value
+    except Exception:
+        logger.warning("Cache unavailable: %s computed afresh", name, exc_info=True)
+        computing_here = False
+    try:
+        value = compute()
+        try:
+            cache.set(key, value, timeout)
+        except Exception:
+            logger.warning("Cache unavailable: %s not kept", name, exc_info=True)
+    finally:
+        if computing_here:
+            try:
+                cache.delete(computing)
+            except Exception:
+                logger.warning("Cache unavailable", exc_info=True)
+    return value
+
+
+# The longest one worker waits for another's result before computing it itself.
+COMPUTING_SECONDS = 15
+
+
+def _computed_elsewhere(key: str, computing: str):
+    """What another worker is computing, once it has; None if it gave up."""
+    deadline = time.monotonic() + COMPUTING_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = cache.get(key)
+        if value is not None:
+            return value
+        if cache.get(computing) is None:
+            return cache.get(key)
+    return None
 
 
 def bump(*kinds: str) -> None:

@@ -6,13 +6,10 @@ Counting a large portfolio and half a million ideas takes a second or more, so t
 keeps its figures in the cache until the content they count changes (see `remembered`).
 """
 
-import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -56,69 +53,16 @@ COUNTED = (
 )
 # Items scheduled to go public change the figures without a write; with the page cache on,
 # its check of the schedule renews them at once, otherwise within this many seconds.
-FIGURES_TIMEOUT = 5 * 60
-
-logger = logging.getLogger(__name__)
+FIGURES_TIMEOUT = pagecache.REMEMBERED_TIMEOUT
 
 
-def remembered[T](name: str, compute: Callable[[], T], *parts, counted=COUNTED) -> T:
-    """`compute()`, kept in the cache while the content it counts (`counted`, kinds of the
-    page cache) is unchanged (their generations), on the same day (open challenges and years
-    change with the date). Figures hold no personal data and are the same in every language.
-
-    Counting afresh reads every idea (two seconds with half a million), and every new idea
-    makes the figures new: while one worker counts, the others wait for its result instead of
-    counting the same figures at the same time.
-    """
-    try:
-        day = timezone.localdate().isoformat()
-        key = f"statistics:{name}:{parts!r}:{day}:{pagecache.generations(*counted)}"
-        value = cache.get(key)
-    except Exception:
-        logger.warning("Cache unavailable: counting the figures afresh", exc_info=True)
-        return compute()
-    if value is not None:
-        return value
-    counting = f"{key}:counting"
-    try:
-        counting_here = cache.add(counting, 1, timeout=COUNTING_SECONDS)
-        if not counting_here:
-            value = _counted_elsewhere(key, counting)
-            if value is not None:
-                return value
-    except Exception:
-        logger.warning("Cache unavailable: counting the figures afresh", exc_info=True)
-        counting_here = False
-    try:
-        value = compute()
-        try:
-            cache.set(key, value, FIGURES_TIMEOUT)
-        except Exception:
-            logger.warning("Cache unavailable: figures not stored", exc_info=True)
-    finally:
-        if counting_here:
-            try:
-                cache.delete(counting)
-            except Exception:
-                logger.warning("Cache unavailable", exc_info=True)
-    return value
-
-
-# The longest one worker waits for another's count before counting itself.
-COUNTING_SECONDS = 15
-
-
-def _counted_elsewhere(key: str, counting: str):
-    """The figures another worker is counting, once it has; None if it gave up."""
-    deadline = time.monotonic() + COUNTING_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        value = cache.get(key)
-        if value is not None:
-            return value
-        if cache.get(counting) is None:
-            return cache.get(key)
-    return None
+def remembered[T](name: str, compute: Callable[[], T], *parts) -> T:
+    """The figures `compute()` counts, kept until the content they count changes (see
+    `pagecache.remembered`). Counting afresh reads every idea: two seconds with half a million,
+    and every new idea makes the figures new."""
+    return pagecache.remembered(
+        f"statistics:{name}", compute, *parts, kinds=COUNTED, timeout=FIGURES_TIMEOUT
+    )
 
 
 # Scoping ------------------------------------------------------------------------------------

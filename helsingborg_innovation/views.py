@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
 from challenges.models import Challenge
-from helsingborg_innovation import pagecache, statistics
+from helsingborg_innovation import pagecache
 from initiatives.models import Initiative
 from methods.models import Method
 
@@ -19,8 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
     A fixed number of queries whatever the amount of content: four short lists and four counts,
     each counted from an index (one aggregate over both would read every initiative). The
-    counts took half the page's time at 100,000 initiatives, so they are kept with the
-    statistics' figures until what they count changes.
+    counts took half the page's time at 100,000 initiatives, so they are kept until what they
+    count changes.
     """
     challenges = Challenge.objects.published()
     initiatives = Initiative.objects.published()
@@ -35,15 +35,15 @@ def home(request: HttpRequest) -> HttpResponse:
         )[:6],
         "lessons": initiatives.with_lessons().stopped_first()[:3],
         "methods": methods.order_by("-publish_at", "-pk")[:4],
-        "figures": statistics.remembered(
-            "home",
+        "figures": pagecache.remembered(
+            "home-figures",
             lambda: {
                 "open_challenges": open_challenges.count(),
                 "methods": methods.count(),
                 "initiatives": initiatives.count(),
                 "stopped_with_lessons": initiatives.stopped().with_lessons().count(),
             },
-            counted=(pagecache.CHALLENGES, pagecache.INITIATIVES, pagecache.METHODS),
+            kinds=(pagecache.CHALLENGES, pagecache.INITIATIVES, pagecache.METHODS),
         ),
     }
     return render(request, "home.html", context)

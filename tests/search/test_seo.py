@@ -7,6 +7,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
+from helsingborg_innovation.publishing import Status
 from helsingborg_innovation.templatetags.seo import lessons_mentioning, related_initiatives_of
 
 
@@ -68,6 +69,23 @@ def test_related_initiatives_tag_renders(make_initiative):
     html = _render("{% related_initiatives object %}", object=base)
     assert f'href="/initiativ/{other.slug}/">Vindkraft</a>' in html
     assert "<h2" in html
+
+
+def test_related_initiatives_follow_every_change_at_once(make_initiative):
+    """The list is kept between visits, but a new initiative, a new tag on one, or one taken
+    down shows on the very next visit."""
+    base = make_initiative(tags=["energi"])
+    assert "Vindkraft" not in _render("{% related_initiatives object %}", object=base)
+    other = make_initiative(title="Vindkraft", tags=["energi"])
+    assert "Vindkraft" in _render("{% related_initiatives object %}", object=base)
+    tagged = make_initiative(title="Solceller")
+    tagged.tags.add("energi")
+    assert "Solceller" in _render("{% related_initiatives object %}", object=base)
+    other.status = Status.DRAFT
+    other.save()
+    html = _render("{% related_initiatives object %}", object=base)
+    assert "Vindkraft" not in html
+    assert "Solceller" in html
 
 
 def test_lessons_that_mention_a_method(make_method, make_initiative):
