@@ -2,8 +2,12 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.forms.models import ModelChoiceField
+from django.utils.translation import get_language
 from django.views.generic import DetailView
 from django_filters.views import FilterView
+
+from helsingborg_innovation import pagecache
 
 
 class PortalFilterView(FilterView):
@@ -15,6 +19,38 @@ class PortalFilterView(FilterView):
 
     paginate_by = settings.PAGE_SIZE
     paginator_class = Paginator
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        self.keep_choices(filterset)
+        return filterset
+
+    def keep_choices(self, filterset) -> None:
+        """The options of the filters over departments, goals and challenges, kept between
+        visits until one of those changes: reading and rendering them from the database was
+        up to a quarter of a list page built without the page cache.
+
+        The options are those of the form without a choice. A visitor who asks for a choice
+        outside them (a challenge older than the listed ones) gets the options read afresh,
+        with theirs among them. Validation still asks the database.
+        """
+        form = filterset.form
+        for name, field in form.fields.items():
+            if not isinstance(field, ModelChoiceField):
+                continue
+            choices = pagecache.remembered(
+                f"filter-choices:{type(filterset).__name__}:{name}",
+                lambda name=name: [
+                    (str(value), str(label))
+                    for value, label in type(filterset)(data=None).form.fields[name].choices
+                ],
+                get_language(),
+                kinds=(pagecache.CHALLENGES, pagecache.VOCABULARY),
+            )
+            chosen = form.data.get(name, "") if form.is_bound else ""
+            if chosen and chosen not in {value for value, _label in choices}:
+                continue
+            field.widget.choices = choices
 
     def get_filterset_kwargs(self, filterset_class):
         # PostgreSQL refuses NUL characters in text; a visitor's stray one must not be a 500.

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -203,3 +205,27 @@ def test_the_challenge_filter_lists_the_newest_and_takes_any_published(
     chosen = client.get(reverse("initiatives:list"), {"challenge": oldest.slug})
     assert card_titles(chosen) == ["För den äldsta"]
     assert f'value="{oldest.slug}" selected' in chosen.text
+
+
+@pytest.mark.django_db
+def test_filter_options_are_kept_and_follow_every_change_at_once(
+    client, make_initiative, make_department, make_challenge
+):
+    """The department, goal and challenge options are read once, not on every visit; a new
+    department or challenge is among them on the very next visit."""
+    make_department(name="Kulturförvaltningen", slug="kultur")
+    make_initiative()
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("initiatives:list"))
+    with CaptureQueriesContext(connection) as second:
+        page = client.get(reverse("initiatives:list")).text
+    assert 'value="kultur"' in page
+    assert len(second) == len(first) - 3  # departments, goals and challenges
+
+    make_department(name="Miljöförvaltningen", slug="miljo")
+    challenge = make_challenge(title="Renare luft")
+    page = client.get(reverse("initiatives:list")).text
+    assert 'value="miljo">Miljöförvaltningen</option>' in page
+    assert f'value="{challenge.slug}">Renare luft</option>' in page
+    chosen = client.get(reverse("initiatives:list"), {"department": "miljo"}).text
+    assert 'value="miljo" selected>Miljöförvaltningen</option>' in chosen
