@@ -38,6 +38,9 @@ def test_tag_page_links_to_the_filtered_list_and_keeps_its_query_count(client, m
             client.get(url)
         return len(queries)
 
+    # Once first: a test before this one in the same process may have cleared the content
+    # types' cache, whose lookups would then be counted here only.
+    client.get(url)
     few = count()
     for _ in range(15):
         make_initiative(tags=["energi"])
