@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from django import forms
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet, Value, Window
+from django.db.models import F, QuerySet, Value, Window
 from django.db.models.aggregates import Count
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import SafeString
@@ -24,6 +25,9 @@ from methods.models import Method
 
 # Ranked hits fetched per kind; the count shown is the true total all the same.
 MAX_HITS_PER_KIND = 500
+# Items of a kind that trigram matching (the fallback for misspellings and word forms) reads
+# and ranks at most; past that, the count says "more than".
+FUZZY_CANDIDATES = 1000
 PAGE_SIZE = 20
 TAG_PAGE_ITEMS = 12
 
@@ -128,23 +132,49 @@ def _ranked_rows(found: QuerySet, key: str) -> QuerySet:
     )
 
 
-def _union_all(querysets: list[QuerySet]) -> list[tuple]:
-    """The rows of several ordered, limited querysets in one query (PostgreSQL)."""
-    parts, params = [], []
-    for queryset in querysets:
-        sql, part_params = queryset.query.get_compiler(using=queryset.db).as_sql()
+def _fuzzy_rows(sources: list[Kind], query: str) -> list[tuple]:
+    """(kind, pk, rank, total) of the best hits of trigram matching in each kind, in one query,
+    among the first FUZZY_CANDIDATES + 1 items it finds in each (so a total above
+    FUZZY_CANDIDATES means "more").
+
+    Each item the trigram index proposes is checked by reading its title: a word similar to
+    20,000 idea titles cost a quarter of a second to rank them all. The candidates are a
+    materialised CTE, which runs only as far as the LIMIT that reads it asks.
+    """
+    ctes, parts, params = [], [], []
+    for n, source in enumerate(sources):
+        queryset = source.queryset()
+        found = search.search_filter(queryset, query, source.fields, fuzzy=True)
+        found = found.order_by().values(found_pk=F("pk"))
+        sql, found_params = found.query.get_compiler(using=queryset.db).as_sql()
+        ctes.append(f"fuzzy_{n} AS MATERIALIZED ({sql})")
+        params.extend(found_params)
+    for n, source in enumerate(sources):
+        queryset = source.queryset()
+        kept = RawSQL(f"SELECT found_pk FROM fuzzy_{n} LIMIT %s", [FUZZY_CANDIDATES + 1])
+        ranked = _ranked_rows(
+            queryset.filter(pk__in=kept).annotate(
+                search_rank=search.fuzzy_rank(queryset, query, source.fields)
+            ),
+            source.key,
+        )
+        sql, ranked_params = ranked.query.get_compiler(using=queryset.db).as_sql()
         parts.append(f"({sql})")
-        params.extend(part_params)
-    with connections[querysets[0].db].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        params.extend(ranked_params)
+    with connections[sources[0].queryset().db].cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} {' UNION ALL '.join(parts)}", params)
         return cursor.fetchall()
 
 
-def search_everything(query: str, kind: str = "") -> tuple[list[tuple[str, int, float]], dict]:
-    """Ranked (kind, pk, rank) of the best hits of every kind (or one), and totals per kind.
+def search_everything(
+    query: str, kind: str = ""
+) -> tuple[list[tuple[str, int, float]], dict[str, int], set[str]]:
+    """Ranked (kind, pk, rank) of the best hits of every kind (or one), totals per kind, and
+    the kinds whose total is only a lower bound ("more than").
 
     One full-text query per kind; on PostgreSQL the kinds it finds nothing in are then searched
-    by trigram similarity together, in one more query (and one to set its threshold).
+    by trigram similarity together, in one more query (and one to set its threshold), among a
+    bounded number of candidates (see ``_fuzzy_rows``).
     """
     rows = []
     empty = []
@@ -154,24 +184,20 @@ def search_everything(query: str, kind: str = "") -> tuple[list[tuple[str, int, 
         rows.extend(kind_rows)
         if not kind_rows:
             empty.append(source)
+    more: set[str] = set()
     if empty and search.is_postgres(empty[0].queryset()):
         search.set_trigram_threshold(empty[0].queryset().db)
-        fuzzy = [
-            _ranked_rows(
-                search.search_filter(source.queryset(), query, source.fields, fuzzy=True),
-                source.key,
-            )
-            for source in empty
-        ]
-        rows.extend(_union_all(fuzzy))
+        fuzzy = _fuzzy_rows(empty, query)
+        rows.extend(fuzzy)
+        more = {key for key, _pk, _rank, total in fuzzy if total > FUZZY_CANDIDATES}
     totals = {source.key: 0 for source in KINDS}
     ranked: list[tuple[str, int, float]] = []
     for key, pk, rank, total in rows:
-        totals[key] = total
+        totals[key] = min(total, FUZZY_CANDIDATES) if key in more else total
         if not kind or kind == key:
             ranked.append((key, pk, float(rank)))
     ranked.sort(key=lambda row: (-row[2], row[0], -row[1]))
-    return ranked, totals
+    return ranked, totals, more
 
 
 def _hits(page_rows: list[tuple[str, int, float]], query: str) -> list[Hit]:
@@ -212,7 +238,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         query = clean_query(request.GET.get("q"))
     searched = search.is_searchable(query)
-    ranked, totals = search_everything(query, kind) if searched else ([], {})
+    ranked, totals, more = search_everything(query, kind) if searched else ([], {}, set())
     paginator = Paginator(ranked, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
@@ -222,10 +248,16 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "searched": searched,
         "truncated": len(request.GET.get("q", "")) > MAX_QUERY_LENGTH,
         "facets": [
-            {"key": source.key, "label": source.label, "count": totals.get(source.key, 0)}
+            {
+                "key": source.key,
+                "label": source.label,
+                "count": totals.get(source.key, 0),
+                "more": source.key in more,
+            }
             for source in KINDS
         ],
         "total": sum(totals.get(k.key, 0) for k in KINDS if not kind or k.key == kind),
+        "more": any(key in more for key in totals if not kind or key == kind),
         "capped": any(count > MAX_HITS_PER_KIND for count in totals.values()),
         "max_hits": MAX_HITS_PER_KIND,
         "page_obj": page,

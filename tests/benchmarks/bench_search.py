@@ -60,7 +60,7 @@ def measure(rounds: int = 30) -> dict:
         for query in QUERIES:
             with CaptureQueriesContext(connection) as captured:
                 start = time.perf_counter()
-                ranked, totals = search_everything(query)
+                ranked, totals, _more = search_everything(query)
                 _hits(ranked[:20], query)
                 timings[query].append((time.perf_counter() - start) * 1000)
             sql_timings[query].append(
@@ -68,7 +68,7 @@ def measure(rounds: int = 30) -> dict:
             )
     per_query = {}
     for query in QUERIES:
-        _ranked, totals = search_everything(query)
+        _ranked, totals, _more = search_everything(query)
         per_query[query] = {
             "wall": timings[query],
             "sql": sql_timings[query],

@@ -25,6 +25,30 @@ def test_plural_finds_singular_by_trigram(client, make_initiative):
     assert _titles(client, "cyklar") == ["Cykel till jobbet"]
 
 
+def test_trigram_matching_ranks_a_bounded_number_and_says_there_are_more(
+    client, make_initiative, monkeypatch
+):
+    """A word similar to thousands of titles would have them all read and ranked: only the
+    first FUZZY_CANDIDATES are, and the count says "more than"."""
+    monkeypatch.setattr("helsingborg_innovation.search_views.FUZZY_CANDIDATES", 2)
+    for n in range(4):
+        make_initiative(title=f"Cykel {n}")
+    make_initiative(title="Parkbänkar i centrum")
+    response = client.get(reverse("search:results"), {"q": "cyklar"})
+    hits = [hit.title for hit in response.context["hits"]]
+    assert len(hits) == 3  # the candidates and one more, which tells there are more
+    assert all(title.startswith("Cykel ") for title in hits)
+    html = response.content.decode()
+    assert "Fler än 2 träffar" in html
+    assert "Initiativ (fler än 2)" in html
+
+    monkeypatch.setattr("helsingborg_innovation.search_views.FUZZY_CANDIDATES", 4)
+    response = client.get(reverse("search:results"), {"q": "cyklar"})
+    assert len(response.context["hits"]) == 4
+    assert "4 träffar" in response.content.decode()
+    assert "fler än" not in response.content.decode().lower()
+
+
 def test_stemmer_joins_word_forms_in_the_body(client, make_initiative, make_method):
     make_initiative(title="Lugnare raster", body="Eleverna på skolorna fick nya lekredskap.")
     make_method(title="Intervjuguide", body="Så intervjuar du brukare.")
