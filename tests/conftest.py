@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from challenges.models import Challenge
@@ -66,6 +67,13 @@ def _media_root(tmp_path, settings):
     # Page caching has its own tests (tests/site/test_pagecache.py); elsewhere every request
     # should exercise the view itself.
     settings.PAGE_CACHE_ENABLED = False
+
+
+@pytest.fixture
+def postgres_only():
+    """Skips a test of what only PostgreSQL has (full-text search, covering indexes, locks)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -13,12 +13,6 @@ pytestmark = pytest.mark.postgres
 
 THREADS = 8
 PER_THREAD = 5
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
 
 
 @pytest.mark.django_db(transaction=True)

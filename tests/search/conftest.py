@@ -1,5 +1,4 @@
 import pytest
-from django.db import connection
 from django.utils import translation
 
 
@@ -8,9 +7,3 @@ def _swedish():
     """reverse() follows the active language; another test may have left English active."""
     with translation.override("sv"):
         yield
-
-
-@pytest.fixture
-def postgres_only(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
