@@ -43,6 +43,9 @@ from initiatives.models import Initiative, Phase, StopReason
 FUNNEL = [Phase.IDEA, Phase.EXPLORATION, Phase.PILOT, Phase.IMPLEMENTATION, Phase.OPERATION]
 IN_PROGRESS = [Phase.IDEA, Phase.EXPLORATION, Phase.PILOT, Phase.IMPLEMENTATION]
 TOP_CHALLENGES = 10
+# Challenges tied for the last places of the top list named one by one at most (see
+# `top_challenges`).
+MAX_LISTED_CONTENDERS = 500
 UNANSWERED_CHALLENGES = 20
 # What the figures count: a change to any of these gives new figures at once.
 COUNTED = (
@@ -286,7 +289,9 @@ def participation(year: int | None = None) -> Participation:
     outcomes = (
         ideas.order_by()
         .values("status", "decline_reason")
-        .annotate(n=Count("pk"), timed=Count("pk", filter=Q(decided_at__isnull=False)))
+        # Count("*"), not Count("pk"): the ideas are counted from an index that holds no pk.
+        # (Count of decided_at: the ideas with a decision time.)
+        .annotate(n=Count("*"), timed=Count("decided_at"))
     )
     for row in outcomes:
         status, n = row["status"], row["n"]
@@ -312,7 +317,7 @@ def participation(year: int | None = None) -> Participation:
         .annotate(month=TruncMonth("created_at"))
         .order_by()
         .values("month", "kind")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     months: dict[date, dict[str, int]] = {}
     for row in per_month:
@@ -326,20 +331,8 @@ def participation(year: int | None = None) -> Participation:
         for month, counts in sorted(months.items())
     ]
 
-    # The challenges are published, so their ideas are those of `ideas`, less the spam. (A
-    # filter on membership of `ideas` would be checked row by row: minutes on 500,000 ideas.)
-    received = Count(
-        "contributions",
-        filter=~Q(contributions__status=ContributionStatus.SPAM)
-        & (Q() if year is None else Q(contributions__created_at__year=year)),
-    )
+    result.top_challenges = top_challenges(ideas)
     challenges = Challenge.objects.published()
-    result.top_challenges = list(
-        challenges.annotate(ideas=received)
-        .filter(ideas__gt=0)
-        .order_by("-ideas", "title", "pk")
-        .values("title", "slug", "ideas")[:TOP_CHALLENGES]
-    )
     # "None yet" is about all time: open challenges still waiting for their first idea.
     waiting = challenges.open().exclude(
         Exists(
@@ -356,3 +349,34 @@ def participation(year: int | None = None) -> Participation:
     result.without_ideas = [{"title": r["title"], "slug": r["slug"]} for r in rows]
     result.without_ideas_count = rows[0]["waiting_count"] if rows else 0
     return result
+
+
+def top_challenges(ideas: QuerySet) -> list[dict]:
+    """The TOP_CHALLENGES challenges with the most of these ideas (spam not counted), the most
+    first, then by title. Two queries.
+
+    The ideas are counted per challenge on their own, which the index on (challenge, status)
+    answers without reading the ideas; counting them through a join to the challenges read
+    every idea (half a second with 500,000). Then only the challenges that can make the list
+    are read: those with at least as many ideas as the last place.
+    """
+    per_challenge = (
+        ideas.exclude(status=ContributionStatus.SPAM)
+        .order_by()
+        .values_list("challenge")
+        .annotate(n=Count("*"))
+    )
+    counts = dict(per_challenge)
+    if not counts:
+        return []
+    last_place = sorted(counts.values(), reverse=True)[:TOP_CHALLENGES][-1]
+    contenders = [pk for pk, n in counts.items() if n >= last_place]
+    if len(contenders) > MAX_LISTED_CONTENDERS:
+        # Many tied for last place: named by a subquery rather than thousands of parameters.
+        contenders = per_challenge.filter(n__gte=last_place).values("challenge")
+    challenges = Challenge.objects.filter(pk__in=contenders).values("pk", "title", "slug")
+    ranked = sorted(challenges, key=lambda c: (-counts[c["pk"]], c["title"], c["pk"]))
+    return [
+        {"title": c["title"], "slug": c["slug"], "ideas": counts[c["pk"]]}
+        for c in ranked[:TOP_CHALLENGES]
+    ]

@@ -404,3 +404,43 @@ def test_labels_from_content_are_escaped_in_chart_and_table(
     chart = re.search(r'<svg[^>]*aria-labelledby="chart-departments-title.*?</svg>', html, re.S)
     assert escaped[:40] in chart.group(0)  # the chart shortens long labels
     assert f'<th scope="row"><a href="/initiativ/?department=mh">{escaped}</a></th>' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("listed", [500, 0])
+def test_top_challenges_most_ideas_first_then_by_title(
+    make_challenge, make_idea, monkeypatch, listed
+):
+    """Spam is not counted, ties go by title, the list is cut at TOP_CHALLENGES, and a year
+    counts only its ideas; also when the challenges tied for last place are many (named by a
+    subquery, `listed` 0)."""
+    monkeypatch.setattr("helsingborg_innovation.statistics.TOP_CHALLENGES", 3)
+    monkeypatch.setattr("helsingborg_innovation.statistics.MAX_LISTED_CONTENDERS", listed)
+    b, a, c, d = (make_challenge(title=t) for t in ("B", "A", "C", "D"))
+    draft = make_challenge(title="Utkast", status=Status.DRAFT)
+    for challenge, ideas in ((b, 2), (a, 2), (c, 2), (d, 3), (draft, 5)):
+        for _ in range(ideas):
+            make_idea(challenge=challenge, received=at(2024, 3, 1))
+    make_idea(challenge=d, received=at(2023, 3, 1))
+    for _ in range(4):
+        make_idea(challenge=c, status=S.SPAM, received=at(2024, 3, 1))
+
+    def top(year):
+        figures = statistics.participation(year)
+        return [(row["title"], row["ideas"]) for row in figures.top_challenges]
+
+    assert top(None) == [("D", 4), ("A", 2), ("B", 2)]
+    assert top(2023) == [("D", 1)]
+    assert top(2024) == [("D", 3), ("A", 2), ("B", 2)]
+
+
+@pytest.mark.django_db
+def test_the_ideas_index_holds_what_the_statistics_count(postgres_only):
+    """Counted from the index, not from a table whose rows are a kilobyte each: the columns the
+    statistics read are in it (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'contribution_stats_idx'")
+        [definition] = cursor.fetchone()
+    assert definition.endswith(
+        "(challenge_id, status) INCLUDE (decline_reason, kind, created_at, decided_at)"
+    )
