@@ -135,6 +135,49 @@ RELEASE_FOLDERS = (
 )
 
 
+# When the cache server fails, this process leaves it alone for a few seconds: every attempt
+# may wait for a connection timeout, and each would log a traceback (several per request).
+CACHE_RETRY_SECONDS = 5
+_cache_down_until = 0.0
+# Kinds whose generation could not be bumped while the cache server was away: bumped as soon
+# as it answers again, or pages made before the change would be served after it.
+_unsent_bumps: set[str] = set()
+
+
+def cache_usable() -> bool:
+    """Whether this process may ask the cache server now (see `cache_failed`); once it may
+    again, the invalidations it could not send are sent first."""
+    if time.monotonic() < _cache_down_until:
+        return False
+    if _unsent_bumps:
+        kinds = tuple(_unsent_bumps)
+        _unsent_bumps.clear()
+        _bump_now(kinds)
+        return time.monotonic() >= _cache_down_until
+    return True
+
+
+def cache_failed(doing: str) -> None:
+    """Note that the cache server failed: said once in the log, with the error, and not asked
+    again for CACHE_RETRY_SECONDS. Meanwhile pages are made afresh for every visitor."""
+    global _cache_down_until
+    if time.monotonic() >= _cache_down_until:
+        logger.warning(
+            "Cache server unavailable (%s): serving pages uncached, trying again in %s s",
+            doing,
+            CACHE_RETRY_SECONDS,
+            exc_info=True,
+        )
+    _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
+
+
+def reset_cache_state() -> None:
+    """Forget earlier failures of the cache server (for tests)."""
+    global _cache_down_until
+    _cache_down_until = 0.0
+    _unsent_bumps.clear()
+
+
 def _generation_key(kind: str) -> str:
     return f"pagecache:generation:{kind}"
 
@@ -168,12 +211,14 @@ def remembered[T](
     While one worker computes, the others wait for its result instead of computing the same
     thing at the same time. Without the cache server, it is computed each time.
     """
+    if not cache_usable():
+        return compute()
     try:
         day = timezone.localdate().isoformat()
         key = f"remembered:{name}:{parts!r}:{day}:{generations(*kinds)}"
         value = cache.get(key)
     except Exception:
-        logger.warning("Cache unavailable: %s computed afresh", name, exc_info=True)
+        cache_failed(f"reading {name}")
         return compute()
     if value is not None:
         return value
@@ -185,20 +230,20 @@ def remembered[T](
             if value is not None:
                 return value
     except Exception:
-        logger.warning("Cache unavailable: %s computed afresh", name, exc_info=True)
+        cache_failed(f"reading {name}")
         computing_here = False
     try:
         value = compute()
         try:
             cache.set(key, value, timeout)
         except Exception:
-            logger.warning("Cache unavailable: %s not kept", name, exc_info=True)
+            cache_failed(f"keeping {name}")
     finally:
         if computing_here:
             try:
                 cache.delete(computing)
             except Exception:
-                logger.warning("Cache unavailable", exc_info=True)
+                cache_failed(f"keeping {name}")
     return value
 
 
@@ -232,21 +277,28 @@ def bump(*kinds: str) -> None:
 
 
 def _bump_now(kinds) -> None:
+    if time.monotonic() < _cache_down_until:
+        _unsent_bumps.update(kinds)
+        return
     for kind in kinds:
         key = _generation_key(kind)
         try:
-            cache.add(key, 1, timeout=None)
-            cache.incr(key)
-        except ValueError:
-            # Evicted between add and incr: starting again from a fresh value is just as good.
-            cache.set(key, 2, timeout=None)
+            try:
+                cache.add(key, 1, timeout=None)
+                cache.incr(key)
+            except ValueError:
+                # Evicted between add and incr: starting again from a fresh value will do.
+                cache.set(key, 2, timeout=None)
         except Exception:
-            logger.warning("Page cache unavailable: could not invalidate %s", kind, exc_info=True)
+            _unsent_bumps.update(kinds)
+            cache_failed(f"invalidating {kind}")
+            return
     try:
         # A change may have scheduled something: work out the next moment afresh.
         cache.delete(NEXT_CHANGE_KEY)
     except Exception:
-        logger.warning("Page cache unavailable", exc_info=True)
+        _unsent_bumps.update(kinds)
+        cache_failed("invalidating the schedule")
 
 
 NEXT_CHANGE_KEY = "pagecache:next-scheduled"
@@ -339,10 +391,12 @@ def serve(request, kinds, get_response, holes=None):
     (a CSRF token, a signed time), by name, each with a function of the request that gives
     the value for this visitor. The copy keeps a placeholder in their place.
     """
+    if not cache_usable():
+        return get_response(request)
     try:
         key, generations, cached, read_since = _lookup(request, kinds)
     except Exception:
-        logger.warning("Page cache unavailable: serving uncached", exc_info=True)
+        cache_failed("reading a page")
         return get_response(request)
     if cached is not None:
         return _from_copy(request, cached, holes or {})
@@ -370,7 +424,7 @@ def serve(request, kinds, get_response, holes=None):
         try:
             cache.set(key, stored, TIMEOUT)
         except Exception:
-            logger.warning("Page cache unavailable: page not stored", exc_info=True)
+            cache_failed("keeping a page")
         else:
             if _near() is not None:
                 _near().keep_page(key, stored, read_since)

@@ -147,6 +147,13 @@ if REDIS_URL:
             "BACKEND": "helsingborg_innovation.rediscache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hbg"),
+            # A Redis that does not answer must not hold a page up for the operating system's
+            # connection timeout (minutes): the page is made without the cache instead, and
+            # the cache is left alone for a few seconds (pagecache.cache_failed).
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("REDIS_TIMEOUT_MS", 500) / 1000,
+                "socket_timeout": env_int("REDIS_TIMEOUT_MS", 500) / 1000,
+            },
         }
     }
 else:

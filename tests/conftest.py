@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from challenges.models import Challenge
-from helsingborg_innovation import roles
+from helsingborg_innovation import pagecache, roles
 from helsingborg_innovation.models import ContactPerson, Department, GlobalGoal, Partner
 from helsingborg_innovation.publishing import Status
 from initiatives.models import Initiative, Phase, StopReason
@@ -57,8 +57,10 @@ def _default_language():
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    pagecache.reset_cache_state()
     yield
     cache.clear()
+    pagecache.reset_cache_state()
 
 
 @pytest.fixture(autouse=True)

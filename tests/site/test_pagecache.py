@@ -110,6 +110,63 @@ def test_site_keeps_serving_when_the_cache_is_down(db, monkeypatch):
     pagecache.bump(pagecache.CHALLENGES)  # logs, does not raise
 
 
+def test_a_cache_server_that_fails_is_left_alone_for_a_while_and_said_once(db, monkeypatch, caplog):
+    """Each request would otherwise wait for Redis's timeout again and log a traceback for
+    every page, figure and list it asks for."""
+    attempts = []
+
+    def broken(*args, **kwargs):
+        attempts.append(1)
+        raise ConnectionError("cache server gone")
+
+    monkeypatch.setattr(pagecache.cache, "get_many", broken)
+    calls = []
+    view = pagecache.cache_public_page()(_view_counting(calls))
+    with caplog.at_level("WARNING", logger="helsingborg_innovation.pagecache"):
+        for _ in range(3):
+            assert view(_get()).status_code == 200
+    assert len(calls) == 3
+    assert len(attempts) == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "Cache server unavailable (reading a page): serving pages uncached, trying again in 5 s"
+    ]
+
+    monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0)
+    pagecache.cache_failed("reading a page")
+    view(_get())
+    assert len(attempts) == 2  # asked again once the pause is over
+
+
+def test_an_invalidation_made_while_the_cache_is_away_is_sent_when_it_answers(db, monkeypatch):
+    """A change made while Redis could not be reached must not leave the pages made before it
+    in the cache once Redis answers again."""
+    calls = []
+    view = pagecache.cache_public_page(pagecache.CHALLENGES)(_view_counting(calls))
+    view(_get())
+    assert view(_get())["X-Page-Cache"] == "hit"
+
+    away = [True]
+
+    def unless_away(method):
+        def call(*args, **kwargs):
+            if away[0]:
+                raise ConnectionError("cache server gone")
+            return method(*args, **kwargs)
+
+        return call
+
+    for name in ("add", "incr", "delete"):
+        monkeypatch.setattr(pagecache.cache, name, unless_away(getattr(pagecache.cache, name)))
+    pagecache.bump(pagecache.CHALLENGES)  # logs, does not raise
+    away[0] = False
+    assert view(_get()).get("X-Page-Cache") is None  # still left alone: made afresh
+
+    monkeypatch.setattr(pagecache, "_cache_down_until", 0.0)
+    assert view(_get())["X-Page-Cache"] == "miss"  # the change reached the cache first
+    assert view(_get())["X-Page-Cache"] == "hit"
+    assert len(calls) == 3
+
+
 def test_public_pages_are_cached_and_an_admin_edit_shows_at_once(client, editor, make_challenge):
     challenge = make_challenge(title="Första titeln")
     list_url = reverse("challenges:list")
