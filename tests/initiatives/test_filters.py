@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from helsingborg_innovation import pagecache
 from helsingborg_innovation.models import Partner
 from helsingborg_innovation.publishing import Status
 from initiatives.filters import InitiativeFilter
@@ -229,3 +230,19 @@ def test_filter_options_are_kept_and_follow_every_change_at_once(
     assert f'value="{challenge.slug}">Renare luft</option>' in page
     chosen = client.get(reverse("initiatives:list"), {"department": "miljo"}).text
     assert 'value="miljo" selected>Miljöförvaltningen</option>' in chosen
+
+
+@pytest.mark.django_db
+def test_filter_options_are_read_afresh_while_the_cache_is_away(
+    client, make_initiative, make_department
+):
+    """Nowhere to keep the options: they are read once per page, as before they were kept."""
+    make_department(name="Kulturförvaltningen", slug="kultur")
+    make_initiative()
+    with CaptureQueriesContext(connection) as usual:
+        client.get(reverse("initiatives:list"))
+    pagecache.cache_failed("a test")
+    with CaptureQueriesContext(connection) as away:
+        page = client.get(reverse("initiatives:list")).text
+    assert 'value="kultur">Kulturförvaltningen</option>' in page
+    assert len(away) == len(usual)
