@@ -158,8 +158,9 @@ def cache_usable() -> bool:
 
 
 def cache_failed(doing: str) -> None:
-    """Note that the cache server failed: said once in the log, with the error, and not asked
-    again for CACHE_RETRY_SECONDS. Meanwhile pages are made afresh for every visitor."""
+    """Note that the cache server failed: it is not asked again for CACHE_RETRY_SECONDS, and
+    only the first failure of each such pause is logged, with the error. Meanwhile pages are
+    made afresh for every visitor."""
     global _cache_down_until
     if time.monotonic() >= _cache_down_until:
         logger.warning(
