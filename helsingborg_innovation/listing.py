@@ -34,15 +34,16 @@ class PortalFilterView(FilterView):
         outside them (a challenge older than the listed ones) gets the options read afresh,
         with theirs among them. Validation still asks the database.
         """
-        form = filterset.form
+        form, filterset_class = filterset.form, type(filterset)
+        where = f"{filterset_class.__module__}.{filterset_class.__qualname__}"
         for name, field in form.fields.items():
             if not isinstance(field, ModelChoiceField):
                 continue
             choices = pagecache.remembered(
-                f"filter-choices:{type(filterset).__name__}:{name}",
+                f"filter-choices:{where}:{name}",
                 lambda name=name: [
                     (str(value), str(label))
-                    for value, label in type(filterset)(data=None).form.fields[name].choices
+                    for value, label in filterset_class(data=None).form.fields[name].choices
                 ],
                 get_language(),
                 kinds=(pagecache.CHALLENGES, pagecache.VOCABULARY),
