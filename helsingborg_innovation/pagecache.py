@@ -427,8 +427,8 @@ def serve(request, kinds, get_response, holes=None):
         except Exception:
             cache_failed("keeping a page")
         else:
-            if _near() is not None:
-                _near().keep_page(key, stored, read_since)
+            if (near := _near()) is not None:
+                near.keep_page(key, stored, read_since)
     response.headers["X-Page-Cache"] = "miss"
     return response
 

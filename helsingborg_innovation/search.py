@@ -210,6 +210,13 @@ def _pg_condition(queryset: QuerySet, fields: Fields, query: str) -> RawSQL:
     return RawSQL(sql, params, output_field=BooleanField())
 
 
+def _pg_match(queryset: QuerySet, fields: Fields, query: str, fuzzy: bool) -> RawSQL:
+    """The full-text condition, or where that finds nothing (``fuzzy``), the word by word one."""
+    if fuzzy:
+        return _pg_condition(queryset, fields, query)
+    return _fts_condition(queryset, fields, query)
+
+
 def _pg_rank(queryset: QuerySet, fields: Fields, query: str, fuzzy: bool) -> RawSQL:
     if fuzzy:
         # The whole query found nothing in the vector, so its ts_rank would be 0 everywhere.
@@ -271,7 +278,8 @@ def search_filter(
     The order of the queryset is left alone (lists keep their own order); order by
     ``-search_rank`` for relevance. An empty or punctuation-only query matches nothing.
     On PostgreSQL, ``fuzzy`` adds trigram matching of the title; by default it is used when
-    the full-text query alone finds nothing (see ``needs_fuzzy``).
+    the full-text query alone finds nothing (see ``needs_fuzzy``), and then it takes the place
+    of full-text matching, which is not asked again (see ``_pg_condition``).
     """
     if not isinstance(fields, Fields):
         fields = Fields.from_names(list(fields))
@@ -281,11 +289,7 @@ def search_filter(
     if is_postgres(queryset):
         if fuzzy is None:
             [fuzzy] = needs_fuzzy([(queryset, fields)], query)
-        if fuzzy:
-            condition = _pg_condition(queryset, fields, query)
-        else:
-            condition = _fts_condition(queryset, fields, query)
-        return queryset.filter(condition).annotate(
+        return queryset.filter(_pg_match(queryset, fields, query, fuzzy)).annotate(
             search_rank=_pg_rank(queryset, fields, query, fuzzy)
         )
     words = _words(query)
@@ -364,9 +368,6 @@ def admin_filter(queryset: QuerySet, text: str | None, fields: list[str], also: 
     if not is_searchable(query):
         return queryset.filter(also)
     [fuzzy] = needs_fuzzy([(queryset, fields)], query)
-    if fuzzy:
-        condition = _pg_condition(queryset, fields, query)
-    else:
-        condition = _fts_condition(queryset, fields, query)
+    condition = _pg_match(queryset, fields, query, fuzzy)
     # On the queryset itself, not in a subquery: the conditions name the table, not an alias.
     return queryset.filter(Q(condition) | also)

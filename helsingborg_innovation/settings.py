@@ -141,6 +141,7 @@ SILENCED_SYSTEM_CHECKS = (
 )
 
 REDIS_URL = env_str("REDIS_URL")
+REDIS_TIMEOUT = env_int("REDIS_TIMEOUT_MS", 500) / 1000  # seconds
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -151,8 +152,8 @@ if REDIS_URL:
             # connection timeout (minutes): the page is made without the cache instead, and
             # the cache is left alone for a few seconds (pagecache.cache_failed).
             "OPTIONS": {
-                "socket_connect_timeout": env_int("REDIS_TIMEOUT_MS", 500) / 1000,
-                "socket_timeout": env_int("REDIS_TIMEOUT_MS", 500) / 1000,
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
             },
         }
     }

@@ -54,18 +54,13 @@ COUNTED = (
     pagecache.CONTRIBUTIONS,
     pagecache.VOCABULARY,
 )
-# Items scheduled to go public change the figures without a write; with the page cache on,
-# its check of the schedule renews them at once, otherwise within this many seconds.
-FIGURES_TIMEOUT = pagecache.REMEMBERED_TIMEOUT
 
 
 def remembered[T](name: str, compute: Callable[[], T], *parts) -> T:
     """The figures `compute()` counts, kept until the content they count changes (see
     `pagecache.remembered`). Counting afresh reads every idea: two seconds with half a million,
     and every new idea makes the figures new."""
-    return pagecache.remembered(
-        f"statistics:{name}", compute, *parts, kinds=COUNTED, timeout=FIGURES_TIMEOUT
-    )
+    return pagecache.remembered(f"statistics:{name}", compute, *parts, kinds=COUNTED)
 
 
 # Scoping ------------------------------------------------------------------------------------
