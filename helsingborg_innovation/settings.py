@@ -101,9 +101,8 @@ MIDDLEWARE = [
     "helsingborg_innovation.middleware.SecurityHeadersMiddleware",
 ]
 
-# Form widgets render through the project's templates, so templates/django/forms/ can make the
-# slow ones faster (see select.html there).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Form widgets render through the project's templates; selects, the slow ones, in Python.
+FORM_RENDERER = "helsingborg_innovation.renderers.PortalFormRenderer"
 
 ROOT_URLCONF = "helsingborg_innovation.urls"
 WSGI_APPLICATION = "helsingborg_innovation.wsgi.application"

@@ -1,0 +1,57 @@
+"""Selects written in Python are exactly what Django's widget templates write."""
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from challenges.filters import ChallengeFilter
+from helsingborg_innovation import renderers
+from helsingborg_innovation.renderers import PortalFormRenderer
+
+CHOICES = [
+    ("", "All departments"),
+    ("a&b", 'Fire & "rescue" <service>'),
+    (3, 2024),
+    ("lazy", gettext_lazy("Open for ideas")),
+    ("safe", mark_safe("<b>kept</b>")),
+    ("Group <1>", [("g1", "In a group"), ("g2", "Also 'in' it")]),
+]
+
+SELECTS = [
+    (forms.Select(choices=CHOICES), "a&b", {"id": "id_x", "required": True}),
+    (forms.Select(choices=CHOICES, attrs={"class": "wide", "data-x": "1 < 2"}), 3, {}),
+    (forms.Select(choices=CHOICES), None, {"disabled": False, "aria-describedby": "x_error"}),
+    (forms.SelectMultiple(choices=CHOICES), ["g1", "safe", "3"], {"id": "id_many"}),
+    (forms.NullBooleanSelect(), True, {}),
+    (forms.Select(choices=[]), "", {}),
+]
+
+
+@pytest.mark.parametrize(("widget", "value", "attrs"), SELECTS)
+def test_a_select_is_what_djangos_templates_write(widget, value, attrs):
+    expected = widget.render("field", value, attrs, renderer=DjangoTemplates())
+    assert widget.render("field", value, attrs, renderer=PortalFormRenderer()) == expected
+
+
+def test_an_option_with_a_template_of_its_own_goes_through_the_template_language():
+    class Fancy(forms.Select):
+        option_template_name = "django/forms/widgets/radio_option.html"
+
+    widget = Fancy(choices=[("a", "A")])
+    expected = widget.render("f", "a", renderer=DjangoTemplates())
+    assert widget.render("f", "a", renderer=PortalFormRenderer()) == expected
+    assert 'type="select"' in expected  # the option's own template, not <option>
+
+
+@pytest.mark.django_db
+def test_the_challenge_filter_renders_its_selects_in_python(client, monkeypatch):
+    written = []
+    render_select = renderers.render_select
+    monkeypatch.setattr(
+        renderers, "render_select", lambda widget: written.append(widget["name"]) or render_select(widget)
+    )
+    html = str(ChallengeFilter(data={"status": "open"}).form["status"])
+    assert written == ["status"]
+    assert '<option value="open" selected>' in html
