@@ -16,7 +16,6 @@ class ChallengeListView(PortalFilterView):
         return (
             Challenge.objects.published()
             .select_related("owner_department")
-            .prefetch_related("goals", "tags")
             .order_by("-publish_at", "-pk")
         )
 

@@ -16,8 +16,7 @@ class MethodListView(PortalFilterView):
     template_name = "methods/method_list.html"
 
     def get_queryset(self) -> QuerySet[Method]:
-        methods = Method.objects.published().prefetch_related("tags")
-        return methods.order_by("title", "pk").distinct()
+        return Method.objects.published().order_by("title", "pk").distinct()
 
 
 def attachment_size(attachment: Attachment) -> int | None:
