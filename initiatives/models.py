@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation.publishing import Publishable, PublishableQuerySet
+from helsingborg_innovation.publishing import Publishable, PublishableQuerySet, choice_label
 
 
 class Phase(models.TextChoices):
@@ -109,6 +109,12 @@ class Initiative(Publishable):
     objects = InitiativeQuerySet.as_manager()
 
     url_name = "initiatives:detail"
+
+    def get_phase_display(self) -> str:
+        return choice_label(Phase, self.phase)
+
+    def get_stop_reason_display(self) -> str:
+        return choice_label(StopReason, self.stop_reason)
 
     class Meta:
         ordering = ["-publish_at", "-pk"]

@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation.publishing import Publishable, PublishableQuerySet
+from helsingborg_innovation.publishing import Publishable, PublishableQuerySet, choice_label
 from helsingborg_innovation.uploads import validate_attachment
 
 
@@ -39,6 +39,15 @@ class Method(Publishable):
     objects = PublishableQuerySet.as_manager()
 
     url_name = "methods:detail"
+
+    def get_kind_display(self) -> str:
+        return choice_label(self.Kind, self.kind)
+
+    def get_stage_display(self) -> str:
+        return choice_label(self.Stage, self.stage)
+
+    def get_duration_display(self) -> str:
+        return choice_label(self.Duration, self.duration)
 
     class Meta:
         ordering = ["title", "pk"]
