@@ -35,23 +35,29 @@ class PortalFilterView(FilterView):
         with theirs among them. Validation still asks the database.
         """
         form, filterset_class = filterset.form, type(filterset)
-        where = f"{filterset_class.__module__}.{filterset_class.__qualname__}"
-        for name, field in form.fields.items():
-            if not isinstance(field, ModelChoiceField):
-                continue
-            choices = pagecache.remembered(
-                f"filter-choices:{where}:{name}",
-                lambda name=name: [
-                    (str(value), str(label))
-                    for value, label in filterset_class(data=None).form.fields[name].choices
-                ],
-                get_language(),
-                kinds=(pagecache.CHALLENGES, pagecache.VOCABULARY),
-            )
+        names = [name for name, field in form.fields.items() if isinstance(field, ModelChoiceField)]
+        if not names:
+            return
+
+        def read_choices():
+            fields = filterset_class(data=None).form.fields
+            return {
+                name: [(str(value), str(label)) for value, label in fields[name].choices]
+                for name in names
+            }
+
+        kept = pagecache.remembered(
+            f"filter-choices:{filterset_class.__module__}.{filterset_class.__qualname__}",
+            read_choices,
+            get_language(),
+            kinds=(pagecache.CHALLENGES, pagecache.VOCABULARY),
+        )
+        for name in names:
+            choices = kept[name]
             chosen = form.data.get(name, "") if form.is_bound else ""
             if chosen and chosen not in {value for value, _label in choices}:
                 continue
-            field.widget.choices = choices
+            form.fields[name].widget.choices = choices
 
     def get_filterset_kwargs(self, filterset_class):
         # PostgreSQL refuses NUL characters in text; a visitor's stray one must not be a 500.
