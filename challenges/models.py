@@ -1,15 +1,27 @@
+import datetime
+
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation.publishing import Publishable, PublishableQuerySet
 
 
+def last_day():
+    """The last day a challenge takes ideas, the end of time for one without a closing date.
+
+    "Open" is then one range (from today on) instead of "no date, or a date not passed", and
+    PostgreSQL reads the open challenges, soonest closing first, off an index from today
+    instead of passing over every challenge that has closed.
+    """
+    return Coalesce("open_until", models.Value(datetime.date.max), output_field=models.DateField())
+
+
 class ChallengeQuerySet(PublishableQuerySet):
     def open(self):
         """Taking ideas: no closing date, or one that has not passed."""
-        today = timezone.localdate()
-        return self.filter(models.Q(open_until__isnull=True) | models.Q(open_until__gte=today))
+        return self.alias(last_day=last_day()).filter(last_day__gte=timezone.localdate())
 
     def closed(self):
         return self.filter(open_until__lt=timezone.localdate())
@@ -52,10 +64,11 @@ class Challenge(Publishable):
             models.Index(fields=["status", "publish_at"], name="challenge_published_idx"),
             # The admin's list: every challenge in the default order, a page off the index.
             models.Index(fields=["-publish_at", "-id"], name="challenge_order_idx"),
-            # Open challenges and their count (home page, lists), from the index alone.
+            # Open challenges, soonest closing first, and their count (home page, lists).
             models.Index(
-                fields=["open_until", "publish_at"],
-                name="challenge_open_idx",
+                last_day(),
+                "publish_at",
+                name="challenge_last_day_idx",
                 condition=models.Q(status="published"),
             ),
         ]

@@ -2,7 +2,6 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError, connection
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -28,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     open_challenges = challenges.open()
     context = {
         "open_challenges": open_challenges.select_related("owner_department").order_by(
-            F("open_until").asc(nulls_last=True), "-publish_at", "-pk"
+            "last_day", "-publish_at", "-pk"
         )[:6],
         "latest_initiatives": initiatives.select_related("owner_department").order_by(
             "-publish_at", "-pk"
