@@ -1,6 +1,7 @@
 """Ideas shown on the public pages of challenges and initiatives, and the moderation count."""
 
 from django import template
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -31,16 +32,33 @@ def _counts(challenge) -> dict:
     return values
 
 
-@register.inclusion_tag("contributions/includes/challenge_ideas.html")
-def challenge_ideas(challenge) -> dict:
-    """The published ideas of a challenge, its counts and the way to send one: two queries."""
+# Published ideas shown on a challenge's page at a time, newest first.
+IDEAS_PER_PAGE = 20
+
+
+@register.inclusion_tag("contributions/includes/challenge_ideas.html", takes_context=True)
+def challenge_ideas(context, challenge) -> dict:
+    """A page of a challenge's published ideas (?page=), its counts and the way to send one:
+    two queries. A challenge that draws a thousand ideas still has a page of a readable size
+    that is built in the same time."""
     ideas = (
         Contribution.objects.published()
         .filter(challenge=challenge)
         .select_related("initiative")
         .order_by("-created_at", "-pk")
     )
-    return {"challenge": challenge, "ideas": ideas, "counts": _counts(challenge)}
+    counts = _counts(challenge)
+    paginator = Paginator(ideas, IDEAS_PER_PAGE)
+    paginator.count = counts["published"]  # counted already, with the rest
+    page = paginator.get_page(context["request"].GET.get("page"))
+    return {
+        "challenge": challenge,
+        "ideas": page.object_list,
+        "page_obj": page,
+        "paginator": paginator,
+        "counts": counts,
+        "request": context["request"],
+    }
 
 
 @register.inclusion_tag("contributions/includes/initiative_ideas.html")

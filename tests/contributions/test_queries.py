@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contributions.models import ContributionStatus, DeclineReason
+from contributions.templatetags.contributions import IDEAS_PER_PAGE
 
 
 def count_queries(client, url: str) -> int:
@@ -51,3 +52,29 @@ def test_challenge_ideas_constant(client, make_challenge, make_contribution, mak
     many = count_queries(client, url)
     assert many == few
     assert many <= 10
+
+
+def test_a_challenge_shows_its_ideas_a_page_at_a_time(client, make_challenge, make_contribution):
+    challenge = make_challenge()
+    for n in range(IDEAS_PER_PAGE + 3):
+        make_contribution(
+            challenge=challenge, status=ContributionStatus.PUBLISHED, title=f"Idé nummer {n:02}"
+        )
+    url = challenge.get_absolute_url()
+    first = client.get(url).content.decode()
+    newest, oldest = f"Idé nummer {IDEAS_PER_PAGE + 2:02}", "Idé nummer 00"
+    assert newest in first and oldest not in first
+    assert first.count('class="idea"') == IDEAS_PER_PAGE
+    assert "Sida 1 av 2" in first
+    assert 'aria-label="Sidor med idéer"' in first
+    assert 'href="?page=2#ideas-heading"' in first
+    # The counts are of every idea, not of the page.
+    assert f"<dd>{IDEAS_PER_PAGE + 3}</dd>" in first
+
+    second = client.get(url, {"page": 2}).content.decode()
+    assert oldest in second and newest not in second
+    assert second.count('class="idea"') == 3
+    assert 'href="?page=1#ideas-heading"' in second
+    # A page past the end, or not a number, is a page that exists.
+    assert client.get(url, {"page": 99}).content.decode().count('class="idea"') == 3
+    assert client.get(url, {"page": "x"}).content.decode().count('class="idea"') == IDEAS_PER_PAGE
