@@ -1,8 +1,10 @@
 """Ideas shown on the public pages of challenges and initiatives, and the moderation count."""
 
+from collections import Counter
+
 from django import template
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 
 from challenges.models import Challenge
@@ -12,24 +14,26 @@ register = template.Library()
 
 
 def _counts(challenge) -> dict:
-    """Received, published and declined (by reason) in one query."""
-    declined = Q(status=ContributionStatus.DECLINED)
-    aggregates = {
-        "received": Count("pk", filter=~Q(status=ContributionStatus.SPAM)),
-        "published": Count("pk", filter=Q(status=ContributionStatus.PUBLISHED)),
-        "declined": Count("pk", filter=declined),
+    """Received, published and declined (by reason) in one query, a row per status and reason."""
+    rows = (
+        Contribution.objects.filter(challenge=challenge)
+        .values_list("status", "decline_reason")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    by_status, by_reason = Counter(), Counter()
+    for status, reason, count in rows:
+        by_status[status] += count
+        if status == ContributionStatus.DECLINED:
+            by_reason[reason] += count
+    return {
+        "received": sum(by_status.values()) - by_status[ContributionStatus.SPAM],
+        "published": by_status[ContributionStatus.PUBLISHED],
+        "declined": by_status[ContributionStatus.DECLINED],
+        "declined_by_reason": [
+            (reason.label, by_reason[reason]) for reason in DeclineReason if by_reason[reason]
+        ],
     }
-    for reason in DeclineReason:
-        aggregates[f"reason_{reason.value}"] = Count(
-            "pk", filter=declined & Q(decline_reason=reason)
-        )
-    values = Contribution.objects.filter(challenge=challenge).aggregate(**aggregates)
-    values["declined_by_reason"] = [
-        (reason.label, values.pop(f"reason_{reason.value}"))
-        for reason in DeclineReason
-        if values[f"reason_{reason.value}"]
-    ]
-    return values
 
 
 # Published ideas shown on a challenge's page at a time, newest first.
