@@ -51,7 +51,7 @@ def render_select(widget: dict) -> str | None:
                 return None
             parts.append(
                 f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f'{render_attrs(option["attrs"])}>{conditional_escape(localize(option["label"]))}</option>\n'
+                f"{render_attrs(option['attrs'])}>{conditional_escape(localize(option['label']))}</option>\n"
             )
         if group_name:
             parts.append("\n  </optgroup>")

@@ -9,9 +9,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('challenges', '0005_performance_indexes'),
-        ('methods', '0003_image_size_and_renditions'),
-        ('site', '0003_staff_groups'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
     ]
 
     operations = [
