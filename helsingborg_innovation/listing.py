@@ -26,9 +26,9 @@ class PortalFilterView(FilterView):
         return filterset
 
     def keep_choices(self, filterset) -> None:
-        """The options of the filters over departments, goals and challenges, kept between
-        visits until one of those changes: reading and rendering them from the database was
-        up to a quarter of a list page built without the page cache.
+        """The options of the filters over departments, goals, challenges and methods, kept
+        between visits until what the page shows changes: reading and rendering them from the
+        database was up to a quarter of a list page built without the page cache.
 
         The options are those of the form without a choice. A visitor who asks for a choice
         outside them (a challenge older than the listed ones) gets the options read afresh,
@@ -50,7 +50,7 @@ class PortalFilterView(FilterView):
             f"filter-choices:{filterset_class.__module__}.{filterset_class.__qualname__}",
             read_choices,
             get_language(),
-            kinds=(pagecache.CHALLENGES, pagecache.VOCABULARY),
+            kinds=pagecache.ROUTES.get(self.request.resolver_match.view_name, pagecache.ALL),
         )
         for name in names:
             choices = kept[name]

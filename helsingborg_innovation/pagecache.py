@@ -77,7 +77,7 @@ ROUTES = {
     "home": (CHALLENGES, INITIATIVES, METHODS, VOCABULARY),
     "challenges:list": (CHALLENGES, VOCABULARY),
     "challenges:detail": ALL,
-    "initiatives:list": (INITIATIVES, CHALLENGES, VOCABULARY),
+    "initiatives:list": (INITIATIVES, CHALLENGES, METHODS, VOCABULARY),
     "initiatives:detail": ALL,
     "lessons:list": (INITIATIVES, CHALLENGES, VOCABULARY),
     "methods:list": (METHODS, VOCABULARY),

@@ -7,28 +7,38 @@ from challenges.models import Challenge
 from helsingborg_innovation.models import Department, GlobalGoal, Partner
 from helsingborg_innovation.search import filter_text
 from initiatives.models import Initiative, Phase, StopReason
+from methods.models import Method
 
 TEXT_FIELDS = ["title", "summary", "body", "lessons_learned", "stop_explanation"]
 FIRST_YEAR = 1990
 LAST_YEAR = 2100
-# The challenge filter lists at most this many challenges (the most recently published).
-LISTED_CHALLENGES = 100
+# The challenge and method filters list at most this many (the most recently published).
+LISTED_OPTIONS = 100
+
+
+def _latest_and_chosen(queryset: QuerySet, request, name: str) -> QuerySet:
+    """The most recently published of these items, and the one asked for, by title.
+
+    A portal with thousands of challenges or methods would otherwise put every one of them in
+    the select of every list page (a megabyte of HTML with 10,000). Any published item can
+    still be filtered on (the links from its own page do), while an unpublished one is refused
+    as before.
+    """
+    listed = Q(pk__in=queryset.order_by("-publish_at", "-pk").values("pk")[:LISTED_OPTIONS])
+    chosen = request.GET.get(name, "").replace("\x00", "") if request is not None else ""
+    if chosen:
+        listed |= Q(slug=chosen)
+    return queryset.filter(listed).only("pk", "slug", "title").order_by("title", "pk")
 
 
 def published_challenges(request) -> QuerySet:
-    """The challenges the filter offers, read per request ("published" depends on its time).
+    """The challenges the filter offers, read per request ("published" depends on its time)."""
+    return _latest_and_chosen(Challenge.objects.published(), request, "challenge")
 
-    A portal with thousands of challenges would otherwise put every one of them in the select
-    of every list page (a megabyte of HTML with 10,000). It lists the most recently published
-    ones, and the one asked for: any published challenge can still be filtered on (the links
-    from a challenge's page do), while an unpublished one is refused as before.
-    """
-    challenges = Challenge.objects.published()
-    listed = Q(pk__in=challenges.order_by("-publish_at", "-pk").values("pk")[:LISTED_CHALLENGES])
-    chosen = request.GET.get("challenge", "").replace("\x00", "") if request is not None else ""
-    if chosen:
-        listed |= Q(slug=chosen)
-    return challenges.filter(listed).only("pk", "slug", "title").order_by("title", "pk")
+
+def published_methods(request) -> QuerySet:
+    """The methods the filter offers, read per request."""
+    return _latest_and_chosen(Method.objects.published(), request, "method")
 
 
 class YearField(forms.IntegerField):
@@ -81,6 +91,16 @@ def challenge_filter() -> django_filters.ModelChoiceFilter:
     )
 
 
+def method_filter() -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        label=_("Method used"),
+        field_name="methods",
+        queryset=published_methods,
+        to_field_name="slug",
+        empty_label=_("All methods"),
+    )
+
+
 class PortfolioFilterSet(django_filters.FilterSet):
     """Filters over relations can repeat a row; the result is selected by primary key instead,
     so the view's ordering, select_related and count stay exactly as they were.
@@ -122,6 +142,7 @@ class InitiativeFilter(PortfolioFilterSet):
     )
     department = department_filter()
     challenge = challenge_filter()
+    method = method_filter()
     goal = django_filters.ModelChoiceFilter(
         label=_("Global goal"),
         field_name="goals",
@@ -137,7 +158,7 @@ class InitiativeFilter(PortfolioFilterSet):
     year = YearFilter(label=_("Active in year"))
     tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
 
-    relation_filters = ("department", "challenge", "goal", "partner_kind", "tag")
+    relation_filters = ("department", "challenge", "method", "goal", "partner_kind", "tag")
 
     class Meta:
         model = Initiative

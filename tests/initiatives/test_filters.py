@@ -192,7 +192,7 @@ def test_the_form_keeps_what_the_visitor_chose(client, portfolio):
 def test_the_challenge_filter_lists_the_newest_and_takes_any_published(
     client, make_initiative, make_challenge, monkeypatch
 ):
-    monkeypatch.setattr("initiatives.filters.LISTED_CHALLENGES", 2)
+    monkeypatch.setattr("initiatives.filters.LISTED_OPTIONS", 2)
     now = timezone.now()
     oldest, middle, newest = (
         make_challenge(title=title, publish_at=now - timedelta(days=days))
@@ -210,10 +210,10 @@ def test_the_challenge_filter_lists_the_newest_and_takes_any_published(
 
 @pytest.mark.django_db
 def test_filter_options_are_kept_and_follow_every_change_at_once(
-    client, make_initiative, make_department, make_challenge
+    client, make_initiative, make_department, make_challenge, make_method
 ):
-    """The department, goal and challenge options are read once, not on every visit; a new
-    department or challenge is among them on the very next visit."""
+    """The department, goal, challenge and method options are read once, not on every visit;
+    a new department, challenge or method is among them on the very next visit."""
     make_department(name="Kulturförvaltningen", slug="kultur")
     make_initiative()
     with CaptureQueriesContext(connection) as first:
@@ -221,7 +221,7 @@ def test_filter_options_are_kept_and_follow_every_change_at_once(
     with CaptureQueriesContext(connection) as second:
         page = client.get(reverse("initiatives:list")).text
     assert 'value="kultur"' in page
-    assert len(second) == len(first) - 3  # departments, goals and challenges
+    assert len(second) == len(first) - 4  # departments, goals, challenges and methods
 
     make_department(name="Miljöförvaltningen", slug="miljo")
     challenge = make_challenge(title="Renare luft")
@@ -230,6 +230,9 @@ def test_filter_options_are_kept_and_follow_every_change_at_once(
     assert f'value="{challenge.slug}">Renare luft</option>' in page
     chosen = client.get(reverse("initiatives:list"), {"department": "miljo"}).text
     assert 'value="miljo" selected>Miljöförvaltningen</option>' in chosen
+    method = make_method(title="Designsprint")
+    page = client.get(reverse("initiatives:list")).text
+    assert f'value="{method.slug}">Designsprint</option>' in page
 
 
 @pytest.mark.django_db
@@ -246,3 +249,39 @@ def test_filter_options_are_read_afresh_while_the_cache_is_away(
         page = client.get(reverse("initiatives:list")).text
     assert 'value="kultur">Kulturförvaltningen</option>' in page
     assert len(away) == len(usual)
+
+
+@pytest.mark.django_db
+def test_the_method_filter_lists_the_initiatives_that_used_a_method(
+    client, make_initiative, make_method, monkeypatch
+):
+    monkeypatch.setattr("initiatives.filters.LISTED_OPTIONS", 1)
+    older = make_method(title="Tjänstedesign", publish_at=timezone.now() - timedelta(days=9))
+    newer = make_method(title="Designsprint")
+    make_initiative(title="Med tjänstedesign", methods=[older])
+    make_initiative(title="Med båda", methods=[older, newer])
+    make_initiative(title="Utan metod")
+    page = client.get(reverse("initiatives:list"))
+    assert f'value="{newer.slug}">Designsprint</option>' in page.text
+    assert f'value="{older.slug}"' not in page.text  # only the newest is listed ...
+    chosen = client.get(reverse("initiatives:list"), {"method": older.slug})
+    # ... but any published method can be filtered on, and the form shows the choice.
+    assert sorted(card_titles(chosen)) == ["Med båda", "Med tjänstedesign"]
+    assert f'value="{older.slug}" selected>Tjänstedesign</option>' in chosen.text
+    draft = make_method(title="Utkast", status=Status.DRAFT)
+    refused = client.get(_english_list(), {"method": draft.slug})
+    assert "Select a valid choice" in refused.text
+    assert card_titles(refused) == []
+
+
+@pytest.mark.django_db
+def test_a_new_method_is_offered_at_once_on_the_cached_portfolio(
+    client, make_initiative, make_method, settings
+):
+    settings.PAGE_CACHE_ENABLED = True
+    make_initiative()
+    client.get(reverse("initiatives:list"))
+    assert client.get(reverse("initiatives:list"))["X-Page-Cache"] == "hit"
+    method = make_method(title="Designsprint")
+    page = client.get(reverse("initiatives:list"))
+    assert f'value="{method.slug}">Designsprint</option>' in page.text
