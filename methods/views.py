@@ -9,6 +9,10 @@ from methods.models import Attachment, Method
 logger = logging.getLogger(__name__)
 
 
+# Initiatives that used a method, listed on its page (the newest).
+USED_BY_SHOWN = 20
+
+
 class MethodListView(PortalFilterView):
     """Published methods in alphabetical order, filterable by kind, stage, time, tag and text."""
 
@@ -33,8 +37,7 @@ class MethodDetailView(PublishedDetailView):
     template_name = "methods/method_detail.html"
 
     def get_queryset(self) -> QuerySet[Method]:
-        # Initiatives and challenges build on methods: reach them through reverse relations.
-        initiatives = Method.initiatives.rel.related_model.objects.published()
+        # Challenges build on methods: reach them through the reverse relation.
         challenges = Method.suggested_for.rel.related_model.objects.published()
         return (
             super()
@@ -43,7 +46,6 @@ class MethodDetailView(PublishedDetailView):
             .prefetch_related(
                 "tags",
                 "attachments",
-                Prefetch("initiatives", queryset=initiatives.order_by("title", "pk")),
                 Prefetch("suggested_for", queryset=challenges.order_by("title", "pk")),
             )
         )
@@ -54,4 +56,19 @@ class MethodDetailView(PublishedDetailView):
             {"attachment": attachment, "size": attachment_size(attachment)}
             for attachment in self.object.attachments.all()
         ]
+        context["used_by"], context["used_by_count"] = self.used_by()
         return context
+
+    def used_by(self) -> tuple[list, int]:
+        """The newest published initiatives that used the method, and how many there are in
+        all: a method many initiatives use links to the portfolio filtered on it instead of
+        listing them all. One query, two when there are more than are shown."""
+        initiatives = (
+            self.object.initiatives.published()
+            .only("title", "slug", "phase")
+            .order_by("-publish_at", "-pk")
+        )
+        shown = list(initiatives[: USED_BY_SHOWN + 1])
+        if len(shown) <= USED_BY_SHOWN:
+            return shown, len(shown)
+        return shown[:USED_BY_SHOWN], initiatives.count()

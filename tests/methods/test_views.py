@@ -13,6 +13,7 @@ from django.utils.translation import override
 
 from helsingborg_innovation.publishing import Status
 from methods.models import Attachment, Method
+from methods.views import USED_BY_SHOWN
 
 PDF = b"%PDF-1.4\n" + b"0" * 2039
 
@@ -282,3 +283,41 @@ def test_detail_query_count_does_not_grow(
 
     assert few == many
     assert many <= 10
+
+
+@pytest.mark.django_db
+def test_a_much_used_method_shows_the_newest_initiatives_and_links_to_all(
+    client, make_method, make_initiative
+):
+    method = make_method()
+    now = timezone.now()
+    for n in range(USED_BY_SHOWN + 2):
+        make_initiative(
+            title=f"Initiativ {n:02}", methods=[method], publish_at=now - timedelta(hours=n)
+        )
+    make_initiative(title="Hemligt", methods=[method], status=Status.DRAFT)
+
+    html = client.get(_detail_url(method)).text
+    section = html.split('id="initiatives-heading"')[1].split("</section>")[0]
+    assert section.count("<li>") == USED_BY_SHOWN
+    assert "Initiativ 00" in section and f"Initiativ {USED_BY_SHOWN - 1:02}" in section
+    assert f"Initiativ {USED_BY_SHOWN:02}" not in section  # the oldest two are left out
+    all_link = f'href="/initiativ/?method={method.slug}">Alla {USED_BY_SHOWN + 2} initiativ'
+    assert all_link in section
+    # The link leads to every one of them, and only them.
+    listed = client.get(f"/initiativ/?method={method.slug}").text
+    assert f"{USED_BY_SHOWN + 2} initiativ" in listed
+    assert "Hemligt" not in listed
+
+
+@pytest.mark.django_db
+def test_a_method_few_initiatives_used_lists_them_all_without_a_link(
+    client, make_method, make_initiative
+):
+    method = make_method()
+    for n in range(USED_BY_SHOWN):
+        make_initiative(title=f"Initiativ {n:02}", methods=[method])
+    section = client.get(_detail_url(method)).text.split('id="initiatives-heading"')[1]
+    section = section.split("</section>")[0]
+    assert section.count("<li>") == USED_BY_SHOWN
+    assert "?method=" not in section
