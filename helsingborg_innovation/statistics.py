@@ -47,20 +47,18 @@ TOP_CHALLENGES = 10
 # `top_challenges`).
 MAX_LISTED_CONTENDERS = 500
 UNANSWERED_CHALLENGES = 20
-# What the figures count: a change to any of these gives new figures at once.
-COUNTED = (
-    pagecache.INITIATIVES,
-    pagecache.CHALLENGES,
-    pagecache.CONTRIBUTIONS,
-    pagecache.VOCABULARY,
-)
+# What each part of the figures counts: a change to one of these kinds gives that part anew at
+# once, while the others stay kept (an idea arriving leaves the portfolio's figures alone).
+PORTFOLIO_COUNTS = (pagecache.INITIATIVES, pagecache.VOCABULARY)
+PARTICIPATION_COUNTS = (pagecache.CONTRIBUTIONS, pagecache.CHALLENGES)
+YEARS_COUNT = (pagecache.INITIATIVES,)
 
 
-def remembered[T](name: str, compute: Callable[[], T], *parts) -> T:
-    """The figures `compute()` counts, kept until the content they count changes (see
-    `pagecache.remembered`). Counting afresh reads every idea: two seconds with half a million,
-    and every new idea makes the figures new."""
-    return pagecache.remembered(f"statistics:{name}", compute, *parts, kinds=COUNTED)
+def remembered[T](name: str, compute: Callable[[], T], *parts, kinds: tuple[str, ...]) -> T:
+    """The figures `compute()` counts from these kinds of content, kept until one of them
+    changes (see `pagecache.remembered`). Counting afresh reads every idea or every
+    initiative: a second with half a million ideas and 100,000 initiatives."""
+    return pagecache.remembered(f"statistics:{name}", compute, *parts, kinds=kinds)
 
 
 # Scoping ------------------------------------------------------------------------------------

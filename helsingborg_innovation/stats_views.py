@@ -162,13 +162,17 @@ def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Key figures and charts for all time or one year. A fixed number of queries (nine), none
     while the figures are in the cache."""
-    years = statistics.remembered("years", statistics.year_choices)
+    years = statistics.remembered("years", statistics.year_choices, kinds=statistics.YEARS_COUNT)
     form = YearForm(request.GET or None, years=years)
     year = form.cleaned_data["year"] if form.is_valid() else None
-    portfolio, participation = statistics.remembered(
-        "figures",
-        lambda: (statistics.portfolio(year), statistics.participation(year)),
+    portfolio = statistics.remembered(
+        "portfolio", lambda: statistics.portfolio(year), year, kinds=statistics.PORTFOLIO_COUNTS
+    )
+    participation = statistics.remembered(
+        "participation",
+        lambda: statistics.participation(year),
         year,
+        kinds=statistics.PARTICIPATION_COUNTS,
     )
     context = {
         "form": form,

@@ -349,6 +349,23 @@ def test_remembered_figures_follow_every_change_at_once(client, known, make_init
     assert figure(get(client), "figure-initiatives") == "7"
 
 
+def test_an_idea_arriving_recounts_only_the_figures_of_ideas(
+    client, known, make_challenge, make_idea
+):
+    """The portfolio's figures (three queries over every initiative) stay kept while ideas
+    arrive; the ideas' figures follow at once."""
+    challenge = make_challenge()  # its department is new vocabulary: before the first count
+    before = get(client)
+    received = figure(before, "figure-received")
+    make_idea(challenge=challenge, status=S.PENDING)
+    with CaptureQueriesContext(connection) as counted:
+        html = get(client)
+    assert figure(html, "figure-received") == str(int(received) + 1)
+    assert figure(html, "figure-initiatives") == figure(before, "figure-initiatives")
+    assert not [q for q in counted if "initiatives_initiative" in q["sql"]]
+    assert [q for q in counted if "contributions_contribution" in q["sql"]]
+
+
 def test_figures_being_counted_are_waited_for_not_counted_twice(db):
     """Two workers want the same new figures: one counts, the other waits for its result."""
     import threading
@@ -366,7 +383,7 @@ def test_figures_being_counted_are_waited_for_not_counted_twice(db):
     results = []
 
     def worker():
-        results.append(statistics.remembered("slow-figures", count))
+        results.append(statistics.remembered("slow-figures", count, kinds=statistics.YEARS_COUNT))
 
     workers = [threading.Thread(target=worker) for _ in range(3)]
     for thread in workers:
@@ -384,8 +401,11 @@ def test_a_count_that_fails_lets_the_next_worker_count(db):
         raise RuntimeError("database gone")
 
     with pytest.raises(RuntimeError):
-        statistics.remembered("failing-figures", broken)
-    assert statistics.remembered("failing-figures", lambda: {"ideas": 1}) == {"ideas": 1}
+        statistics.remembered("failing-figures", broken, kinds=statistics.YEARS_COUNT)
+    figures = statistics.remembered(
+        "failing-figures", lambda: {"ideas": 1}, kinds=statistics.YEARS_COUNT
+    )
+    assert figures == {"ideas": 1}
 
 
 @pytest.mark.django_db
