@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from challenges.models import Challenge
 from contributions import services
-from contributions.models import MODERATION_ORDER, Contribution, DeclineReason
+from contributions.models import MODERATION_ORDER, Contribution, DeclineReason, QueuedMail
 from helsingborg_innovation import search
 from helsingborg_innovation.textsearch import clean_query
 
@@ -261,3 +261,24 @@ class ContributionAdmin(admin.ModelAdmin):
             "matching": matching,
         }
         return TemplateResponse(request, "admin/contributions/contribution/erase.html", context)
+
+
+@admin.register(QueuedMail)
+class QueuedMailAdmin(admin.ModelAdmin):
+    """E-mails about ideas the mail server has not accepted yet: for whoever runs the site to
+    see that mail is stuck and why. Read only; the addresses and texts are not shown."""
+
+    list_display = ["reference", "subject", "created_at", "attempts", "send_after", "last_error"]
+    list_select_related = ["contribution"]
+    fields = list_display
+    readonly_fields = list_display
+
+    @admin.display(description=_("idea"), ordering="contribution__reference")
+    def reference(self, mail: QueuedMail) -> str:
+        return mail.contribution.reference
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -228,3 +228,33 @@ class Contribution(models.Model):
         if self.initiative_id and self.initiative.is_public:
             return self.initiative
         return None
+
+
+class QueuedMail(models.Model):
+    """An e-mail about an idea that the mail server has not yet accepted.
+
+    Stored with the idea, in the same transaction, so that a mail server that is down loses
+    neither the sender's receipt nor the moderators' notice: the mail is tried once the idea is
+    committed and again by `manage.py send_queued_mail` until it is accepted, then deleted.
+    It holds the sender's address, so it goes with the idea's personal data (see services).
+    """
+
+    contribution = models.ForeignKey(
+        Contribution, verbose_name=_("idea"), on_delete=models.CASCADE, related_name="queued_mail"
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"))
+    to = models.JSONField(_("to"), default=list)
+    bcc = models.JSONField(_("bcc"), default=list)
+    created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    send_after = models.DateTimeField(_("next attempt"), db_index=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["send_after", "pk"]
+        verbose_name = _("queued e-mail")
+        verbose_name_plural = _("queued e-mails")
+
+    def __str__(self):
+        return f"{self.contribution.reference}: {self.subject}"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from challenges.models import Challenge
+from contributions import mail
 from contributions.models import (
     Contribution,
     ContributionStatus,
     DeclineReason,
+    QueuedMail,
     SubmitterKind,
     new_reference,
 )
@@ -44,11 +46,12 @@ def contribution_submit(
     spam: bool = False,
     submission_key: str = "",
 ) -> Contribution:
-    """Store an idea in its own transaction, then send the e-mails once it is committed.
+    """Store an idea and its e-mails in one transaction, then send the e-mails once it is
+    committed.
 
-    Mail goes out after the commit and its failures are only logged: a broken mail server
-    never loses an idea nor shows the sender an error. Nothing after the commit touches the
-    database, so an idea that is stored is also acknowledged. An idea caught by the spam trap
+    A broken mail server never loses an idea nor shows the sender an error: the e-mails wait
+    in the queue (contributions/mail.py) and are sent when the server is back. An idea that is
+    stored is acknowledged whatever the mail server does. An idea caught by the spam trap
     is stored as spam, without e-mail, so a person caught by mistake can still be found.
 
     The same form sent again with the same idea (`submission_key`, see ContributionForm) gets
@@ -80,10 +83,8 @@ def contribution_submit(
             with transaction.atomic():
                 contribution.save()
                 if not spam:
-                    messages = _submission_messages(contribution)
-                    transaction.on_commit(
-                        functools.partial(_send_all, messages, contribution.reference)
-                    )
+                    queued = mail.queue(contribution, _submission_messages(contribution))
+                    transaction.on_commit(functools.partial(mail.send_now, queued), robust=True)
             break
         except IntegrityError:
             # The same form sent twice at once: the other request stored the idea.
@@ -139,26 +140,6 @@ def _submission_messages(contribution: Contribution) -> list[EmailMessage]:
     if moderators:
         messages.append(EmailMessage(subject, body, bcc=moderators))
     return messages
-
-
-def _send_all(messages: list[EmailMessage], reference: str) -> None:
-    """Send over one connection, each message on its own: a mail server that is down or
-    hangs costs the request one timeout, not one per message, and a refused address
-    does not keep the others from their mail."""
-    connection = mailers.default
-    try:
-        connection.open()
-    except Exception:
-        logger.exception("Could not send e-mail about idea %s", reference)
-        return
-    try:
-        for message in messages:
-            try:
-                connection.send_messages([message])
-            except Exception:
-                logger.exception("Could not send e-mail about idea %s", reference)
-    finally:
-        connection.close()
 
 
 def _decide(
@@ -230,9 +211,10 @@ def contribution_erase_personal_data(*, email: str) -> int:
     email = email.strip()
     if not email:
         return 0
-    count = Contribution.objects.filter(email__iexact=email).update(
-        **_PERSONAL_DATA, anonymised_at=timezone.now()
-    )
+    ideas = Contribution.objects.filter(email__iexact=email)
+    # Their e-mails not yet sent carry the address too.
+    QueuedMail.objects.filter(contribution__in=ideas).delete()
+    count = ideas.update(**_PERSONAL_DATA, anonymised_at=timezone.now())
     if count:
         pagecache.bump(pagecache.CONTRIBUTIONS)
     return count
@@ -242,12 +224,13 @@ def contribution_erase_personal_data(*, email: str) -> int:
 def contributions_anonymise_older_than(*, days: int) -> int:
     """Erase personal data of ideas decided more than `days` days ago; returns how many."""
     cutoff = timezone.now() - timedelta(days=days)
-    count = (
+    ideas = (
         Contribution.objects.decided()
         .filter(anonymised_at__isnull=True)
         .filter(Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, created_at__lt=cutoff))
-        .update(**_PERSONAL_DATA, anonymised_at=timezone.now())
     )
+    QueuedMail.objects.filter(contribution__in=ideas).delete()
+    count = ideas.update(**_PERSONAL_DATA, anonymised_at=timezone.now())
     if count:
         pagecache.bump(pagecache.CONTRIBUTIONS)
     return count

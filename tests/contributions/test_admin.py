@@ -1,6 +1,8 @@
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.mail import EmailMessage
 from django.urls import reverse
 
+from contributions import mail
 from contributions.models import Contribution, ContributionStatus
 
 CHANGELIST = "admin:contributions_contribution_changelist"
@@ -93,3 +95,18 @@ def test_erase_personal_data_of_one_person(client, moderator, make_contribution)
         assert idea.title  # the idea itself stays: a public record
     other.refresh_from_db()
     assert other.email == "annan@example.net"
+
+
+def test_queued_mail_is_listed_for_whoever_runs_the_site_without_addresses(
+    admin_client, make_contribution
+):
+    idea = make_contribution(email="ada@example.org")
+    (queued,) = mail.queue(idea, [EmailMessage("Tack för din idé", "…", to=["ada@example.org"])])
+    queued.last_error = "ConnectionRefusedError: mail server down"
+    queued.save()
+    page = admin_client.get(reverse("admin:contributions_queuedmail_changelist")).text
+    assert idea.reference in page
+    assert "Tack för din idé" in page
+    assert "mail server down" in page
+    assert "ada@example.org" not in page
+    assert admin_client.get(reverse("admin:contributions_queuedmail_add")).status_code == 403

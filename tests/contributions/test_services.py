@@ -1,12 +1,14 @@
 from datetime import timedelta
 
 import pytest
+from django.core.mail import EmailMessage
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from contributions import services
-from contributions.models import Contribution, ContributionStatus, DeclineReason
+from contributions import mail, services
+from contributions.models import Contribution, ContributionStatus, DeclineReason, QueuedMail
 
 
 class BrokenMailBackend:
@@ -43,6 +45,78 @@ def test_failing_mail_server_loses_no_idea(
     assert f"Could not send e-mail about idea {contribution.reference}" in caplog.text
     # One attempt to reach the server, not one per message: a hanging server costs one timeout.
     assert BrokenMailBackend.opened == 1
+    # Nor is the receipt lost: it waits, with the time of its next attempt.
+    (receipt,) = QueuedMail.objects.filter(to=[contribution.email])
+    assert receipt.attempts == 1
+    assert "ConnectionRefusedError: mail server down" in receipt.last_error
+    assert receipt.send_after > timezone.now()
+
+
+def test_mail_the_server_refused_is_sent_by_the_queue_once_it_is_back(
+    client, make_challenge, make_contact, moderator, form_data, settings, mailoutbox,
+    django_capture_on_commit_callbacks, monkeypatch,
+):  # fmt: skip
+    # Each idea mails its sender, the challenge's contact and the moderators.
+    moderator.email = "moderator@example.org"
+    moderator.save()
+    challenge = make_challenge(contact=make_contact(email="kontakt@helsingborg.se"))
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.BrokenMailBackend"}}
+    BrokenMailBackend.opened = 0
+    url = reverse("contributions:create", args=[challenge.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, form_data())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, form_data(title="En andra idé"))
+    # The second idea did not wait for the server that had just failed: its mail is queued.
+    assert BrokenMailBackend.opened == 1
+    assert QueuedMail.objects.count() == 6  # sender, contact and moderators, twice
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    call_command("send_queued_mail")
+    assert mailoutbox == []  # not before its time
+    later = timezone.now() + timedelta(minutes=3)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    call_command("send_queued_mail")
+    assert len(mailoutbox) == 6
+    assert QueuedMail.objects.count() == 0
+    receipts = [m for m in mailoutbox if m.to == ["anna.andersson@example.org"]]
+    assert len(receipts) == 2 and all("HBG-" in m.body for m in receipts)
+    assert [m.bcc for m in mailoutbox if m.bcc] == [["moderator@example.org"]] * 2
+    call_command("send_queued_mail")
+    assert len(mailoutbox) == 6  # each sent once
+
+
+def test_queued_mail_waits_longer_after_each_failure_and_is_dropped_after_a_week(
+    make_contribution, settings, monkeypatch, caplog
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.BrokenMailBackend"}}
+    idea = make_contribution()
+    (queued,) = mail.queue(idea, [EmailMessage("Ämne", "Text", to=["a@example.org"])])
+    now = timezone.now()
+    waits = []
+    for _ in range(12):
+        now = QueuedMail.objects.get().send_after
+        monkeypatch.setattr("django.utils.timezone.now", lambda now=now: now)
+        assert mail.send_due() == (0, 1)
+        waits.append(QueuedMail.objects.get().send_after - now)
+    assert waits[:3] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    assert waits[-1] == mail.LONGEST_WAIT
+    assert QueuedMail.objects.get().attempts == 12
+
+    week_later = queued.created_at + mail.GIVE_UP_AFTER + timedelta(seconds=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: week_later)
+    mail.send_due()
+    assert not QueuedMail.objects.exists()
+    assert f"Gave up e-mail about idea {idea.reference} after 12 attempts" in caplog.text
+
+
+def test_erasing_personal_data_erases_mail_not_yet_sent(make_contribution):
+    idea = make_contribution(email="ada@example.org")
+    other = make_contribution(email="bo@example.org")
+    mail.queue(idea, [EmailMessage("Kvitto", "Text", to=["ada@example.org"])])
+    mail.queue(other, [EmailMessage("Kvitto", "Text", to=["bo@example.org"])])
+    services.contribution_erase_personal_data(email="ADA@example.org")
+    assert list(QueuedMail.objects.values_list("to", flat=True)) == [["bo@example.org"]]
 
 
 def test_submit_refuses_a_closed_challenge(make_challenge):
@@ -123,3 +197,24 @@ def test_anonymise_command_erases_only_old_decided_ideas(make_contribution, sett
         idea.refresh_from_db()
         assert idea.email and idea.name and idea.anonymised_at is None
     assert services.contributions_anonymise_older_than(days=30) == 0
+
+
+def test_an_idea_stays_acknowledged_when_the_database_goes_while_its_mail_is_tried(
+    client, make_challenge, form_data, settings, django_capture_on_commit_callbacks,
+    monkeypatch, caplog,
+):  # fmt: skip
+    """The idea is committed before its mail is tried; what became of the mail cannot be
+    written, so the queue tries it again later, and the sender still gets their receipt page."""
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.BrokenMailBackend"}}
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(QueuedMail.objects, "bulk_update", database_gone)
+    challenge = make_challenge()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("contributions:create", args=[challenge.slug]), form_data())
+    idea = Contribution.objects.get()
+    assert response["Location"] == reverse("contributions:receipt", args=[idea.token])
+    assert "Could not record what became of queued e-mail" in caplog.text
+    assert QueuedMail.objects.filter(contribution=idea, attempts=0).exists()

@@ -1,0 +1,146 @@
+"""The e-mails about ideas, kept until the mail server accepts them.
+
+An idea's e-mails are stored with it (`queue`, inside its transaction) and tried once it is
+committed (`send_now`). What the mail server does not accept is tried again, later and later,
+by `manage.py send_queued_mail` (`send_due`), which every node may run: each message is sent
+by one of them. A message is deleted once it is sent, so the queue holds no more personal data
+than it must.
+
+A mail server that is down costs one request per worker a connection timeout, not every
+request: after a failure a worker leaves its new mail to the queue for a while.
+"""
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.core.mail import EmailMessage, mailers
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from contributions.models import Contribution, QueuedMail
+
+logger = logging.getLogger(__name__)
+
+# The queue leaves new mail to the request that stored it for this long.
+FIRST_TRY_SECONDS = 60
+# After a failure, waits between attempts double from a minute up to this.
+LONGEST_WAIT = timedelta(hours=6)
+# Mail not accepted within this time is dropped (and said so in the log): a receipt or a
+# notice older than this helps nobody, while the idea itself waits in the moderators' queue.
+GIVE_UP_AFTER = timedelta(days=7)
+# After a failed connection, a worker leaves new mail to the queue for this long.
+PAUSE_SECONDS = 60
+
+_paused_until = 0.0
+
+
+def queue(contribution: Contribution, messages: Iterable[EmailMessage]) -> list[QueuedMail]:
+    """Keep these messages about an idea; call inside the transaction that stores it."""
+    send_after = timezone.now() + timedelta(seconds=FIRST_TRY_SECONDS)
+    return QueuedMail.objects.bulk_create(
+        QueuedMail(
+            contribution=contribution,
+            subject=message.subject,
+            body=message.body,
+            to=list(message.to),
+            bcc=list(message.bcc),
+            send_after=send_after,
+        )
+        for message in messages
+    )
+
+
+def send_now(mails: list[QueuedMail]) -> None:
+    """Try the queued messages of an idea just stored (as `queue` returned them, so nothing
+    is read back), unless the mail server failed this worker a moment ago: the queue sends
+    what is left."""
+    if time.monotonic() < _paused_until:
+        for reference in sorted({mail.contribution.reference for mail in mails}):
+            logger.warning(
+                "E-mail about idea %s left in the queue: the mail server is away", reference
+            )
+        return
+    send(mails)
+
+
+def send_due(limit: int = 200) -> tuple[int, int]:
+    """Send queued messages whose time has come, oldest first; returns (sent, failed).
+
+    The messages are locked while they are sent, and skipped by anyone else who sends
+    the queue at the same time, so each is sent once.
+    """
+    now = timezone.now()
+    dropped = QueuedMail.objects.filter(created_at__lt=now - GIVE_UP_AFTER)
+    for mail in dropped.select_related("contribution"):
+        logger.error(
+            "Gave up e-mail about idea %s after %s attempts: %s",
+            mail.contribution.reference,
+            mail.attempts,
+            mail.last_error,
+        )
+    dropped.delete()
+    with transaction.atomic():
+        due = (
+            QueuedMail.objects.filter(send_after__lte=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("contribution")
+            .order_by("send_after", "pk")[:limit]
+        )
+        return send(list(due))
+
+
+def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
+    """Send over one connection, each message on its own: a mail server that is down or
+    hangs costs one timeout, not one per message, and a refused address does not keep the
+    others from their mail. Returns (sent, failed)."""
+    global _paused_until
+    mails = list(mails)
+    if not mails:
+        return 0, 0
+    connection = mailers.default
+    try:
+        connection.open()
+    except Exception as error:
+        _paused_until = time.monotonic() + PAUSE_SECONDS
+        for reference in sorted({mail.contribution.reference for mail in mails}):
+            logger.exception("Could not send e-mail about idea %s", reference)
+        _failed(mails, error)
+        return 0, len(mails)
+    sent, failed = [], []
+    try:
+        for mail in mails:
+            message = EmailMessage(mail.subject, mail.body, to=mail.to, bcc=mail.bcc)
+            try:
+                connection.send_messages([message])
+            except Exception as error:
+                logger.exception("Could not send e-mail about idea %s", mail.contribution.reference)
+                _failed([mail], error)
+                failed.append(mail)
+            else:
+                sent.append(mail.pk)
+    finally:
+        connection.close()
+    _record(lambda: QueuedMail.objects.filter(pk__in=sent).delete())
+    return len(sent), len(failed)
+
+
+def _failed(mails: list[QueuedMail], error: Exception) -> None:
+    now = timezone.now()
+    for mail in mails:
+        mail.attempts += 1
+        wait = min(timedelta(minutes=2 ** min(mail.attempts - 1, 16)), LONGEST_WAIT)
+        mail.send_after = now + wait
+        mail.last_error = f"{type(error).__name__}: {error}"[:300]
+    _record(lambda: QueuedMail.objects.bulk_update(mails, ["attempts", "send_after", "last_error"]))
+
+
+def _record(write) -> None:
+    """What became of the mail, written when the database answers. Sending happens after the
+    idea is committed, and the idea stays acknowledged when the database goes away meanwhile:
+    its mail is then tried again by the queue, at worst once more than needed."""
+    try:
+        write()
+    except DatabaseError:
+        logger.warning("Could not record what became of queued e-mail", exc_info=True)
