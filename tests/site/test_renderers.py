@@ -1,4 +1,4 @@
-"""Selects written in Python are exactly what Django's widget templates write."""
+"""Selects and inputs written in Python are exactly what Django's widget templates write."""
 
 import pytest
 from django import forms
@@ -33,6 +33,38 @@ SELECTS = [
 def test_a_select_is_what_djangos_templates_write(widget, value, attrs):
     expected = widget.render("field", value, attrs, renderer=DjangoTemplates())
     assert widget.render("field", value, attrs, renderer=PortalFormRenderer()) == expected
+
+
+INPUTS = [
+    (forms.TextInput(attrs={"size": 4, "inputmode": "numeric"}), 'a "b" <c> & d', {"id": "id_q"}),
+    (forms.TextInput(), None, {"required": True, "maxlength": 200}),
+    (forms.EmailInput(), "anna@example.org", {"aria-describedby": "id_email-hint"}),
+    (forms.NumberInput(), 2024, {}),
+    (forms.HiddenInput(), mark_safe("<kept>"), {}),
+    (forms.PasswordInput(render_value=True), "secret", {}),
+    (forms.PasswordInput(), "secret", {}),
+    (forms.CheckboxInput(), True, {"id": "id_ok", "class": "action-select"}),
+    (forms.CheckboxInput(), False, {}),
+    (forms.CheckboxInput(), "7", {}),
+    (forms.URLInput(), "https://example.org/?a=1&b=2", {}),
+    (forms.DateInput(), "2026-11-30", {}),
+    (forms.ClearableFileInput(), None, {}),  # a template of its own: not written here
+]
+
+
+@pytest.mark.parametrize(("widget", "value", "attrs"), INPUTS)
+def test_an_input_is_what_djangos_templates_write(widget, value, attrs):
+    expected = widget.render("field", value, attrs, renderer=DjangoTemplates())
+    assert widget.render("field", value, attrs, renderer=PortalFormRenderer()) == expected
+
+
+def test_a_widget_template_the_project_overrides_is_used(tmp_path, settings):
+    (tmp_path / "django/forms/widgets").mkdir(parents=True)
+    (tmp_path / "django/forms/widgets/text.html").write_text("<input class=project>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    assert forms.TextInput().render("q", "x", renderer=PortalFormRenderer()) == (
+        "<input class=project>"
+    )
 
 
 def test_an_option_with_a_template_of_its_own_goes_through_the_template_language():
