@@ -1,20 +1,31 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from challenges.models import Challenge
 from contributions import services
-from contributions.models import MODERATION_ORDER, Contribution, DeclineReason, QueuedMail
+from contributions.models import (
+    MODERATION_ORDER,
+    Contribution,
+    ContributionStatus,
+    DeclineReason,
+    QueuedMail,
+    SubmitterKind,
+)
 from helsingborg_innovation import search
+from helsingborg_innovation.publishing import choice_label
 from helsingborg_innovation.textsearch import clean_query
 
 
@@ -62,6 +73,24 @@ class EraseForm(forms.Form):
     )
 
 
+# A search of the ideas counts this many matches at most. The queue shows the pending ones
+# first; a moderator whose search finds more narrows it rather than paging through thousands,
+# and counting every match of a common word took half of the page's time.
+SEARCH_COUNT_CAP = 1000
+
+
+class CappedCountPaginator(Paginator):
+    """A paginator that counts at most SEARCH_COUNT_CAP rows; `capped` says there were more."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: SEARCH_COUNT_CAP + 1].count()
+        self.capped = counted > SEARCH_COUNT_CAP
+        return min(counted, SEARCH_COUNT_CAP)
+
+
 @admin.register(Contribution)
 class ContributionAdmin(admin.ModelAdmin):
     """The moderators' queue: pending ideas first, oldest first."""
@@ -70,13 +99,16 @@ class ContributionAdmin(admin.ModelAdmin):
         "reference",
         "title",
         "challenge",
-        "kind",
-        "status",
-        "decline_reason",
+        "kind_label",
+        "status_label",
+        "decline_reason_label",
         "created_at",
         "decided_by",
     ]
     list_display_links = ["reference", "title"]
+    # Fifty ideas a page, enough for a bulk decision on what a moderator has read: a hundred
+    # rows, each with its links, checkbox and labels, took most of a page's time.
+    list_per_page = 50
     # Received today, in the past 7 days, this month or this year. (A date_hierarchy would read
     # the date of every idea on every page of the queue: a third of a second with 500,000.)
     list_filter = [
@@ -135,6 +167,30 @@ class ContributionAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return MODERATION_ORDER
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = CappedCountPaginator if request.GET.get(SEARCH_VAR) else self.paginator
+        return paginator(queryset, per_page, orphans, allow_empty_first_page)
+
+    # The labels of choices, from their enums: the admin's own lookup builds a dictionary of
+    # every choice for each cell, a tenth of the time of a page of a hundred ideas.
+    @admin.display(description=Contribution._meta.get_field("kind").verbose_name, ordering="kind")
+    def kind_label(self, contribution: Contribution) -> str:
+        return choice_label(SubmitterKind, contribution.kind)
+
+    @admin.display(
+        description=Contribution._meta.get_field("status").verbose_name, ordering="status"
+    )
+    def status_label(self, contribution: Contribution) -> str:
+        return choice_label(ContributionStatus, contribution.status)
+
+    @admin.display(
+        description=Contribution._meta.get_field("decline_reason").verbose_name,
+        ordering="decline_reason",
+    )
+    def decline_reason_label(self, contribution: Contribution) -> str:
+        label = choice_label(DeclineReason, contribution.decline_reason)
+        return label or self.get_empty_value_display()
 
     def get_search_results(self, request, queryset, search_term):
         """On PostgreSQL: the ideas whose title and text match the words (as on the search

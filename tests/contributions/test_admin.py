@@ -1,9 +1,10 @@
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.mail import EmailMessage
 from django.urls import reverse
+from django.utils import translation
 
 from contributions import mail
-from contributions.models import Contribution, ContributionStatus
+from contributions.models import Contribution, ContributionStatus, DeclineReason, SubmitterKind
 
 CHANGELIST = "admin:contributions_contribution_changelist"
 
@@ -110,3 +111,45 @@ def test_queued_mail_is_listed_for_whoever_runs_the_site_without_addresses(
     assert "mail server down" in page
     assert "ada@example.org" not in page
     assert admin_client.get(reverse("admin:contributions_queuedmail_add")).status_code == 403
+
+
+def test_the_queue_shows_the_labels_of_who_status_and_reason(client, moderator, make_contribution):
+    client.force_login(moderator)
+    make_contribution(
+        kind=SubmitterKind.BUSINESS,
+        status=ContributionStatus.DECLINED,
+        decline_reason=DeclineReason.DUPLICATE,
+    )
+    make_contribution(kind=SubmitterKind.ACADEMIA)
+    page = client.get(reverse("admin:contributions_contribution_changelist")).text
+    with translation.override("sv"):
+        for label in (
+            SubmitterKind.BUSINESS.label,
+            SubmitterKind.ACADEMIA.label,
+            ContributionStatus.DECLINED.label,
+            ContributionStatus.PENDING.label,
+            DeclineReason.DUPLICATE.label,
+        ):
+            assert f">{label}</td>" in page
+    # Under the fields' own names, and sortable.
+    for heading in ("Vem avsändaren är", "Status", "Skäl att avböja"):
+        assert heading.lower() in page.lower()
+    assert "?o=4" in page
+
+
+def test_a_search_that_finds_many_ideas_counts_only_so_far_and_says_so(
+    client, moderator, make_contribution, monkeypatch
+):
+    monkeypatch.setattr("contributions.admin.SEARCH_COUNT_CAP", 3)
+    client.force_login(moderator)
+    for n in range(5):
+        make_contribution(title=f"Cykelbana {n}")
+    make_contribution(title="Parkbänk")
+    url = reverse("admin:contributions_contribution_changelist")
+    many = client.get(url, {"q": "Cykelbana"}).text
+    assert "Fler än 3 idéer matchar" in many
+    assert many.count('name="_selected_action"') == 5  # the page shows them all the same
+    few = client.get(url, {"q": "Parkbänk"}).text
+    assert "Fler än" not in few and "1 idé" in few
+    everything = client.get(url).text  # the queue itself is counted in full
+    assert "Fler än" not in everything and "6 idéer" in everything
