@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+from helsingborg_innovation.clients import client_address
+
 logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
@@ -33,7 +35,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def _client_key(request: HttpRequest, scope: str, window: int) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256)
     return f"ratelimit:{scope}:{digest.hexdigest()[:32]}:{window}"
 

@@ -10,11 +10,13 @@ from django.core.cache import cache
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from helsingborg_innovation.clients import client_address
+
 logger = logging.getLogger(__name__)
 
 
 def _client_key(request) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     return "admin-login-failures:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 

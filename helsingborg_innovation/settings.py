@@ -5,6 +5,7 @@ production differs only by environment variables and refuses to start without a 
 and allowed hosts.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -63,6 +64,17 @@ ALLOWED_HOSTS = env_list(
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# The site's own proxies (load balancers), addresses or networks such as 10.0.0.0/8: behind
+# them the visitor's address, which limits are kept per, is taken from X-Forwarded-For
+# (helsingborg_innovation/clients.py). Empty: the address the request came from.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_TRUSTED_PROXIES holds {_proxy!r}, not an address or a network"
+        ) from None
 
 INSTALLED_APPS = [
     "helsingborg_innovation.admin_site.PortalAdminConfig",

@@ -175,6 +175,22 @@ def test_rate_limit_answers_429(client, challenge, form_data, settings):
     assert other.status_code == 302
 
 
+def test_visitors_behind_the_load_balancer_each_have_their_own_limit(
+    client, challenge, form_data, settings
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.CONTRIBUTION_RATE_LIMIT = "1/h"
+
+    def send(visitor):
+        return client.post(
+            url(challenge), form_data(), REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=visitor
+        )
+
+    assert send("198.51.100.7").status_code == 302
+    assert send("198.51.100.7").status_code == 429
+    assert send("198.51.100.8").status_code == 302  # another visitor, the same balancer
+
+
 def test_challenge_closing_between_form_and_send_keeps_text(client, challenge, form_data):
     assert client.get(url(challenge)).status_code == 200
     challenge.open_until = timezone.localdate() - timedelta(days=1)

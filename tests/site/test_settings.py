@@ -77,6 +77,11 @@ def test_development_needs_neither():
         ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG must be a boolean (true/false), got 'maybe'"),
         ("DJANGO_DEBUG", "flase", "DJANGO_DEBUG must be a boolean (true/false), got 'flase'"),
         ("ATTACHMENT_MAX_BYTES", "20MB", "ATTACHMENT_MAX_BYTES must be a whole number, got '20MB'"),
+        (
+            "DJANGO_TRUSTED_PROXIES",
+            "10.0.0.0/8, lb.internal",
+            "DJANGO_TRUSTED_PROXIES holds 'lb.internal', not an address or a network",
+        ),
     ],
 )
 def test_a_bad_value_fails_loudly(name, value, message):

@@ -1,0 +1,54 @@
+"""Who is asking: the address of the visitor, also behind the site's own proxies.
+
+Behind a load balancer every request comes from the balancer's address, so limits kept per
+address (ideas sent, admin sign-in failures) would be shared by the whole city: a handful of
+ideas an hour for everyone, and staff locked out by anyone's wrong password. A proxy named in
+TRUSTED_PROXIES (DJANGO_TRUSTED_PROXIES) appends the address it got the request from to
+X-Forwarded-For; the visitor is the last address in that chain that is not one of ours. What a
+visitor writes in the header themselves stands before it and is never believed.
+"""
+
+import functools
+import ipaddress
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.cache
+def trusted_networks() -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in settings.TRUSTED_PROXIES)
+
+
+@receiver(setting_changed)
+def _forget_networks(*, setting, **kwargs):
+    if setting == "TRUSTED_PROXIES":
+        trusted_networks.cache_clear()
+
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted_networks())
+
+
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address: REMOTE_ADDR, or, when that is a trusted proxy, the nearest
+    address in X-Forwarded-For that is not one."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if not _trusted(address):
+        return address
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        hop = hop.strip()
+        if not hop:
+            continue
+        if not _trusted(hop):
+            return hop
+        address = hop
+    return address
