@@ -2,26 +2,17 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from challenges.models import Challenge
-from contributions import ratelimit, services
+from contributions import services
 from contributions.forms import ContributionForm, sign_started
 from contributions.models import Contribution
-from helsingborg_innovation import pagecache
+from helsingborg_innovation import pagecache, ratelimit
 
 TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
-
-
-def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
-    response = TemplateResponse(
-        request, "429.html", {"retry_minutes": max(1, (retry_after + 59) // 60)}, status=429
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 def _closed(request: HttpRequest, challenge: Challenge, form: ContributionForm | None):
@@ -68,7 +59,7 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
             request, scope="contribution", rate=settings.CONTRIBUTION_RATE_LIMIT
         )
         if retry_after is not None:
-            return too_many_requests(request, retry_after)
+            return ratelimit.too_many_requests(request, retry_after)
         if form.is_valid():
             try:
                 contribution = services.contribution_submit(

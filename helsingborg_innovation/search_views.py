@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import F, QuerySet, Value, Window
@@ -17,7 +18,7 @@ from taggit.models import Tag
 
 from challenges.models import Challenge
 from contributions.models import Contribution
-from helsingborg_innovation import search
+from helsingborg_innovation import ratelimit, search
 from helsingborg_innovation.search import Fields
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
 from initiatives.models import Initiative
@@ -238,6 +239,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         query = clean_query(request.GET.get("q"))
     searched = search.is_searchable(query)
+    if searched:
+        # A search the page cache does not answer is the dearest page to build: one visitor
+        # (a robot) may not take every worker with them.
+        retry_after = ratelimit.hit(request, scope="search", rate=settings.SEARCH_RATE_LIMIT)
+        if retry_after is not None:
+            return ratelimit.too_many_requests(request, retry_after)
     ranked, totals, more = search_everything(query, kind) if searched else ([], {}, set())
     paginator = Paginator(ranked, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))

@@ -249,6 +249,8 @@ CONTRIBUTION_FORM_MAX_AGE_SECONDS = env_int("CONTRIBUTION_FORM_MAX_AGE_SECONDS",
 # Forms sent per client address, such as "10/h" (per s, m, h or d), counting those with
 # mistakes too; more get a 429 page.
 CONTRIBUTION_RATE_LIMIT = env_str("CONTRIBUTION_RATE_LIMIT", "10/h")
+# Searches per visitor that the page cache did not answer, such as "120/m"; more get a 429.
+SEARCH_RATE_LIMIT = env_str("SEARCH_RATE_LIMIT", "120/m")
 # Personal data of decided ideas is erased this many days after the decision.
 CONTRIBUTION_RETENTION_DAYS = env_int("CONTRIBUTION_RETENTION_DAYS", 365)
 

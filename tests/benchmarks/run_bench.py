@@ -77,6 +77,7 @@ def bench_env(args, **extra) -> dict:
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT="2525",
         CONTRIBUTION_RATE_LIMIT="1000000/h",
+        SEARCH_RATE_LIMIT="1000000/m",
     )
     env.update(extra)
     return env

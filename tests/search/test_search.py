@@ -250,3 +250,18 @@ def test_passages_show_words_not_markdown_marks():
     assert (
         passage == "Bakgrund Initiativet svarar på <mark>Cykla</mark> mer och snabbt, se file_name."
     )
+
+
+def test_one_visitor_searching_without_pause_is_asked_to_wait(client, make_initiative, settings):
+    settings.SEARCH_RATE_LIMIT = "3/m"
+    make_initiative(title="Cykelbana längs kusten")
+    url = reverse("search:results")
+    for word in ("cykel", "kusten", "bana"):
+        _search(client, q=word)
+    refused = client.get(url, {"q": "cykelbana"})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "För många försök" in refused.text
+    # The empty search page is no search; another visitor searches on.
+    _search(client)
+    assert client.get(url, {"q": "cykel"}, REMOTE_ADDR="192.0.2.9").status_code == 200

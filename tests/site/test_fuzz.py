@@ -37,6 +37,7 @@ FUZZ = settings(
 def seeded(db, settings):
     """The demo content, once for all examples (they share the test's transaction)."""
     settings.CONTRIBUTION_RATE_LIMIT = "1000000/h"
+    settings.SEARCH_RATE_LIMIT = "1000000/m"
     call_command("seed_demo", verbosity=0)
 
 

@@ -1,6 +1,7 @@
-"""A per-client limit on sent ideas, kept in the shared cache, without tracking anyone.
+"""Per-visitor limits (ideas sent, searches), kept in the shared cache, without tracking anyone.
 
-The client is known only by a keyed hash of its address, kept for one time window.
+The visitor is known only by a keyed hash of their address (clients.py), kept for one time
+window. A limited visitor gets a 429 page that says when to try again.
 """
 
 import hashlib
@@ -11,7 +12,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from helsingborg_innovation.clients import client_address
 
@@ -59,3 +61,11 @@ def hit(request: HttpRequest, *, scope: str, rate: str) -> int | None:
     if count > limit:
         return max(1, int((window + 1) * seconds - now))
     return None
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = TemplateResponse(
+        request, "429.html", {"retry_minutes": max(1, (retry_after + 59) // 60)}, status=429
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
