@@ -108,7 +108,7 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
             logger.exception("Could not send e-mail about idea %s", reference)
         _failed(mails, error)
         return 0, len(mails)
-    sent, failed = [], []
+    sent, failed = [], 0
     try:
         for mail in mails:
             message = EmailMessage(mail.subject, mail.body, to=mail.to, bcc=mail.bcc)
@@ -117,13 +117,13 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
             except Exception as error:
                 logger.exception("Could not send e-mail about idea %s", mail.contribution.reference)
                 _failed([mail], error)
-                failed.append(mail)
+                failed += 1
             else:
                 sent.append(mail.pk)
     finally:
         connection.close()
     _record(lambda: QueuedMail.objects.filter(pk__in=sent).delete())
-    return len(sent), len(failed)
+    return len(sent), failed
 
 
 def _failed(mails: list[QueuedMail], error: Exception) -> None:

@@ -16,29 +16,21 @@ LAST_YEAR = 2100
 LISTED_OPTIONS = 100
 
 
-def _latest_and_chosen(queryset: QuerySet, request, name: str) -> QuerySet:
-    """The most recently published of these items, and the one asked for, by title.
+def _latest_and_chosen(model, request, name: str) -> QuerySet:
+    """The most recently published items of a model, and the one asked for (`name` in the
+    query string), by title; read per request, since "published" depends on its time.
 
     A portal with thousands of challenges or methods would otherwise put every one of them in
     the select of every list page (a megabyte of HTML with 10,000). Any published item can
     still be filtered on (the links from its own page do), while an unpublished one is refused
     as before.
     """
-    listed = Q(pk__in=queryset.order_by("-publish_at", "-pk").values("pk")[:LISTED_OPTIONS])
+    published = model.objects.published()
+    listed = Q(pk__in=published.order_by("-publish_at", "-pk").values("pk")[:LISTED_OPTIONS])
     chosen = request.GET.get(name, "").replace("\x00", "") if request is not None else ""
     if chosen:
         listed |= Q(slug=chosen)
-    return queryset.filter(listed).only("pk", "slug", "title").order_by("title", "pk")
-
-
-def published_challenges(request) -> QuerySet:
-    """The challenges the filter offers, read per request ("published" depends on its time)."""
-    return _latest_and_chosen(Challenge.objects.published(), request, "challenge")
-
-
-def published_methods(request) -> QuerySet:
-    """The methods the filter offers, read per request."""
-    return _latest_and_chosen(Method.objects.published(), request, "method")
+    return published.filter(listed).only("pk", "slug", "title").order_by("title", "pk")
 
 
 class YearField(forms.IntegerField):
@@ -81,24 +73,20 @@ def department_filter() -> DepartmentFilter:
     )
 
 
+def latest_filter(model, name: str, field_name: str, label, empty_label):
+    """A filter over a published relation (challenges, methods) whose select lists the newest
+    items and the chosen one (see `_latest_and_chosen`), by slug. `name` is the filter's own."""
+    return django_filters.ModelChoiceFilter(
+        label=label,
+        field_name=field_name,
+        queryset=lambda request: _latest_and_chosen(model, request, name),
+        to_field_name="slug",
+        empty_label=empty_label,
+    )
+
+
 def challenge_filter() -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        label=_("Challenge"),
-        field_name="challenges",
-        queryset=published_challenges,
-        to_field_name="slug",
-        empty_label=_("All challenges"),
-    )
-
-
-def method_filter() -> django_filters.ModelChoiceFilter:
-    return django_filters.ModelChoiceFilter(
-        label=_("Method used"),
-        field_name="methods",
-        queryset=published_methods,
-        to_field_name="slug",
-        empty_label=_("All methods"),
-    )
+    return latest_filter(Challenge, "challenge", "challenges", _("Challenge"), _("All challenges"))
 
 
 class PortfolioFilterSet(django_filters.FilterSet):
@@ -142,7 +130,7 @@ class InitiativeFilter(PortfolioFilterSet):
     )
     department = department_filter()
     challenge = challenge_filter()
-    method = method_filter()
+    method = latest_filter(Method, "method", "methods", _("Method used"), _("All methods"))
     goal = django_filters.ModelChoiceFilter(
         label=_("Global goal"),
         field_name="goals",

@@ -61,7 +61,6 @@ def challenge_ideas(context, challenge) -> dict:
         "page_obj": page,
         "paginator": paginator,
         "counts": counts,
-        "request": context["request"],
     }
 
 
