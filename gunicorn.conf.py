@@ -20,5 +20,8 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # No query strings in the access log: search terms people type are theirs, not the log's.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Behind a load balancer the connecting address is the balancer's, so the second field is the
+# X-Forwarded-For chain as it arrived ("-" without one): the visitor's address is the last one
+# a trusted balancer added (what DJANGO_TRUSTED_PROXIES tells the portal itself).
+access_log_format = '%(h)s "%({x-forwarded-for}i)s" "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
