@@ -73,6 +73,9 @@ class EraseForm(forms.Form):
     )
 
 
+# The shortest term a trigram index can look up; a shorter one would read every idea's name.
+TRIGRAM = 3
+
 # A search of the ideas counts this many matches at most. The queue shows the pending ones
 # first; a moderator whose search finds more narrows it rather than paging through thousands,
 # and counting every match of a common word took half of the page's time.
@@ -191,12 +194,16 @@ class ContributionAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """On PostgreSQL: the ideas whose title and text match the words (as on the search
-        page), or whose reference or sender's e-mail address is the term. Substring matching of
-        six columns read all 500,000 ideas for each search (seven seconds)."""
+        page), whose reference or sender's e-mail address is the term, or whose sender's name
+        or organisation holds it (a trigram index each, from three characters). Substring
+        matching of six columns without indexes read all 500,000 ideas for each search (seven
+        seconds)."""
         term = clean_query(search_term)
         if not term or connection.vendor != "postgresql":
             return super().get_search_results(request, queryset, search_term)
         also = Q(reference=term.upper()) | Q(email__iexact=term)
+        if len(term) >= TRIGRAM:
+            also |= Q(name__icontains=term) | Q(organisation__icontains=term)
         return search.admin_filter(queryset, term, ["title", "text"], also), False
 
     def has_add_permission(self, request):

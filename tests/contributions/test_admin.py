@@ -153,3 +153,23 @@ def test_a_search_that_finds_many_ideas_counts_only_so_far_and_says_so(
     assert "Fler än" not in few and "1 idé" in few
     everything = client.get(url).text  # the queue itself is counted in full
     assert "Fler än" not in everything and "6 idéer" in everything
+
+
+def test_moderators_find_an_idea_by_its_senders_name_or_organisation(
+    client, moderator, make_contribution
+):
+    """A sender who telephones gives their name, not the idea's title. (On PostgreSQL the
+    search matched only words of the idea, its reference and the e-mail address.)"""
+    make_contribution(title="Fler parkbänkar", name="Astrid Lindqvist")
+    make_contribution(title="Solceller på taken", organisation="Kullabygdens Energiförening")
+    make_contribution(title="Något annat", name="Bo Ek")
+    client.force_login(moderator)
+    url = reverse(CHANGELIST)
+
+    def found(term: str) -> list[str]:
+        page = client.get(url, {"q": term}).text
+        return [t for t in ("Fler parkbänkar", "Solceller på taken", "Något annat") if t in page]
+
+    assert found("lindqvist") == ["Fler parkbänkar"]
+    assert found("Astrid Lindqvist") == ["Fler parkbänkar"]
+    assert found("energiförening") == ["Solceller på taken"]

@@ -169,3 +169,16 @@ def test_free_text_with_a_relation_filter(client, make_initiative, make_departme
     page = client.get(reverse("initiatives:list"), {"q": "cykel", "department": "kultur"}).text
     assert "Cykel till biblioteket" in page
     assert "Cykel till jobbet" not in page and "Läsecirklar" not in page
+
+
+def test_the_admin_finds_senders_by_name_through_trigram_indexes(db, postgres_only):
+    """The admin's substring match of a sender's name or organisation is answered by an index
+    on the very expression Django writes, not by reading every idea."""
+    from contributions.models import Contribution
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for column in ("name", "organisation"):
+            ideas = Contribution.objects.filter(**{f"{column}__icontains": "lindqvist"})
+            plan = ideas.explain()
+            assert f"contributions_contribution_{column}_trgm" in plan, plan

@@ -44,9 +44,7 @@ def access_line(caplog):
 
 
 def test_behind_a_balancer_the_log_shows_the_forwarded_addresses(access_line):
-    line = access_line(
-        {"REMOTE_ADDR": "10.0.0.2"}, [("X-FORWARDED-FOR", "203.0.113.7, 10.0.0.1")]
-    )
+    line = access_line({"REMOTE_ADDR": "10.0.0.2"}, [("X-FORWARDED-FOR", "203.0.113.7, 10.0.0.1")])
     assert line.startswith('10.0.0.2 "203.0.113.7, 10.0.0.1" "GET /sok/ HTTP/1.1" 200 512 12ms')
 
 
