@@ -292,6 +292,7 @@ def admin_timings(rounds: int) -> list[tuple[str, dict]]:
         ("idea queue", "/admin/contributions/contribution/"),
         ("idea queue, pending", "/admin/contributions/contribution/?status__exact=pending"),
         ("idea queue, search", "/admin/contributions/contribution/?q=cykel"),
+        ("idea queue, a sender", "/admin/contributions/contribution/?q=Anna+Svensson"),
         ("initiatives", "/admin/initiatives/initiative/"),
         ("initiatives, stopped", "/admin/initiatives/initiative/?phase__exact=stopped"),
         ("initiatives, search", "/admin/initiatives/initiative/?q=cykel"),
