@@ -64,6 +64,13 @@ class Challenge(Publishable):
             models.Index(fields=["status", "publish_at"], name="challenge_published_idx"),
             # The admin's list: every challenge in the default order, a page off the index.
             models.Index(fields=["-publish_at", "-id"], name="challenge_order_idx"),
+            # The few challenges that are not published, found without reading the others
+            # (see PublishableQuerySet.unpublished).
+            models.Index(
+                fields=["id"],
+                name="challenge_unpublished_idx",
+                condition=~models.Q(status="published"),
+            ),
             # Open challenges, soonest closing first, and their count (home page, lists).
             models.Index(
                 last_day(),

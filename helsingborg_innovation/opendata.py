@@ -345,7 +345,7 @@ IDEA_FIELDS = (
 
 
 def _idea_rows(request: HttpRequest, extra: dict):
-    queryset = Contribution.objects.published().filter(challenge__in=Challenge.objects.published())
+    queryset = Contribution.objects.published().of_published_challenges()
     slug = request.GET.get("challenge", "").replace("\x00", "")
     if slug:
         queryset = queryset.filter(challenge__slug=slug)

@@ -35,6 +35,18 @@ class PublishableQuerySet(models.QuerySet):
         """What anonymous visitors may see: published, and its publishing date has come."""
         return self.filter(status=Status.PUBLISHED, publish_at__lte=timezone.now())
 
+    def unpublished(self):
+        """Everything `published()` leaves out: drafts, archived items, and those whose
+        publishing date has not come or is not set. They are few, and each condition has an
+        index (the challenges' `challenge_unpublished_idx` holds the first), so "not on an
+        unpublished challenge" is a cheap test for each of half a million ideas where joining
+        them to their published challenges was a third of the time of a common word's search."""
+        return self.filter(
+            ~models.Q(status=Status.PUBLISHED)
+            | models.Q(publish_at__gt=timezone.now())
+            | models.Q(publish_at__isnull=True)
+        )
+
     def visible_to(self, user):
         """Staff preview everything; everyone else sees only what is published."""
         if user.is_authenticated and user.is_staff:

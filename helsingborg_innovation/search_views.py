@@ -48,7 +48,7 @@ def _published_ideas() -> QuerySet:
     """Published ideas of published challenges; the sender's name and e-mail are never read."""
     return (
         Contribution.objects.published()
-        .filter(challenge__in=Challenge.objects.published().values("pk"))
+        .of_published_challenges()
         .select_related("challenge")
         .only("pk", "title", "text", "reference", "created_at", "challenge__slug")
     )

@@ -91,7 +91,7 @@ def initiatives_in(year: int | None) -> QuerySet:
 
 def contributions_in(year: int | None) -> QuerySet:
     """Ideas sent against published challenges, or those received in a year."""
-    ideas = Contribution.objects.filter(challenge__in=Challenge.objects.published())
+    ideas = Contribution.objects.of_published_challenges()
     if year is None:
         return ideas
     return ideas.filter(created_at__year=year)
