@@ -1,12 +1,16 @@
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -72,6 +76,9 @@ class EraseForm(forms.Form):
         help_text=_("Every idea sent from this address loses its name, e-mail and organisation."),
     )
 
+
+# The button under an idea that saves the decision and opens the next idea waiting.
+SAVE_AND_NEXT = "_savenext"
 
 # The shortest term a trigram index can look up; a shorter one would read every idea's name.
 TRIGRAM = 3
@@ -217,6 +224,33 @@ class ContributionAdmin(admin.ModelAdmin):
         services.contribution_record_moderation(
             contribution=obj, by=request.user, changed=form.changed_data
         )
+
+    def response_change(self, request, obj):
+        """After "Save and review the next": the oldest idea still waiting in the list the
+        moderator came from (its filters and search), or that list when none is left."""
+        if SAVE_AND_NEXT not in request.POST:
+            return super().response_change(request, obj)
+        following = self._next_waiting(request, obj)
+        if following is None:
+            message = _("The idea %(reference)s was saved. No more ideas are waiting in this list.")
+            url = reverse("admin:contributions_contribution_changelist")
+        else:
+            message = _("The idea %(reference)s was saved. Here is the next idea waiting.")
+            url = reverse("admin:contributions_contribution_change", args=[following.pk])
+        self.message_user(request, message % {"reference": obj.reference}, messages.SUCCESS)
+        preserved = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return HttpResponseRedirect(add_preserved_filters(preserved, url))
+
+    def _next_waiting(self, request, obj) -> Contribution | None:
+        """The first pending idea other than `obj` in the moderation order, among those the
+        changelist shows with the filters the moderator came with."""
+        listing = copy.copy(request)
+        listing.GET = QueryDict(request.GET.get("_changelist_filters", ""))
+        try:
+            ideas = self.get_changelist_instance(listing).get_queryset(listing)
+        except IncorrectLookupParameters:
+            ideas = self.get_queryset(request)
+        return ideas.pending().exclude(pk=obj.pk).order_by(*MODERATION_ORDER).first()
 
     def _each(self, request, queryset: QuerySet, decide, message: str) -> None:
         count = 0

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.mail import EmailMessage
 from django.urls import reverse
@@ -173,3 +175,81 @@ def test_moderators_find_an_idea_by_its_senders_name_or_organisation(
     assert found("lindqvist") == ["Fler parkbänkar"]
     assert found("Astrid Lindqvist") == ["Fler parkbänkar"]
     assert found("energiförening") == ["Solceller på taken"]
+
+
+def _decide(client, idea, *, changelist_filters: str = "", **fields):
+    """Post the moderator's decision on an idea with the button "save and take the next"."""
+    url = reverse("admin:contributions_contribution_change", args=[idea.pk])
+    if changelist_filters:
+        url += "?" + urlencode({"_changelist_filters": changelist_filters})
+    data = {
+        "status": ContributionStatus.PUBLISHED,
+        "decline_reason": "",
+        "internal_note": "",
+        "public_answer": "",
+        "initiative": "",
+        "_savenext": "1",
+        **fields,
+    }
+    return client.post(url, data, follow=True)
+
+
+def test_save_and_next_takes_the_moderator_to_the_oldest_idea_still_waiting(
+    client, moderator, make_contribution
+):
+    """Clearing a queue: decide, and the next waiting idea opens, without the list between."""
+    first = make_contribution(title="Först in")
+    second = make_contribution(title="Sedan")
+    make_contribution(
+        title="Redan avböjd",
+        status=ContributionStatus.DECLINED,
+        decline_reason=DeclineReason.DUPLICATE,
+    )
+    client.force_login(moderator)
+    form = client.get(reverse("admin:contributions_contribution_change", args=[first.pk])).text
+    assert 'name="_savenext"' in form and "Spara och granska nästa" in form
+
+    response = _decide(client, first, public_answer="Tack, vi provar det.")
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:contributions_contribution_change", args=[second.pk]
+    )
+    assert "Sedan" in response.text
+    assert f"{first.reference}" in response.text  # the message names the idea just saved
+    first.refresh_from_db()
+    assert first.status == ContributionStatus.PUBLISHED
+    assert first.public_answer == "Tack, vi provar det."
+
+    response = _decide(
+        client, second, status=ContributionStatus.DECLINED, decline_reason=DeclineReason.OFF_TOPIC
+    )
+    assert response.redirect_chain[-1][0].startswith(reverse(CHANGELIST))
+    assert "Inga fler idéer väntar" in response.text
+    second.refresh_from_db()
+    assert second.status == ContributionStatus.DECLINED
+
+
+def test_save_and_next_stays_in_the_list_the_moderator_came_from(
+    client, moderator, make_challenge, make_contribution
+):
+    mine, other = make_challenge(title="Min utmaning"), make_challenge(title="Annan utmaning")
+    first = make_contribution(challenge=mine, title="Min första")
+    make_contribution(challenge=other, title="Någon annans")  # older than the next of mine
+    following = make_contribution(challenge=mine, title="Min andra")
+    client.force_login(moderator)
+    filters = f"challenge={mine.pk}&status__exact=pending"
+    response = _decide(client, first, changelist_filters=filters)
+    expected = reverse("admin:contributions_contribution_change", args=[following.pk])
+    final = response.redirect_chain[-1][0]
+    assert final.startswith(expected)
+    assert "_changelist_filters=" in final  # the list's filters go along
+
+
+def test_a_decision_that_does_not_validate_stays_on_the_idea(client, moderator, make_contribution):
+    idea = make_contribution()
+    make_contribution()
+    client.force_login(moderator)
+    response = _decide(client, idea, status=ContributionStatus.DECLINED, decline_reason="")
+    assert response.redirect_chain == []
+    assert response.context["adminform"].form.errors
+    idea.refresh_from_db()
+    assert idea.status == ContributionStatus.PENDING
