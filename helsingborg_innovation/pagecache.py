@@ -216,7 +216,9 @@ def remembered[T](
         return compute()
     try:
         day = timezone.localdate().isoformat()
-        key = f"remembered:{name}:{parts!r}:{day}:{generations(*kinds)}"
+        # This release's: what another release's code counted (before a deploy, or on a node
+        # not yet updated) may be counted otherwise, or not even unpickle here.
+        key = f"remembered:{_release()}:{name}:{parts!r}:{day}:{generations(*kinds)}"
         value = cache.get(key)
     except Exception:
         cache_failed(f"reading {name}")

@@ -464,3 +464,15 @@ def test_the_ideas_index_holds_what_the_statistics_count(postgres_only):
     assert definition.endswith(
         "(challenge_id, status) INCLUDE (decline_reason, kind, created_at, decided_at)"
     )
+
+
+def test_what_another_release_kept_is_counted_again(db, monkeypatch):
+    """During a deploy, nodes of two releases share the cache: what the old code counted (in
+    the old code's form) is not the new code's to use."""
+    from helsingborg_innovation import pagecache, statistics
+
+    monkeypatch.setattr(pagecache, "_release", lambda: "release-1")
+    assert statistics.remembered("figures", lambda: "old", kinds=statistics.YEARS_COUNT) == "old"
+    assert statistics.remembered("figures", lambda: "new", kinds=statistics.YEARS_COUNT) == "old"
+    monkeypatch.setattr(pagecache, "_release", lambda: "release-2")
+    assert statistics.remembered("figures", lambda: "new", kinds=statistics.YEARS_COUNT) == "new"
