@@ -265,3 +265,68 @@ def test_one_visitor_searching_without_pause_is_asked_to_wait(client, make_initi
     # The empty search page is no search; another visitor searches on.
     _search(client)
     assert client.get(url, {"q": "cykel"}, REMOTE_ADDR="192.0.2.9").status_code == 200
+
+
+def _queries(client, **params) -> tuple[list[str], list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = _search(client, **params)
+    return _titles(response), [query["sql"] for query in captured.captured_queries]
+
+
+def _ranking_queries(sqls: list[str]) -> list[str]:
+    """The queries that rank a kind's matches (each selects its kind's label as a constant)."""
+    return [sql for sql in sqls if "search_kind" in sql]
+
+
+@pytest.mark.django_db
+def test_the_next_page_and_the_kind_tabs_do_not_rank_the_matches_again(
+    client, make_initiative, make_method
+):
+    """Ranking a common word reads every item it matches; the query's ranking is kept, so
+    paging, the kind tabs and the other language only read the items they show."""
+    for n in range(25):
+        make_initiative(title=f"Laddstolpe {n}")
+    make_method(title="Laddstolpe som metod")
+    first, sqls = _queries(client, q="laddstolpe")
+    assert len(first) == 20 and _ranking_queries(sqls)
+
+    second, sqls = _queries(client, q="laddstolpe", page=2)
+    assert len(second) == 6 and not set(first) & set(second)
+    assert _ranking_queries(sqls) == []
+
+    methods, sqls = _queries(client, q="laddstolpe", kind="method")
+    assert methods == ["Laddstolpe som metod"]
+    assert _ranking_queries(sqls) == []
+
+    with CaptureQueriesContext(connection) as captured:
+        english = client.get("/en/search/", {"q": "laddstolpe", "page": 2})
+    assert len(english.context["hits"]) == 6
+    assert _ranking_queries([q["sql"] for q in captured.captured_queries]) == []
+
+
+@pytest.mark.django_db
+def test_a_kept_ranking_gives_way_to_new_and_withdrawn_content_at_once(client, make_initiative):
+    kept = make_initiative(title="Laddstolpe vid torget")
+    assert _titles(_search(client, q="laddstolpe")) == ["Laddstolpe vid torget"]
+    make_initiative(title="Laddstolpe i hamnen")
+    assert sorted(_titles(_search(client, q="laddstolpe", page=1))) == [
+        "Laddstolpe i hamnen",
+        "Laddstolpe vid torget",
+    ]
+    kept.status = Status.ARCHIVED
+    kept.save()
+    assert _titles(_search(client, q="laddstolpe", kind="")) == ["Laddstolpe i hamnen"]
+
+
+@pytest.mark.django_db
+def test_the_words_searched_for_stay_out_of_the_caches_keys(client, make_initiative):
+    from django.core.cache import cache
+
+    make_initiative(title="Hemligaordet i titeln")
+    _search(client, q="hemligaordet")
+    if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # local memory
+        keys = [str(key) for key in cache._cache]
+    else:  # Redis
+        keys = [key.decode() for key in cache._cache.get_client().keys("*")]
+    assert keys  # the ranking was kept
+    assert not [key for key in keys if "hemligaordet" in key.lower()]
