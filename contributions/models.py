@@ -207,6 +207,10 @@ class Contribution(models.Model):
     def __str__(self):
         return f"{self.reference}: {self.title}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._stored_status = self.status
+
     def get_absolute_url(self):
         """The private status page: only the sender (and whoever they share it with) knows it."""
         return reverse("contributions:status", kwargs={"token": self.token})
@@ -236,6 +240,31 @@ class Contribution(models.Model):
         if self.initiative_id and self.initiative.is_public:
             return self.initiative
         return None
+
+    # Whether the idea was public as last read or saved: a save that takes it out of the public
+    # changes what the public sees as much as one that makes it public.
+    _stored_status: str | None = None
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        idea = super().from_db(db, field_names, values, **kwargs)
+        idea._stored_status = idea.__dict__.get("status")
+        return idea
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._stored_status = self.__dict__.get("status")
+
+    def page_cache_kinds(self) -> tuple[str, ...]:
+        """What a change to this idea changes besides the statistics (pagecache): its
+        challenge's counts, and the ideas the public sees if it is or was published. An idea
+        arriving, or one declined while it waited, is public nowhere else."""
+        from helsingborg_innovation import pagecache
+
+        kinds = [pagecache.ideas_received(self.challenge.slug)]
+        if ContributionStatus.PUBLISHED in (self.status, self._stored_status):
+            kinds.append(pagecache.PUBLIC_IDEAS)
+        return tuple(kinds)
 
 
 class QueuedMail(models.Model):

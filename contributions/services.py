@@ -216,7 +216,8 @@ def contribution_erase_personal_data(*, email: str) -> int:
     QueuedMail.objects.filter(contribution__in=ideas).delete()
     count = ideas.update(**_PERSONAL_DATA, anonymised_at=timezone.now())
     if count:
-        pagecache.bump(pagecache.CONTRIBUTIONS)
+        # The names shown with published ideas are gone too.
+        pagecache.bump(pagecache.CONTRIBUTIONS, pagecache.PUBLIC_IDEAS)
     return count
 
 
@@ -232,5 +233,6 @@ def contributions_anonymise_older_than(*, days: int) -> int:
     QueuedMail.objects.filter(contribution__in=ideas).delete()
     count = ideas.update(**_PERSONAL_DATA, anonymised_at=timezone.now())
     if count:
-        pagecache.bump(pagecache.CONTRIBUTIONS)
+        # The names shown with published ideas are gone too.
+        pagecache.bump(pagecache.CONTRIBUTIONS, pagecache.PUBLIC_IDEAS)
     return count

@@ -48,9 +48,21 @@ logger = logging.getLogger(__name__)
 CHALLENGES = "challenges"
 INITIATIVES = "initiatives"
 METHODS = "methods"
+# Every idea, whatever its status: what the statistics count.
 CONTRIBUTIONS = "contributions"
+# The ideas the public sees (published ones): an idea waiting for moderation changes neither.
+PUBLIC_IDEAS = "public-ideas"
 VOCABULARY = "vocabulary"
-ALL = (CHALLENGES, INITIATIVES, METHODS, CONTRIBUTIONS, VOCABULARY)
+ALL = (CHALLENGES, INITIATIVES, METHODS, CONTRIBUTIONS, PUBLIC_IDEAS, VOCABULARY)
+# What anonymous visitors can see of every kind: ideas only once published.
+PUBLIC = (CHALLENGES, INITIATIVES, METHODS, PUBLIC_IDEAS, VOCABULARY)
+
+
+def ideas_received(challenge_slug: str) -> str:
+    """The kind of content that is one challenge's ideas, whatever their status: what its page
+    counts ("ideas received"). An idea arriving changes it, and no other challenge's page."""
+    return f"ideas-of:{challenge_slug}"
+
 
 # Which generation each model belongs to, by label, so this module imports no app.
 MODEL_KINDS = {
@@ -71,18 +83,20 @@ MODEL_KINDS = {
 
 TIMEOUT = 60 * 60 * 24
 
-# What each public page shows, by URL name. Pages not listed are never cached.
+# What each public page shows, by URL name: the kinds of content, or a function of the
+# address's arguments that gives them. Pages not listed are never cached.
 ROUTES = {
     # The home page shows no ideas, so a burst of them (a campaign) leaves it cached.
     "home": (CHALLENGES, INITIATIVES, METHODS, VOCABULARY),
     "challenges:list": (CHALLENGES, VOCABULARY),
-    "challenges:detail": ALL,
+    # A challenge's page counts its ideas of every status, and lists the published ones.
+    "challenges:detail": lambda slug: (*PUBLIC, ideas_received(slug)),
     "initiatives:list": (INITIATIVES, CHALLENGES, METHODS, VOCABULARY),
-    "initiatives:detail": ALL,
+    "initiatives:detail": PUBLIC,
     "lessons:list": (INITIATIVES, CHALLENGES, VOCABULARY),
     "methods:list": (METHODS, VOCABULARY),
     "methods:detail": (METHODS, INITIATIVES, CHALLENGES, VOCABULARY),
-    "search:results": ALL,
+    "search:results": PUBLIC,
     "statistics:dashboard": ALL,
     "pages:about": (),
     "pages:accessibility": (),
@@ -95,8 +109,8 @@ ROUTES = {
     "feeds:initiatives_atom": (INITIATIVES, VOCABULARY),
     "feeds:lessons_rss": (INITIATIVES, VOCABULARY),
     "feeds:lessons_atom": (INITIATIVES, VOCABULARY),
-    "feeds:ideas_rss": (CONTRIBUTIONS, CHALLENGES),
-    "feeds:ideas_atom": (CONTRIBUTIONS, CHALLENGES),
+    "feeds:ideas_rss": (PUBLIC_IDEAS, CHALLENGES),
+    "feeds:ideas_atom": (PUBLIC_IDEAS, CHALLENGES),
     "sitemap": (CHALLENGES, INITIATIVES, METHODS),
     "sitemap_section": (CHALLENGES, INITIATIVES, METHODS),
     "opendata:index": (),
@@ -544,7 +558,8 @@ def _route_kinds(language: str, path: str) -> tuple[str, ...] | None:
             match = resolve(path)
         except Resolver404:
             return None
-    return ROUTES.get(match.view_name)
+    kinds = ROUTES.get(match.view_name)
+    return kinds(**match.kwargs) if callable(kinds) else kinds
 
 
 def _cacheable(request, response, content: bytes) -> bool:
@@ -560,10 +575,13 @@ def _cacheable(request, response, content: bytes) -> bool:
     return b"csrfmiddlewaretoken" not in content
 
 
-def _on_change(sender, **kwargs):
+def _on_change(sender, instance, **kwargs):
     kind = MODEL_KINDS.get(sender._meta.label_lower)
     if kind:
-        bump(kind)
+        # A model may name more precisely what a change to one of its rows changes (see
+        # Contribution.page_cache_kinds).
+        more = getattr(instance, "page_cache_kinds", None)
+        bump(kind, *(more() if more else ()))
 
 
 def _on_m2m_change(sender, instance, action, **kwargs):

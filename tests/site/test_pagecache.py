@@ -399,3 +399,96 @@ def test_a_request_for_another_host_is_refused_without_troubling_the_cache(
         response = client.get(url, HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert not [r for r in caplog.records if r.name == "helsingborg_innovation.pagecache"]
+
+
+def _idea(challenge, **fields):
+    from contributions.models import Contribution
+
+    return Contribution.objects.create(
+        **{
+            "challenge": challenge,
+            "title": "En ny idé om laddstolpar",
+            "text": "Text",
+            "name": "Namn",
+            "email": "namn@example.org",
+            "consent": True,
+            **fields,
+        }
+    )
+
+
+def test_an_idea_arriving_changes_only_its_own_challenges_page(
+    client, make_challenge, make_initiative
+):
+    """A challenge shared in the local paper gets an idea a second. Each changes what its own
+    page counts ("ideas received"), and the statistics, but nothing another page shows: a
+    waiting idea is public nowhere else."""
+    shared, other = make_challenge(title="Delad"), make_challenge(title="Annan")
+    initiative = make_initiative(title="Laddstolpar i hamnen")
+    search = reverse("search:results") + "?q=laddstolpar"
+    pages = [
+        shared.get_absolute_url(),
+        other.get_absolute_url(),
+        initiative.get_absolute_url(),
+        search,
+        reverse("statistics:dashboard"),
+        reverse("feeds:ideas_rss", kwargs={"slug": shared.slug}),
+    ]
+    for url in pages:
+        client.get(url)
+    _idea(shared)
+    served = {url: client.get(url)["X-Page-Cache"] for url in pages}
+    assert served == {
+        shared.get_absolute_url(): "miss",
+        other.get_absolute_url(): "hit",
+        initiative.get_absolute_url(): "hit",
+        search: "hit",
+        reverse("statistics:dashboard"): "miss",
+        reverse("feeds:ideas_rss", kwargs={"slug": shared.slug}): "hit",
+    }
+    assert "<dt>Mottagna idéer</dt><dd>1</dd>" in client.get(shared.get_absolute_url()).text
+
+
+def test_an_idea_going_public_or_leaving_the_public_changes_every_page_of_ideas(
+    client, make_challenge
+):
+    from contributions.models import ContributionStatus, DeclineReason
+
+    challenge, other = make_challenge(), make_challenge()
+    idea = _idea(challenge)
+    search = reverse("search:results") + "?q=laddstolpar"
+    feed = reverse("feeds:ideas_rss", kwargs={"slug": challenge.slug})
+    pages = [search, other.get_absolute_url(), feed]
+
+    def served() -> list[str]:
+        return [client.get(url)["X-Page-Cache"] for url in pages]
+
+    served()
+    assert "En ny idé om laddstolpar" not in client.get(search).text
+    idea.status = ContributionStatus.PUBLISHED
+    idea.save()
+    assert served() == ["miss", "miss", "miss"]
+    assert "En ny idé om laddstolpar" in client.get(search).text
+
+    idea.refresh_from_db()  # as loaded afresh by the admin
+    idea.status = ContributionStatus.DECLINED
+    idea.decline_reason = DeclineReason.DUPLICATE
+    idea.save()
+    assert served() == ["miss", "miss", "miss"]
+    assert "En ny idé om laddstolpar" not in client.get(search).text
+
+    idea.internal_note = "Ingen ändring för allmänheten."
+    idea.save()
+    assert served() == ["hit", "hit", "hit"]
+
+
+def test_a_published_idea_deleted_leaves_the_search_at_once(client, make_challenge):
+    from contributions.models import ContributionStatus
+
+    idea = _idea(make_challenge(), status=ContributionStatus.PUBLISHED)
+    search = reverse("search:results") + "?q=laddstolpar"
+    assert "En ny idé om laddstolpar" in client.get(search).text
+    idea.delete()
+    response = client.get(search)
+    assert response["X-Page-Cache"] == "miss"
+    assert "En ny idé om laddstolpar" not in response.text
