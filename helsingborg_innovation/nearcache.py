@@ -4,8 +4,9 @@ The page cache (pagecache.py) asks Redis on every request for the generations of
 a page shows, and for the page. That round trip was half the cost of serving a cached page.
 Here each worker keeps the generations it last read, and the pages it last served, and holds a
 connection of its own on which Redis tracks the generation keys (client-side caching in
-broadcasting mode, RESP3): any change to any generation, a flush, or a lost connection makes
-the worker forget every generation and page it holds before it serves the next request.
+broadcasting mode, RESP3): a change to a generation makes the worker forget that generation
+before it serves the next request (its pages made from the old one then no longer match), and
+a flush or a lost connection makes it forget every generation and page it holds.
 
 A change is therefore seen by every node as soon as Redis's message reaches it, which on a
 local network is well before the next request could. In case a message is ever lost on a
@@ -49,6 +50,8 @@ class NearCache:
         self._forgot_at = 0.0
         self._pages: OrderedDict[str, tuple] = OrderedDict()
         self._page_bytes = 0
+        # Redis's messages read since the last request: the keys that changed (None for all).
+        self._changes: list[list | None] = []
 
     def reset(self) -> None:
         """Drop the connection and everything kept (tests; a new worker starts like this)."""
@@ -123,6 +126,33 @@ class NearCache:
         self._pages.clear()
         self._page_bytes = 0
 
+    def _changed(self, message) -> None:
+        """Redis's message that keys changed (["invalidate", keys], keys None for a flush)."""
+        self._changes.append(message)
+
+    def _forget_changed(self) -> None:
+        """Forget what Redis's messages since the last request name: only the generations
+        that changed, which only go up, so a page made from another generation stays (it no
+        longer matches the next one read); everything for a flush, or a message it cannot
+        read."""
+        changes, self._changes = self._changes, []
+        changed: set[bytes] = set()
+        for message in changes:
+            keys = message[1] if isinstance(message, list | tuple) and len(message) == 2 else None
+            if keys is None:
+                self._forget()
+                return
+            changed.update(key if isinstance(key, bytes) else str(key).encode() for key in keys)
+        if not changes:
+            self._forget()  # read, but not as an invalidation: take it as anything
+            return
+        self._values = {
+            key: value
+            for key, value in self._values.items()
+            if cache.make_key(key).encode() not in changed
+        }
+        self._forgot_at = time.monotonic()
+
     def _watching(self) -> bool:
         """Reads what Redis has said since the last request; False when not listening."""
         if self._pid != os.getpid():
@@ -134,9 +164,12 @@ class NearCache:
         if self._connection is None and not self._connect():
             return False
         try:
+            read = False
             while self._connection.can_read(timeout=0):
                 self._connection.read_response(push_request=True)
-                self._forget()
+                read = True
+            if read:
+                self._forget_changed()
         except Exception:
             # Including a closed connection: Redis restarted, and may have lost everything.
             logger.warning("Page cache: lost Redis's change messages; asking Redis each time")
@@ -161,6 +194,11 @@ class NearCache:
             )
             connection = pool.make_connection()
             connection.connect()
+            self._changes = []
+            parser = connection._get_parser()
+            if hasattr(parser, "set_invalidation_push_handler"):
+                # Without it (another parser) every message means "forget everything".
+                parser.set_invalidation_push_handler(self._changed)
             arguments = ["CLIENT", "TRACKING", "ON", "BCAST"]
             for prefix in self.prefixes:
                 arguments += ["PREFIX", cache.make_key(prefix)]

@@ -310,6 +310,8 @@ def _bump_now(kinds) -> None:
             _unsent_bumps.update(kinds)
             cache_failed(f"invalidating {kind}")
             return
+    if not SCHEDULED_KINDS.intersection(kinds):
+        return
     try:
         # A change may have scheduled something: work out the next moment afresh.
         cache.delete(NEXT_CHANGE_KEY)
@@ -320,6 +322,9 @@ def _bump_now(kinds) -> None:
 
 NEXT_CHANGE_KEY = "pagecache:next-scheduled"
 SCHEDULED_MODELS = ("challenges.Challenge", "initiatives.Initiative", "methods.Method")
+# The kinds whose changes may schedule something (ideas, say, have no publishing date): only
+# they make every page ask for the schedule again.
+SCHEDULED_KINDS = frozenset({CHALLENGES, INITIATIVES, METHODS})
 
 
 def _next_scheduled_publication() -> float:

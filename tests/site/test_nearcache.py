@@ -191,3 +191,49 @@ def test_a_page_read_before_a_flush_is_not_kept_after_it(near):
     assert near.page("page-before-the-flush") is None
     near.keep_page("page-after-the-flush", ((1,), 200, b"new", [], None, ()), near.now())
     assert near.page("page-after-the-flush") is not None
+
+
+def test_an_idea_arriving_leaves_the_workers_other_pages_kept(near, make_challenge, monkeypatch):
+    """A burst of ideas changes one challenge's ideas and the statistics: the worker forgets
+    just those generations, and serves the pages that show neither without asking Redis."""
+    from contributions.models import Contribution
+
+    challenge = make_challenge(title="Utmaning i tidningen")
+    home, statistics = "/", "/statistik/"
+    client = Client()
+    real_get_many = pagecache.cache.get_many
+    attempts, refusing = [], []
+
+    def guarded(*args, **kwargs):
+        if refusing:
+            attempts.append(args)
+            raise ConnectionError("no round trip expected")
+        return real_get_many(*args, **kwargs)
+
+    monkeypatch.setattr(pagecache.cache, "get_many", guarded)
+    # Other test runs sharing the Redis server change the same generations now and then (see
+    # test_a_cached_page_is_served_without_asking_redis): try a few times.
+    for n in range(5):
+        refusing.clear()
+        for url in (home, statistics, home, statistics):
+            client.get(url)
+        _settle(near)
+        Contribution.objects.create(
+            challenge=challenge,
+            title=f"Idé {n}",
+            text="Text",
+            name="Namn",
+            email="namn@example.org",
+            consent=True,
+        )
+        assert near._connection.can_read(timeout=1)  # Redis's word of the change has come
+        attempts.clear()
+        refusing.append(True)
+        response = client.get(home)
+        if not attempts:
+            break
+    assert attempts == []
+    assert response["X-Page-Cache"] == "hit"
+    # The statistics count every idea: that page is asked of Redis (and, refused, made afresh).
+    client.get(statistics)
+    assert attempts
