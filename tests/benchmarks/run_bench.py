@@ -219,6 +219,75 @@ def key_pages() -> list[tuple[str, str]]:
     ]
 
 
+# Ideas a second sent against one challenge while some cached pages are measured (a challenge
+# shared in the local paper): an idea waiting for moderation is public on no other page.
+BURST_IDEAS_PER_SECOND = 10
+BURST_TITLE = "Bench: an idea of the burst"
+
+
+def burst_pages() -> list[tuple[str, str]]:
+    """Pages that show no waiting idea, measured while ideas arrive for another challenge."""
+    from challenges.models import Challenge
+
+    pages = dict(key_pages())
+    other = (
+        Challenge.objects.published().open().filter(slug__startswith="bench-").order_by("-pk")
+    ).first()
+    return [
+        (f"an initiative, {BURST_IDEAS_PER_SECOND} ideas/s arriving", pages["an initiative"]),
+        (f"another challenge, {BURST_IDEAS_PER_SECOND} ideas/s arriving", other.get_absolute_url()),
+        (f"search, {BURST_IDEAS_PER_SECOND} ideas/s arriving", pages["search"]),
+    ]
+
+
+class IdeaBurst:
+    """Sends ideas against one challenge from a thread of this process, at a steady rate, as
+    the contribution form stores them (the page cache hears of each), until stopped; then
+    deletes them."""
+
+    def __init__(self, rate: float = BURST_IDEAS_PER_SECOND):
+        import threading
+
+        from challenges.models import Challenge
+
+        self.rate = rate
+        self.challenge = (
+            Challenge.objects.published().open().filter(slug__startswith="bench-").order_by("pk")
+        ).first()
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._send, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        from contributions.models import Contribution
+
+        self._stop.set()
+        self._thread.join()
+        Contribution.objects.filter(title=BURST_TITLE).delete()
+
+    def _send(self) -> None:
+        from django.db import connection
+
+        from contributions.models import Contribution, SubmitterKind
+
+        try:
+            while not self._stop.wait(1 / self.rate):
+                Contribution.objects.create(
+                    challenge=self.challenge,
+                    title=BURST_TITLE,
+                    text="Sent while the pages are measured.",
+                    kind=SubmitterKind.RESIDENT,
+                    consent=True,
+                )
+                self.sent += 1
+        finally:
+            connection.close()
+
+
 def timed_requests(client, url: str, rounds: int) -> dict:
     """Wall and SQL time of `rounds` requests (after one to warm up), in milliseconds."""
     from django.db import connection
@@ -523,6 +592,15 @@ def main() -> None:
             result["cache"] = cache if mode == "cached" else "off"
             rows.append((label, mode, result))
             portal.sample_memory()
+        if mode == "cached" and not args.pages:
+            for label, path in burst_pages():
+                log(f"{label} ({mode})")
+                url = f"http://127.0.0.1:{PORTAL_PORT}{path}"
+                warm(url)
+                with IdeaBurst() as burst:
+                    result = wrk(url, args)
+                result["cache"] = f"{burst.sent} ideas sent"
+                rows.append((label, mode, result))
         peak[mode] = portal.sample_memory()
         portal.stop()
 
