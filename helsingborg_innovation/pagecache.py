@@ -18,6 +18,7 @@ start time go, and every visitor gets values of their own (see `serve`). When th
 server is away the site serves uncached pages and logs a warning.
 """
 
+import contextvars
 import functools
 import hashlib
 import logging
@@ -217,6 +218,7 @@ def remembered[T](
     *parts,
     kinds: tuple[str, ...],
     timeout: int = REMEMBERED_TIMEOUT,
+    last_while_counting: bool = False,
 ) -> T:
     """`compute()`, kept in the cache while the content it is made from (these kinds) is
     unchanged, on the same day (open challenges and years change with the date): figures and
@@ -224,7 +226,9 @@ def remembered[T](
     personal data and be the same in every language.
 
     While one worker computes, the others wait for its result instead of computing the same
-    thing at the same time. Without the cache server, it is computed each time.
+    thing at the same time; with `last_while_counting` they take the value computed last
+    instead, if there is one, and the page made with it is not kept (`serve`). Without the
+    cache server, it is computed each time.
     """
     if not cache_usable():
         return compute()
@@ -239,10 +243,16 @@ def remembered[T](
         return compute()
     if value is not None:
         return value
-    computing = f"{key}:computing"
+    # One worker at a time computes this, whatever generation it sees: during a burst of
+    # changes a count started for one would otherwise be joined by one for each next.
+    computing = counting_key(name, parts)
+    last = f"remembered:{_release()}:{name}:{parts!r}:{day}:last"
     try:
         computing_here = cache.add(computing, 1, timeout=COMPUTING_SECONDS)
         if not computing_here:
+            if last_while_counting and (value := cache.get(last)) is not None:
+                _behind.set(True)
+                return value
             value = _computed_elsewhere(key, computing)
             if value is not None:
                 return value
@@ -253,6 +263,8 @@ def remembered[T](
         value = compute()
         try:
             cache.set(key, value, timeout)
+            if last_while_counting:
+                cache.set(last, value, timeout)
         except Exception:
             cache_failed(f"keeping {name}")
     finally:
@@ -266,6 +278,15 @@ def remembered[T](
 
 # The longest one worker waits for another's result before computing it itself.
 COMPUTING_SECONDS = 15
+
+# True while the request being served uses a value computed before the latest change (see
+# `remembered`): its page is not kept for other visitors.
+_behind: contextvars.ContextVar[bool] = contextvars.ContextVar("pagecache_behind", default=False)
+
+
+def counting_key(name: str, parts: tuple) -> str:
+    """The key a worker holds while it computes what `remembered` keeps under this name."""
+    return f"remembered:{_release()}:{name}:{parts!r}:computing"
 
 
 def _computed_elsewhere(key: str, computing: str):
@@ -422,13 +443,18 @@ def serve(request, kinds, get_response, holes=None):
         return get_response(request)
     if cached is not None:
         return _from_copy(request, cached, holes or {})
-    response = get_response(request)
+    behind = _behind.set(False)
+    try:
+        response = get_response(request)
+    finally:
+        made_behind = _behind.get()
+        _behind.reset(behind)
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
     if response.status_code == 200 and not holes:
         patch_cache_control(response, no_cache=True, public=True)
     content = _with_placeholders(response, holes) if holes else response.content
-    if content is not None and _cacheable(request, response, content):
+    if content is not None and not made_behind and _cacheable(request, response, content):
         nonce = getattr(request, "_csp_nonce", None)
         nonce = str(nonce) if nonce else None
         if nonce and not holes:

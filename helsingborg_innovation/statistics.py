@@ -57,8 +57,12 @@ YEARS_COUNT = (pagecache.INITIATIVES,)
 def remembered[T](name: str, compute: Callable[[], T], *parts, kinds: tuple[str, ...]) -> T:
     """The figures `compute()` counts from these kinds of content, kept until one of them
     changes (see `pagecache.remembered`). Counting afresh reads every idea or every
-    initiative: a second with half a million ideas and 100,000 initiatives."""
-    return pagecache.remembered(f"statistics:{name}", compute, *parts, kinds=kinds)
+    initiative: a second with half a million ideas and 100,000 initiatives. While one worker
+    counts, the others show the figures as last counted (a burst of ideas, one a second, had
+    every visitor wait for a count), on pages that are not kept."""
+    return pagecache.remembered(
+        f"statistics:{name}", compute, *parts, kinds=kinds, last_while_counting=True
+    )
 
 
 # Scoping ------------------------------------------------------------------------------------

@@ -226,7 +226,8 @@ BURST_TITLE = "Bench: an idea of the burst"
 
 
 def burst_pages() -> list[tuple[str, str]]:
-    """Pages that show no waiting idea, measured while ideas arrive for another challenge."""
+    """Pages measured while ideas arrive for another challenge: three that show no waiting
+    idea, and the statistics, which count them."""
     from challenges.models import Challenge
 
     pages = dict(key_pages())
@@ -237,6 +238,8 @@ def burst_pages() -> list[tuple[str, str]]:
         (f"an initiative, {BURST_IDEAS_PER_SECOND} ideas/s arriving", pages["an initiative"]),
         (f"another challenge, {BURST_IDEAS_PER_SECOND} ideas/s arriving", other.get_absolute_url()),
         (f"search, {BURST_IDEAS_PER_SECOND} ideas/s arriving", pages["search"]),
+        # The statistics count every idea: each arrival means counting them afresh.
+        (f"statistics, {BURST_IDEAS_PER_SECOND} ideas/s arriving", pages["statistics"]),
     ]
 
 
