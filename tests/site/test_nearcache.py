@@ -58,21 +58,29 @@ def no_round_trips(monkeypatch):
     return start
 
 
-def test_a_cached_page_is_served_without_asking_redis(near, make_challenge, monkeypatch):
-    challenge = make_challenge(title="Nära utmaning")
-    url = challenge.get_absolute_url()
-    client = Client()
-    assert client.get(url)["X-Page-Cache"] == "miss"
+@pytest.fixture
+def guarded(monkeypatch):
+    """(attempts, refusing): while `refusing` holds anything, every read from Redis through
+    the cache fails and is counted in `attempts`; otherwise reads go through."""
     real_get_many = pagecache.cache.get_many
     attempts, refusing = [], []
 
-    def guarded(*args, **kwargs):
+    def get_many(*args, **kwargs):
         if refusing:
             attempts.append(args)
             raise ConnectionError("no round trip expected")
         return real_get_many(*args, **kwargs)
 
-    monkeypatch.setattr(pagecache.cache, "get_many", guarded)
+    monkeypatch.setattr(pagecache.cache, "get_many", get_many)
+    return attempts, refusing
+
+
+def test_a_cached_page_is_served_without_asking_redis(near, make_challenge, guarded):
+    challenge = make_challenge(title="Nära utmaning")
+    url = challenge.get_absolute_url()
+    client = Client()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    attempts, refusing = guarded
     # Redis reports changes made by anyone, and flushes of any database (another test run in
     # parallel makes them too): each makes the worker forget and ask again, so try a few times.
     for _try in range(5):
@@ -193,7 +201,7 @@ def test_a_page_read_before_a_flush_is_not_kept_after_it(near):
     assert near.page("page-after-the-flush") is not None
 
 
-def test_an_idea_arriving_leaves_the_workers_other_pages_kept(near, make_challenge, monkeypatch):
+def test_an_idea_arriving_leaves_the_workers_other_pages_kept(near, make_challenge, guarded):
     """A burst of ideas changes one challenge's ideas and the statistics: the worker forgets
     just those generations, and serves the pages that show neither without asking Redis."""
     from contributions.models import Contribution
@@ -201,16 +209,7 @@ def test_an_idea_arriving_leaves_the_workers_other_pages_kept(near, make_challen
     challenge = make_challenge(title="Utmaning i tidningen")
     home, statistics = "/", "/statistik/"
     client = Client()
-    real_get_many = pagecache.cache.get_many
-    attempts, refusing = [], []
-
-    def guarded(*args, **kwargs):
-        if refusing:
-            attempts.append(args)
-            raise ConnectionError("no round trip expected")
-        return real_get_many(*args, **kwargs)
-
-    monkeypatch.setattr(pagecache.cache, "get_many", guarded)
+    attempts, refusing = guarded
     # Other test runs sharing the Redis server change the same generations now and then (see
     # test_a_cached_page_is_served_without_asking_redis): try a few times.
     for n in range(5):
