@@ -2,8 +2,9 @@
 
 The page cache (pagecache.py) asks Redis on every request for the generations of the content
 a page shows, and for the page. That round trip was half the cost of serving a cached page.
-Here each worker keeps the generations it last read, and the pages it last served, and holds a
-connection of its own on which Redis tracks the generation keys (client-side caching in
+Here each worker keeps the generations it last read, the pages it last served and the values
+`pagecache.remembered` last gave it (figures, rankings, filter options), and holds a connection
+of its own on which Redis tracks the generation keys (client-side caching in
 broadcasting mode, RESP3): a change to a generation makes the worker forget that generation
 before it serves the next request (its pages made from the old one then no longer match), and
 a flush or a lost connection makes it forget every generation and page it holds.
@@ -22,6 +23,7 @@ Only with the Redis backend; with the local-memory cache the cache itself is in 
 import contextlib
 import logging
 import os
+import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -33,6 +35,11 @@ logger = logging.getLogger(__name__)
 
 TRUST_SECONDS = 1.0
 RETRY_SECONDS = 5.0
+# A remembered value is kept beside the worker at most this long after it was read. Its key
+# names the generations it was made from, so a change never reaches it; this bounds only how
+# long after its copy in Redis expires (five minutes, for items going public on schedule while
+# the page cache is off) the worker may still use it.
+VALUE_SECONDS = 60.0
 
 
 class NearCache:
@@ -50,6 +57,9 @@ class NearCache:
         self._forgot_at = 0.0
         self._pages: OrderedDict[str, tuple] = OrderedDict()
         self._page_bytes = 0
+        # Remembered values: key -> (value, size in bytes pickled, kept until).
+        self._kept: OrderedDict[str, tuple[object, int, float]] = OrderedDict()
+        self._kept_bytes = 0
         # Redis's messages read since the last request: the keys that changed (None for all).
         self._changes: list[list | None] = []
 
@@ -116,15 +126,67 @@ class NearCache:
                 _key, dropped = self._pages.popitem(last=False)
                 self._page_bytes -= len(dropped[2])
 
+    # Remembered values -----------------------------------------------------------------
+
+    def value(self, key: str):
+        """The value kept under this key (see `pagecache.remembered`), or None. The key names
+        the generations the value was made from: ask only with generations this worker can
+        vouch for (`values`), or just read from Redis."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is None:
+                return None
+            if kept[2] < time.monotonic():
+                self._drop_value(key)
+                return None
+            self._kept.move_to_end(key)
+            return kept[0]
+
+    def keep_value(self, key: str, value, read_since: float) -> None:
+        """Keep a value made from the generations read after `read_since` (see `remember`).
+        Whoever uses it shares it with every later request of this worker: never change it."""
+        try:
+            size = len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        except Exception:
+            return
+        budget = self.max_bytes // 4
+        if size > budget // 4:
+            return
+        with self._lock:
+            if not self._watching() or read_since < self._forgot_at:
+                return  # Redis flushed or restarted meanwhile (see `keep_page`)
+            self._drop_value(key)
+            self._kept[key] = (value, size, time.monotonic() + VALUE_SECONDS)
+            self._kept_bytes += size
+            while self._kept_bytes > budget:
+                self._drop_value(next(iter(self._kept)))
+
+    def _drop_value(self, key: str) -> None:
+        old = self._kept.pop(key, None)
+        if old is not None:
+            self._kept_bytes -= old[1]
+
+    def forget_values(self, keys: list[str]) -> None:
+        """Forget these generations at once: this worker has just changed them, and Redis's
+        word of it may not have come yet when the same request reads them again."""
+        with self._lock:
+            for key in keys:
+                self._values.pop(key, None)
+            # An answer read before the change must not bring the old generation back.
+            self._forgot_at = time.monotonic()
+
     # The tracking connection ----------------------------------------------------------------
 
     def _forget(self) -> None:
-        """Forget the generations, and the pages too: a flush, an eviction or a restart of
-        Redis can start a generation again from a number a kept page was made from."""
+        """Forget the generations, and the pages and values too: a flush, an eviction or a
+        restart of Redis can start a generation again from a number a kept page was made
+        from."""
         self._values = {}
         self._forgot_at = time.monotonic()
         self._pages.clear()
         self._page_bytes = 0
+        self._kept.clear()
+        self._kept_bytes = 0
 
     def _changed(self, message) -> None:
         """Redis's message that keys changed (["invalidate", keys], keys None for a flush)."""

@@ -200,11 +200,17 @@ def _generation_key(kind: str) -> str:
 
 def generations(*kinds: str) -> str:
     """The generations of these kinds of content, for a cache of something else built from
-    them (see `remembered`): any change to them gives another value. Raises when the
-    cache server is away."""
+    them (see `remembered`): any change to them gives another value. From the worker's near
+    cache when it can vouch for them, otherwise from Redis; raises when that is away."""
     keys = [_generation_key(kind) for kind in kinds]
-    values = cache.get_many(keys)
-    return ",".join(f"{kind}={values.get(key, 0)}" for kind, key in zip(kinds, keys, strict=True))
+    near = _near()
+    known = near.values(keys) if near is not None else None
+    if known is None:
+        read_since = near.now() if near is not None else 0.0
+        known = cache.get_many(keys)
+        if near is not None:
+            near.remember(known, keys, read_since)
+    return ",".join(f"{kind}={known.get(key) or 0}" for kind, key in zip(kinds, keys, strict=True))
 
 
 # What `remembered` keeps is renewed at least this often: items scheduled to go public change
@@ -232,16 +238,24 @@ def remembered[T](
     """
     if not cache_usable():
         return compute()
+    near = _near()
+    read_since = near.now() if near is not None else 0.0
     try:
         day = timezone.localdate().isoformat()
         # This release's: what another release's code counted (before a deploy, or on a node
         # not yet updated) may be counted otherwise, or not even unpickle here.
         key = f"remembered:{_release()}:{name}:{parts!r}:{day}:{generations(*kinds)}"
+        # The worker's own copy first (nearcache.py): no round trip, nothing to unpickle.
+        value = near.value(key) if near is not None else None
+        if value is not None:
+            return value
         value = cache.get(key)
     except Exception:
         cache_failed(f"reading {name}")
         return compute()
     if value is not None:
+        if near is not None:
+            near.keep_value(key, value, read_since)
         return value
     # One worker at a time computes this, whatever generation it sees: during a burst of
     # changes a count started for one would otherwise be joined by one for each next.
@@ -267,6 +281,9 @@ def remembered[T](
                 cache.set(last, value, timeout)
         except Exception:
             cache_failed(f"keeping {name}")
+        else:
+            if near is not None:
+                near.keep_value(key, value, read_since)
     finally:
         if computing_here:
             try:
@@ -318,6 +335,8 @@ def _bump_now(kinds) -> None:
     if time.monotonic() < _cache_down_until:
         _unsent_bumps.update(kinds)
         return
+    if (near := _near()) is not None:
+        near.forget_values([_generation_key(kind) for kind in kinds])
     for kind in kinds:
         key = _generation_key(kind)
         try:

@@ -236,3 +236,102 @@ def test_an_idea_arriving_leaves_the_workers_other_pages_kept(near, make_challen
     # The statistics count every idea: that page is asked of Redis (and, refused, made afresh).
     client.get(statistics)
     assert attempts
+
+
+@pytest.fixture
+def refused_reads(monkeypatch):
+    """(attempts, refusing): while `refusing` holds anything, every read from Redis through
+    the cache (one key or several) fails and is counted in `attempts`."""
+    real = {name: getattr(pagecache.cache, name) for name in ("get", "get_many")}
+    attempts, refusing = [], []
+
+    def refusable(name):
+        def read(*args, **kwargs):
+            if refusing:
+                attempts.append((name, args))
+                raise ConnectionError("no round trip expected")
+            return real[name](*args, **kwargs)
+
+        return read
+
+    for name in real:
+        monkeypatch.setattr(pagecache.cache, name, refusable(name))
+    return attempts, refusing
+
+
+def _counted(calls, value):
+    def compute():
+        calls.append(value)
+        return value
+
+    return compute
+
+
+def test_a_remembered_value_is_given_without_asking_redis(near, refused_reads):
+    """Figures, rankings and filter options kept in Redis cost two round trips and an
+    unpickling for every page built without the page cache: the worker keeps its own copy."""
+    kinds = (pagecache.INITIATIVES,)
+    calls = []
+    attempts, refusing = refused_reads
+    # Other test runs sharing the Redis server change generations now and then: try again.
+    for _try in range(5):
+        refusing.clear()
+        calls.clear()
+        pagecache.reset_cache_state()  # a refused read of the last try paused the cache
+        _settle(near)
+        assert pagecache.remembered("figures", _counted(calls, [1, 2]), kinds=kinds) == [1, 2]
+        attempts.clear()
+        refusing.append(True)
+        value = pagecache.remembered("figures", _counted(calls, "counted again"), kinds=kinds)
+        if not attempts:
+            break
+    assert attempts == []
+    assert value == [1, 2]
+    assert "counted again" not in calls
+
+
+def test_a_change_on_another_node_gives_a_remembered_value_anew(near, other_node):
+    kinds = (pagecache.INITIATIVES,)
+    assert pagecache.remembered("figures", lambda: "old", kinds=kinds) == "old"
+    _settle(near)
+    assert pagecache.remembered("figures", lambda: "counted again", kinds=kinds) == "old"
+    other_node.incr(cache.make_key(pagecache._generation_key(pagecache.INITIATIVES)))
+    assert near._connection.can_read(timeout=1)  # Redis's word of the change has come
+    assert pagecache.remembered("figures", lambda: "new", kinds=kinds) == "new"
+
+
+def test_a_change_made_by_this_worker_is_seen_by_its_next_read_at_once(near):
+    """Redis's word of the worker's own change comes on another socket, maybe after the same
+    request reads the figures again: the worker forgets that generation itself."""
+    kinds = (pagecache.INITIATIVES,)
+    assert pagecache.remembered("figures", lambda: "old", kinds=kinds) == "old"
+    _settle(near)
+    pagecache.bump(pagecache.INITIATIVES)
+    assert pagecache.remembered("figures", lambda: "new", kinds=kinds) == "new"
+
+
+def test_a_flush_forgets_every_remembered_value(near):
+    kinds = (pagecache.INITIATIVES,)
+    assert pagecache.remembered("figures", lambda: "before", kinds=kinds) == "before"
+    _settle(near)
+    cache.clear()  # generations start again from nothing: the same key, other content
+    assert near._connection.can_read(timeout=1)
+    assert pagecache.remembered("figures", lambda: "after", kinds=kinds) == "after"
+
+
+def test_remembered_values_stay_within_their_budget_and_time(near, monkeypatch):
+    from helsingborg_innovation import nearcache
+    from helsingborg_innovation.nearcache import NearCache
+
+    small = NearCache(("x:",), max_bytes=16000)  # a quarter of it for values: 4,000 bytes
+    assert small.values([]) == {}  # listening
+    for n in range(10):
+        small.keep_value(f"value-{n}", "x" * 900, small.now())
+    assert small._kept_bytes <= 4000
+    assert small.value("value-9") == "x" * 900
+    assert small.value("value-0") is None
+    small.keep_value("too-big", "x" * 2000, small.now())  # over a quarter of the budget
+    assert small.value("too-big") is None
+    later = nearcache.time.monotonic() + nearcache.VALUE_SECONDS + 1
+    monkeypatch.setattr(nearcache.time, "monotonic", lambda: later)
+    assert small.value("value-9") is None
