@@ -1,12 +1,16 @@
 """The public impact dashboard: the portfolio and participation in figures and charts."""
 
+import functools
+from datetime import date
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from contributions.models import DeclineReason, SubmitterKind
@@ -48,12 +52,9 @@ def portfolio_charts(figures: statistics.Portfolio) -> dict[str, Chart]:
         for value, label in StopReason.choices
         if figures.stop_reasons[value]
     ]
+    initiatives = reverse("initiatives:list")
     departments = [
-        Row(
-            d["name"],
-            [d["owned"], d["taking_part"]],
-            href=reverse("initiatives:list") + f"?department={d['slug']}",
-        )
+        Row(d["name"], [d["owned"], d["taking_part"]], href=f"{initiatives}?department={d['slug']}")
         for d in figures.departments
     ]
     partners = [
@@ -104,10 +105,18 @@ def portfolio_charts(figures: statistics.Portfolio) -> dict[str, Chart]:
     }
 
 
+@functools.lru_cache(maxsize=1024)
+def _month_name(month: date, language: str) -> str:
+    """A month as the language writes it ("March 2026"): the same each time it is asked."""
+    with translation.override(language):
+        return date_format(month, "YEAR_MONTH_FORMAT")
+
+
 def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
     kinds = SubmitterKind.choices
+    language = get_language()
     months = [
-        Row(date_format(m["month"], "YEAR_MONTH_FORMAT"), [m["counts"][k] for k, _l in kinds])
+        Row(_month_name(m["month"], language), [m["counts"][k] for k, _l in kinds])
         for m in figures.months
     ]
     outcomes = [

@@ -1,4 +1,7 @@
 from django import template
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf
+from django.utils.translation import get_language
 
 from helsingborg_innovation.markup import render_markdown
 
@@ -9,3 +12,48 @@ register = template.Library()
 def markdown(text: str):
     """Render a Markdown body to sanitised HTML."""
     return render_markdown(text or "")
+
+
+# The most renderings one {% once %} block keeps: its values (languages, sections) are few, and
+# beyond this, with values that are not, it renders each time as any markup does.
+ONCE_LIMIT = 64
+
+
+class OnceNode(template.Node):
+    def __init__(self, nodelist, values):
+        self.nodelist = nodelist
+        self.values = values
+        self.rendered: dict[tuple, str] = {}
+
+    def render(self, context) -> str:
+        if settings.DEBUG:
+            return self.nodelist.render(context)  # translations may change under runserver
+        key = (
+            get_language(),
+            get_script_prefix(),
+            get_urlconf(),
+            settings.ROOT_URLCONF,
+            *(value.resolve(context) for value in self.values),
+        )
+        html = self.rendered.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            if len(self.rendered) < ONCE_LIMIT:
+                self.rendered[key] = html
+        return html
+
+
+@register.tag
+def once(parser, token):
+    """{% once value… %}…{% endonce %}: markup that is the same on every page in a language,
+    given these values (the section a page is in): the site's navigation and footer. Each
+    worker renders it once per language and values, and then reuses it; the template is
+    compiled once per worker, and this is the same for what it renders. Nothing inside may
+    depend on the visitor, the request or the content, only on the code and translations.
+
+    The frame of every page had some twenty translations and a dozen addresses to look up:
+    half the time of a page of text."""
+    values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    nodelist = parser.parse(("endonce",))
+    parser.delete_first_token()
+    return OnceNode(nodelist, values)

@@ -264,7 +264,7 @@ def test_charts_are_accessible_svg_with_the_tables_numbers(client, known):
     widths = [
         float(w)
         for w in re.findall(
-            r'<rect class="chart__bar[^"]*" x="[^"]*" y="[^"]*" '
+            r'<rect class="chart__bar[^"]*" fill="[^"]*" x="[^"]*" y="[^"]*" '
             r'width="([^"]*)"',
             phases,
         )
