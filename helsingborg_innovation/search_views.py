@@ -43,6 +43,9 @@ class Kind:
     fields: Fields
     queryset: Callable[[], QuerySet]
     url: Callable[[object], str]
+    # The columns a hit shows (its address, title and passage), when the queryset reads more:
+    # a whole challenge or initiative is some thirty columns and an image to set up.
+    shown: tuple[str, ...] = ()
 
 
 def _published_ideas() -> QuerySet:
@@ -67,6 +70,7 @@ KINDS = [
         Fields("title", (("summary", "B"), ("body", "C"))),
         lambda: Challenge.objects.published(),
         lambda obj: obj.get_absolute_url(),
+        ("pk", "slug", "title", "summary", "body"),
     ),
     Kind(
         "initiative",
@@ -82,6 +86,7 @@ KINDS = [
         ),
         lambda: Initiative.objects.published(),
         lambda obj: obj.get_absolute_url(),
+        ("pk", "slug", "title", "summary", "lessons_learned", "body", "stop_explanation"),
     ),
     Kind(
         "method",
@@ -89,6 +94,7 @@ KINDS = [
         Fields("title", (("summary", "B"), ("body", "C"))),
         lambda: Method.objects.published(),
         lambda obj: obj.get_absolute_url(),
+        ("pk", "slug", "title", "summary", "body"),
     ),
     Kind("idea", _("Ideas"), Fields("title", (("text", "B"),)), _published_ideas, _idea_url),
 ]
@@ -230,7 +236,10 @@ def _hits(page_rows: list[tuple[str, int, float]], query: str) -> list[Hit]:
     objects = {}
     for key, pks in wanted.items():
         source = KINDS_BY_KEY[key]
-        queryset = search.with_headline(source.queryset().filter(pk__in=pks), query, source.fields)
+        queryset = source.queryset().filter(pk__in=pks)
+        if source.shown:
+            queryset = queryset.only(*source.shown)
+        queryset = search.with_headline(queryset, query, source.fields)
         objects.update({(key, obj.pk): obj for obj in queryset})
     hits = []
     for key, pk, rank in page_rows:

@@ -330,3 +330,33 @@ def test_the_words_searched_for_stay_out_of_the_caches_keys(client, make_initiat
         keys = [key.decode() for key in cache._cache.get_client().keys("*")]
     assert keys  # the ranking was kept
     assert not [key for key in keys if "hemligaordet" in key.lower()]
+
+
+@pytest.mark.django_db
+def test_the_hits_read_only_what_the_results_show(
+    client, make_challenge, make_initiative, make_method
+):
+    """A whole challenge or initiative is some thirty columns, and an image to set up, for a
+    title, an address and a passage."""
+    make_challenge(title="Gatubelysning i parken")
+    make_initiative(title="Gatubelysning som tänds", summary="Lampor med sensorer.")
+    make_method(title="Gatubelysning som metod")
+    with CaptureQueriesContext(connection) as captured:
+        response = _search(client, q="gatubelysning")
+    assert len(response.context["hits"]) == 3
+    hits = [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith("SELECT")
+        and '"id" IN (' in q["sql"]
+        and any(
+            f'FROM "{table}"' in q["sql"]
+            for table in ("challenges_challenge", "initiatives_initiative", "methods_method")
+        )
+    ]
+    assert len(hits) == 3
+    for sql in hits:
+        assert '."image"' not in sql and '."owner_department_id"' not in sql, sql
+        assert '."title"' in sql and '."slug"' in sql
+    html = response.content.decode()
+    assert "Lampor med sensorer." in html
