@@ -2,11 +2,12 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
+from helsingborg_innovation.listing import DistinctForRelations
 from helsingborg_innovation.models import Department, GlobalGoal
 from helsingborg_innovation.search import filter_text
 
 
-class ChallengeFilter(django_filters.FilterSet):
+class ChallengeFilter(DistinctForRelations, django_filters.FilterSet):
     STATUS_CHOICES = [("open", _("Open for ideas")), ("closed", _("Closed"))]
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
@@ -28,20 +29,11 @@ class ChallengeFilter(django_filters.FilterSet):
     )
     tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
 
-    # Filters over relations can repeat a challenge; only they need a DISTINCT, which costs a
-    # comparison of every column of every challenge listed and counted.
     relation_filters = ("goal", "tag")
 
     class Meta:
         model = Challenge
         fields = []
-
-    def filter_queryset(self, queryset):
-        filtered = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        if any(data.get(name) not in (None, "") for name in self.relation_filters):
-            return filtered.distinct()
-        return filtered
 
     def filter_text(self, queryset, name, value):
         return filter_text(queryset, value, ["title", "summary", "body"])

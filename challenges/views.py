@@ -15,6 +15,7 @@ class ChallengeListView(PortalFilterView):
     def get_queryset(self) -> QuerySet[Challenge]:
         return (
             Challenge.objects.published()
+            .for_cards()
             .select_related("owner_department")
             .order_by("-publish_at", "-pk")
         )

@@ -10,6 +10,21 @@ from django_filters.views import FilterView
 from helsingborg_innovation import pagecache
 
 
+class DistinctForRelations:
+    """A FilterSet mixin: filters over relations (`relation_filters`) can repeat a row, and
+    only they need a DISTINCT, which costs a comparison of every column of every row listed
+    and counted (a third of the method list's time, unfiltered)."""
+
+    relation_filters: tuple[str, ...] = ()
+
+    def filter_queryset(self, queryset):
+        filtered = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if any(data.get(name) not in (None, "") for name in self.relation_filters):
+            return filtered.distinct()
+        return filtered
+
+
 class PortalFilterView(FilterView):
     """A filtered, paginated list: a page number past the end shows the last page, not an error.
 

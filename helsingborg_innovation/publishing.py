@@ -30,6 +30,10 @@ def choice_label(choices: type[models.Choices], value) -> str:
         return value
 
 
+# The columns of a challenge, initiative or method that a card in a list never shows.
+CARD_LEAVES_OUT = ("body", "image", "image_width", "image_height", "image_renditions", "image_alt")
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         """What anonymous visitors may see: published, and its publishing date has come."""
@@ -46,6 +50,12 @@ class PublishableQuerySet(models.QuerySet):
             | models.Q(publish_at__gt=timezone.now())
             | models.Q(publish_at__isnull=True)
         )
+
+    def for_cards(self):
+        """Without what a card in a list never shows: the body, the longest text of an item,
+        and the image (a card has none), so that neither is read, sent or set up for each of a
+        page of cards. A list that shows more than a card does asks for it itself."""
+        return self.defer(*CARD_LEAVES_OUT)
 
     def visible_to(self, user):
         """Staff preview everything; everyone else sees only what is published."""

@@ -26,14 +26,18 @@ def home(request: HttpRequest) -> HttpResponse:
     methods = Method.objects.published()
     open_challenges = challenges.open()
     context = {
-        "open_challenges": open_challenges.select_related("owner_department").order_by(
-            "last_day", "-publish_at", "-pk"
-        )[:6],
-        "latest_initiatives": initiatives.select_related("owner_department").order_by(
-            "-publish_at", "-pk"
-        )[:6],
-        "lessons": initiatives.with_lessons().stopped_first()[:3],
-        "methods": methods.order_by("-publish_at", "-pk")[:4],
+        "open_challenges": open_challenges.for_cards()
+        .select_related("owner_department")
+        .order_by("last_day", "-publish_at", "-pk")[:6],
+        "latest_initiatives": initiatives.for_cards()
+        .defer("stop_explanation")
+        .select_related("owner_department")
+        .order_by("-publish_at", "-pk")[:6],
+        "lessons": initiatives.for_cards()
+        .defer("stop_explanation")
+        .with_lessons()
+        .stopped_first()[:3],
+        "methods": methods.for_cards().order_by("-publish_at", "-pk")[:4],
         "figures": pagecache.remembered(
             "home-figures",
             lambda: {

@@ -16,6 +16,8 @@ class InitiativeListView(PortalFilterView):
     def get_queryset(self) -> QuerySet:
         return (
             Initiative.objects.published()
+            .for_cards()
+            .defer("stop_explanation")
             .select_related("owner_department")
             .order_by("-publish_at", "-pk")
         )
@@ -56,6 +58,8 @@ class LessonListView(PortalFilterView):
     def get_queryset(self) -> QuerySet:
         return (
             Initiative.objects.published()
+            .for_cards()
+            .defer("stop_explanation")
             .with_lessons()
             .stopped_first()
             .select_related("owner_department")

@@ -1,11 +1,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from helsingborg_innovation.listing import DistinctForRelations
 from helsingborg_innovation.search import filter_text
 from methods.models import Method
 
 
-class MethodFilter(django_filters.FilterSet):
+class MethodFilter(DistinctForRelations, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Method.Kind.choices, empty_label=_("All kinds")
@@ -17,6 +18,8 @@ class MethodFilter(django_filters.FilterSet):
         label=_("Time it takes"), choices=Method.Duration.choices, empty_label=_("Any time")
     )
     tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
+
+    relation_filters = ("tag",)
 
     class Meta:
         model = Method

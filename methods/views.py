@@ -20,7 +20,7 @@ class MethodListView(PortalFilterView):
     template_name = "methods/method_list.html"
 
     def get_queryset(self) -> QuerySet[Method]:
-        return Method.objects.published().order_by("title", "pk").distinct()
+        return Method.objects.published().for_cards().order_by("title", "pk")
 
 
 def attachment_size(attachment: Attachment) -> int | None:
