@@ -62,6 +62,25 @@ PENDING_FIRST = models.Case(
 MODERATION_ORDER = [PENDING_FIRST.asc(), "created_at", "pk"]
 
 
+# What the public sees of a published idea (see ContributionQuerySet.public_columns).
+PUBLIC_COLUMNS = (
+    "title",
+    "text",
+    "name",
+    "show_name",
+    "kind",
+    "public_answer",
+    "reference",
+    "created_at",
+    "decided_at",
+    "status",
+    "challenge",
+    "initiative",
+)
+# An initiative or a challenge as an idea names it: a link, if the public may see it.
+LINKED_COLUMNS = ("title", "slug", "status", "publish_at")
+
+
 class ContributionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ContributionStatus.PUBLISHED)
@@ -79,6 +98,12 @@ class ContributionQuerySet(models.QuerySet):
         from challenges.models import Challenge
 
         return self.exclude(challenge__in=Challenge.objects.unpublished().values("pk"))
+
+    def public_columns(self, *related: str):
+        """Only what the public pages and feeds show of an idea (see public_name): its sender's
+        e-mail, organisation, internal note and tokens are never read for them. `related`
+        are the columns wanted of ideas' challenge or initiative ("challenge__title")."""
+        return self.only(*PUBLIC_COLUMNS, *related)
 
     def moderation_queue(self):
         """Pending ideas first, oldest first, then the decided ones."""

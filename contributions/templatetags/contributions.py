@@ -8,7 +8,12 @@ from django.db.models import Count
 from django.urls import reverse
 
 from challenges.models import Challenge
-from contributions.models import Contribution, ContributionStatus, DeclineReason
+from contributions.models import (
+    LINKED_COLUMNS,
+    Contribution,
+    ContributionStatus,
+    DeclineReason,
+)
 
 register = template.Library()
 
@@ -49,6 +54,7 @@ def challenge_ideas(context, challenge) -> dict:
         Contribution.objects.published()
         .filter(challenge=challenge)
         .select_related("initiative")
+        .public_columns(*(f"initiative__{column}" for column in LINKED_COLUMNS))
         .order_by("-created_at", "-pk")
     )
     counts = _counts(challenge)
@@ -71,6 +77,7 @@ def initiative_ideas(initiative) -> dict:
         Contribution.objects.published()
         .filter(initiative=initiative, challenge__in=_public_challenges())
         .select_related("challenge")
+        .public_columns(*(f"challenge__{column}" for column in LINKED_COLUMNS))
         .order_by("-created_at", "-pk")
     )
     return {"initiative": initiative, "ideas": ideas}
