@@ -38,11 +38,13 @@ class ChallengeDetailView(PublishedDetailView):
                 "tags",
                 Prefetch(
                     "suggested_methods",
-                    queryset=Method.objects.published().order_by("title", "pk"),
+                    queryset=Method.objects.published().for_cards().order_by("title", "pk"),
                 ),
                 Prefetch(
                     "initiatives",
-                    queryset=initiatives.select_related("owner_department").order_by("title", "pk"),
+                    queryset=initiatives.for_cards()
+                    .select_related("owner_department")
+                    .order_by("title", "pk"),
                 ),
             )
         )

@@ -42,9 +42,13 @@ class InitiativeDetailView(PublishedDetailView):
                 "impact_goals",
                 "timeline",
                 Prefetch(
-                    "challenges", queryset=Challenge.objects.published().order_by("title", "pk")
+                    "challenges",
+                    queryset=Challenge.objects.published().for_cards().order_by("title", "pk"),
                 ),
-                Prefetch("methods", queryset=Method.objects.published().order_by("title", "pk")),
+                Prefetch(
+                    "methods",
+                    queryset=Method.objects.published().for_cards().order_by("title", "pk"),
+                ),
             )
         )
 

@@ -107,3 +107,29 @@ def test_a_page_of_methods_is_read_in_the_order_of_an_index(make_method):
         cursor.execute("SET LOCAL enable_sort = off")
         plan = _plan(page)
     assert "method_title_idx" in plan, plan
+
+
+@pytest.mark.django_db
+def test_detail_pages_read_their_linked_items_as_cards(
+    client, make_challenge, make_initiative, make_method
+):
+    """A challenge links to its initiatives, an initiative to its challenges and methods: by
+    title, never their bodies."""
+    method = make_method(title="Länkad metod", body="Metodens brödtext " * 100)
+    challenge = make_challenge(title="Länkad utmaning", body="Utmaningens brödtext " * 100)
+    initiative = make_initiative(
+        title="Länkat initiativ",
+        body="Initiativets brödtext " * 100,
+        challenges=[challenge],
+        methods=[method],
+    )
+    html, rows = _reads(client, challenge.get_absolute_url(), "initiatives_initiative")
+    assert "Länkat initiativ" in html
+    assert rows and not [sql for sql in rows if '"initiatives_initiative"."body"' in sql]
+    for table, title in (
+        ("challenges_challenge", "Länkad utmaning"),
+        ("methods_method", "Länkad metod"),
+    ):
+        html, rows = _reads(client, initiative.get_absolute_url(), table)
+        assert title in html
+        assert rows and not [sql for sql in rows if f'"{table}"."body"' in sql], table
