@@ -1,5 +1,5 @@
-"""The form renderer: Django's templates for every widget, with selects and inputs written in
-Python.
+"""The form renderer: Django's templates for every widget, with selects, inputs, radio buttons,
+checkboxes and text areas written in Python.
 
 A filter form's selects hold a hundred options (departments, goals, the latest challenges), and
 rendering them through the template language, an option at a time, was half the time of building
@@ -10,7 +10,7 @@ overrides one of those widget templates is used instead, as it would be without 
 """
 
 from django.forms.renderers import TemplatesSetting
-from django.forms.widgets import Input, Select
+from django.forms.widgets import CheckboxSelectMultiple, Input, RadioSelect, Select, Textarea
 from django.template.loader import get_template
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -18,6 +18,14 @@ from django.utils.html import conditional_escape
 SELECT_TEMPLATE = Select.template_name
 OPTION_TEMPLATE = Select.option_template_name
 INPUT_TEMPLATE = Input.template_name
+TEXTAREA_TEMPLATE = Textarea.template_name
+INPUT_OPTION_TEMPLATE = "django/forms/widgets/input_option.html"
+# A radio button or checkbox of a group, with its label: nothing but input_option.html.
+INPUT_OPTION_TEMPLATES = {
+    RadioSelect.option_template_name,
+    CheckboxSelectMultiple.option_template_name,
+    INPUT_OPTION_TEMPLATE,
+}
 # Django's widget templates that are nothing but input.html.
 INPUT_TYPES = ("checkbox", "color", "date", "datetime", "email", "file", "hidden", "number")
 INPUT_TYPES += ("password", "search", "tel", "text", "time", "url")
@@ -39,6 +47,10 @@ class PortalFormRenderer(TemplatesSetting):
                 html = render_select(context["widget"])
             elif template_name in INPUT_TEMPLATES:
                 html = render_input(context["widget"])
+            elif template_name in INPUT_OPTION_TEMPLATES:
+                html = render_input_option(context["widget"])
+            elif template_name == TEXTAREA_TEMPLATE:
+                html = render_textarea(context["widget"])
             if html is not None:
                 return html
         return super().render(template_name, context, request)
@@ -47,11 +59,15 @@ class PortalFormRenderer(TemplatesSetting):
         """Whether the template is Django's own (and the options' and attributes' too): only
         those are known to write what the functions below write."""
         if template_name not in self._django_own:
-            own = template_name in INPUT_TEMPLATES or template_name == SELECT_TEMPLATE
+            own = template_name in INPUT_TEMPLATES | INPUT_OPTION_TEMPLATES or template_name in (
+                SELECT_TEMPLATE,
+                TEXTAREA_TEMPLATE,
+            )
             names = {
                 template_name,
                 INPUT_TEMPLATE,
                 OPTION_TEMPLATE,
+                INPUT_OPTION_TEMPLATE,
                 "django/forms/widgets/attrs.html",
             }
             self._django_own[template_name] = own and all(
@@ -78,6 +94,27 @@ def render_input(widget: dict) -> str:
     return (
         f'<input type="{conditional_escape(widget["type"])}" '
         f'name="{conditional_escape(widget["name"])}"{value}{render_attrs(widget["attrs"])}>'
+    )
+
+
+def render_input_option(widget: dict) -> str:
+    """django/forms/widgets/input_option.html (a radio button or checkbox of a group, in its
+    label) for an option's context."""
+    html = render_input(widget)
+    if not widget["wrap_label"]:
+        return html
+    id_ = widget["attrs"].get("id")
+    label_for = f' for="{conditional_escape(id_)}"' if id_ else ""
+    return f"<label{label_for}>{html} {conditional_escape(localize(widget['label']))}</label>"
+
+
+def render_textarea(widget: dict) -> str:
+    """django/forms/widgets/textarea.html for a widget's context."""
+    value = widget["value"]
+    text = conditional_escape(localize(value)) if value else ""
+    return (
+        f'<textarea name="{conditional_escape(widget["name"])}"{render_attrs(widget["attrs"])}>'
+        f"\n{text}</textarea>"
     )
 
 

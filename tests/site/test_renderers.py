@@ -2,7 +2,7 @@
 
 import pytest
 from django import forms
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import DjangoTemplates, TemplatesSetting
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -56,6 +56,62 @@ INPUTS = [
 def test_an_input_is_what_djangos_templates_write(widget, value, attrs):
     expected = widget.render("field", value, attrs, renderer=DjangoTemplates())
     assert widget.render("field", value, attrs, renderer=PortalFormRenderer()) == expected
+
+
+OPTIONS = [
+    (forms.RadioSelect(choices=CHOICES), "a&b", {"id": "id_kind", "required": True}),
+    (forms.RadioSelect(choices=CHOICES), None, {}),  # no id: labels without for=
+    (forms.CheckboxSelectMultiple(choices=CHOICES), ["g1", "3"], {"id": "id_many"}),
+]
+
+
+@pytest.mark.parametrize(("widget", "value", "attrs"), OPTIONS)
+def test_a_radio_button_or_checkbox_of_a_group_is_what_djangos_templates_write(
+    widget, value, attrs, monkeypatch
+):
+    """Forms that lay out a group's options themselves (a fieldset with a legend, as the
+    contribution form does) render each with its label through the renderer."""
+
+    class Form(forms.Form):
+        field = forms.MultipleChoiceField(choices=CHOICES, widget=widget, required=False)
+
+    def tags(renderer):
+        form = Form(initial={"field": value}, auto_id="id_%s" if attrs.get("id") else False)
+        form.renderer = renderer
+        return [option.tag() for option in form["field"]]
+
+    expected = tags(DjangoTemplates())
+    assert len(expected) == 7
+    renderer = PortalFormRenderer()
+    renderer._is_djangos(widget.option_template_name)  # looks its templates up once
+    _without_templates(monkeypatch)
+    assert tags(renderer) == expected
+
+
+def _without_templates(monkeypatch):
+    """From here on, the renderer may not fall back on the template language."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered through the template language")
+
+    monkeypatch.setattr(TemplatesSetting, "render", refuse)
+
+
+TEXTAREAS = [
+    (forms.Textarea(), 'Rad ett\n"två" <tre> & fyra', {"id": "id_text", "required": True}),
+    (forms.Textarea(attrs={"rows": 4, "cols": 40}), None, {"maxlength": 5000}),
+    (forms.Textarea(), "", {"aria-describedby": "id_text-hint id_text-error"}),
+    (forms.Textarea(), mark_safe("<kept>"), {}),
+]
+
+
+@pytest.mark.parametrize(("widget", "value", "attrs"), TEXTAREAS)
+def test_a_textarea_is_what_djangos_templates_write(widget, value, attrs, monkeypatch):
+    expected = widget.render("field", value, attrs, renderer=DjangoTemplates())
+    renderer = PortalFormRenderer()
+    renderer._is_djangos(widget.template_name)
+    _without_templates(monkeypatch)
+    assert widget.render("field", value, attrs, renderer=renderer) == expected
 
 
 def test_a_widget_template_the_project_overrides_is_used(tmp_path, settings):
