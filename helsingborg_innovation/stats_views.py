@@ -17,6 +17,7 @@ from contributions.models import DeclineReason, SubmitterKind
 from helsingborg_innovation import statistics
 from helsingborg_innovation.charts import Chart, Row, Series
 from helsingborg_innovation.models import Partner
+from helsingborg_innovation.publishing import slug_url
 from initiatives.models import Phase, StopReason
 
 
@@ -131,7 +132,7 @@ def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
         if figures.decline_reasons[value]
     ]
     top = [
-        Row(c["title"], [c["ideas"]], href=reverse("challenges:detail", args=[c["slug"]]))
+        Row(c["title"], [c["ideas"]], href=slug_url("challenges:detail", c["slug"]))
         for c in figures.top_challenges
     ]
     return {
@@ -195,5 +196,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             participation.published, participation.published + participation.declined
         ),
         "charts": {**portfolio_charts(portfolio), **participation_charts(participation)},
+        "without_ideas": [
+            {"title": c["title"], "url": slug_url("challenges:detail", c["slug"])}
+            for c in participation.without_ideas
+        ],
     }
     return render(request, "statistics/dashboard.html", context)
