@@ -99,11 +99,14 @@ class ContributionQuerySet(models.QuerySet):
 
         return self.exclude(challenge__in=Challenge.objects.unpublished().values("pk"))
 
-    def public_columns(self, *related: str):
+    def public_columns(self, *linked: str):
         """Only what the public pages and feeds show of an idea (see public_name): its sender's
-        e-mail, organisation, internal note and tokens are never read for them. `related`
-        are the columns wanted of ideas' challenge or initiative ("challenge__title")."""
-        return self.only(*PUBLIC_COLUMNS, *related)
+        e-mail, organisation, internal note and tokens are never read for them. `linked` names
+        the relations ("challenge", "initiative") an idea links to, selected with it."""
+        return self.only(
+            *PUBLIC_COLUMNS,
+            *(f"{relation}__{column}" for relation in linked for column in LINKED_COLUMNS),
+        )
 
     def moderation_queue(self):
         """Pending ideas first, oldest first, then the decided ones."""

@@ -11,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
-from contributions.models import LINKED_COLUMNS, Contribution
+from contributions.models import Contribution
 from helsingborg_innovation.markup import render_markdown
 from initiatives.models import Initiative
 
@@ -136,7 +136,7 @@ class ChallengeIdeasFeed(Feed):
             Contribution.objects.published()
             .filter(challenge=challenge)
             .select_related("challenge")
-            .public_columns(*(f"challenge__{column}" for column in LINKED_COLUMNS))
+            .public_columns("challenge")
             .order_by("-created_at", "-pk")[:ITEMS]
         )
 

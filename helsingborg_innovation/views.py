@@ -30,13 +30,9 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("owner_department")
         .order_by("last_day", "-publish_at", "-pk")[:6],
         "latest_initiatives": initiatives.for_cards()
-        .defer("stop_explanation")
         .select_related("owner_department")
         .order_by("-publish_at", "-pk")[:6],
-        "lessons": initiatives.for_cards()
-        .defer("stop_explanation")
-        .with_lessons()
-        .stopped_first()[:3],
+        "lessons": initiatives.for_cards().with_lessons().stopped_first()[:3],
         "methods": methods.for_cards().order_by("-publish_at", "-pk")[:4],
         "figures": pagecache.remembered(
             "home-figures",

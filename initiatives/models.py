@@ -38,6 +38,11 @@ STOPPED_FIRST = models.Case(
 
 
 class InitiativeQuerySet(PublishableQuerySet):
+    def for_cards(self) -> "InitiativeQuerySet":
+        """As for every item, and without the explanation of a stop, which only the
+        initiative's own page shows."""
+        return super().for_cards().defer("stop_explanation")
+
     def stopped(self) -> "InitiativeQuerySet":
         return self.filter(phase=Phase.STOPPED)
 

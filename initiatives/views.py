@@ -17,7 +17,6 @@ class InitiativeListView(PortalFilterView):
         return (
             Initiative.objects.published()
             .for_cards()
-            .defer("stop_explanation")
             .select_related("owner_department")
             .order_by("-publish_at", "-pk")
         )
@@ -63,7 +62,6 @@ class LessonListView(PortalFilterView):
         return (
             Initiative.objects.published()
             .for_cards()
-            .defer("stop_explanation")
             .with_lessons()
             .stopped_first()
             .select_related("owner_department")

@@ -8,12 +8,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from challenges.models import Challenge
-from contributions.models import (
-    LINKED_COLUMNS,
-    Contribution,
-    ContributionStatus,
-    DeclineReason,
-)
+from contributions.models import Contribution, ContributionStatus, DeclineReason
 
 register = template.Library()
 
@@ -54,7 +49,7 @@ def challenge_ideas(context, challenge) -> dict:
         Contribution.objects.published()
         .filter(challenge=challenge)
         .select_related("initiative")
-        .public_columns(*(f"initiative__{column}" for column in LINKED_COLUMNS))
+        .public_columns("initiative")
         .order_by("-created_at", "-pk")
     )
     counts = _counts(challenge)
@@ -77,7 +72,7 @@ def initiative_ideas(initiative) -> dict:
         Contribution.objects.published()
         .filter(initiative=initiative, challenge__in=_public_challenges())
         .select_related("challenge")
-        .public_columns(*(f"challenge__{column}" for column in LINKED_COLUMNS))
+        .public_columns("challenge")
         .order_by("-created_at", "-pk")
     )
     return {"initiative": initiative, "ideas": ideas}
