@@ -51,6 +51,10 @@ class DeclineReason(models.TextChoices):
 
 
 DECIDED = [ContributionStatus.PUBLISHED, ContributionStatus.DECLINED, ContributionStatus.SPAM]
+# How long the moderators took to decide on an idea.
+DECISION_TIME = models.ExpressionWrapper(
+    models.F("decided_at") - models.F("created_at"), output_field=models.DurationField()
+)
 
 
 # Pending ideas first. The moderation order and the index that serves it must use this same
@@ -230,6 +234,15 @@ class Contribution(models.Model):
             models.Index(PENDING_FIRST, "created_at", "id", name="contribution_moderation_idx"),
             # One person's ideas by e-mail address, whatever its case (erasure on request).
             models.Index(Upper("email"), name="contribution_email_upper_idx"),
+            # The decided ideas by the time taken to decide: the median is read off it at an
+            # offset (statistics.median_decision_time), with what the statistics filter on.
+            models.Index(
+                DECISION_TIME,
+                "id",
+                name="contribution_decision_time_idx",
+                include=["challenge", "created_at", "decided_at"],
+                condition=models.Q(status__in=DECIDED, decided_at__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -293,6 +306,48 @@ class Contribution(models.Model):
         if ContributionStatus.PUBLISHED in (self.status, self._stored_status):
             kinds.append(pagecache.PUBLIC_IDEAS)
         return tuple(kinds)
+
+
+class IdeaTally(models.Model):
+    """How many ideas arrived in a month, by sender kind, status and reason for declining, and
+    how many of those have a decision time. Kept by PostgreSQL itself (see tallies.py); never
+    written from Python."""
+
+    month = models.DateField()
+    kind = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    decline_reason = models.CharField(max_length=20, blank=True)
+    ideas = models.IntegerField(default=0)
+    timed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "kind", "status", "decline_reason"], name="idea_tally_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.kind} {self.status}: {self.ideas}"
+
+
+class ChallengeTally(models.Model):
+    """How many ideas other than spam a challenge received in a year. Kept by PostgreSQL itself
+    (see tallies.py); never written from Python."""
+
+    challenge = models.ForeignKey(
+        "challenges.Challenge", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.IntegerField()
+    ideas = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "year"], name="challenge_tally_key")
+        ]
+
+    def __str__(self):
+        return f"{self.challenge_id} {self.year}: {self.ideas}"
 
 
 class QueuedMail(models.Model):

@@ -239,7 +239,7 @@ def burst_pages() -> list[tuple[str, str]]:
         (f"an initiative, {BURST_IDEAS_PER_SECOND} ideas/s arriving", pages["an initiative"]),
         (f"another challenge, {BURST_IDEAS_PER_SECOND} ideas/s arriving", other.get_absolute_url()),
         (f"search, {BURST_IDEAS_PER_SECOND} ideas/s arriving", pages["search"]),
-        # The statistics count every idea: each arrival means counting them afresh.
+        # Each arrival changes the statistics' figures of ideas (read from the tallies).
         (f"statistics, {BURST_IDEAS_PER_SECOND} ideas/s arriving", pages["statistics"]),
     ]
 
@@ -324,31 +324,40 @@ def statistics_timing(rounds: int) -> dict:
     return timed_requests(Client(), reverse("statistics:dashboard"), rounds)
 
 
-def statistics_afresh(rounds: int) -> dict:
-    """Counting the dashboard's figures afresh, as after a change to what they count."""
+def statistics_afresh(rounds: int) -> dict[str, dict]:
+    """Counting the dashboard's figures afresh, as after a change to what they count: all of
+    them, those an idea changes (from the tallies on PostgreSQL), and those a change to the
+    portfolio does (the years and the portfolio's figures)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from helsingborg_innovation import statistics as figures
 
-    wall, sql, queries = [], [], 0
-    for _ in range(rounds):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            figures.year_choices()
-            figures.portfolio(None)
-            figures.participation(None)
-            wall.append((time.perf_counter() - start) * 1000)
-        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-        queries = len(captured.captured_queries)
-    return {
-        "status": 200,
-        "median": statistics.median(wall),
-        "p99": percentile(wall, 0.99),
-        "max": max(wall),
-        "sql": statistics.median(sql),
-        "queries": queries,
+    parts = {
+        "all figures": (figures.year_choices, figures.portfolio, figures.participation),
+        "after an idea": (figures.participation,),
+        "after a change to the portfolio": (figures.year_choices, figures.portfolio),
     }
+    timings = {}
+    for name, counts in parts.items():
+        wall, sql, queries = [], [], 0
+        for _ in range(rounds):
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                for count in counts:
+                    count()
+                wall.append((time.perf_counter() - start) * 1000)
+            sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+            queries = len(captured.captured_queries)
+        timings[name] = {
+            "status": 200,
+            "median": statistics.median(wall),
+            "p99": percentile(wall, 0.99),
+            "max": max(wall),
+            "sql": statistics.median(sql),
+            "queries": queries,
+        }
+    return timings
 
 
 def admin_timings(rounds: int) -> list[tuple[str, dict]]:
@@ -730,7 +739,7 @@ def report_in_process(args, sizes, search, rows, references, afresh, dashboard, 
     out("| page | status | queries | SQL ms | median ms | p99 ms | aim | |")
     out("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     for label, timing in [
-        ("statistics: figures counted afresh (after a change)", afresh),
+        *((f"statistics: counted afresh, {name}", timing) for name, timing in afresh.items()),
         ("statistics dashboard, figures from the cache", dashboard),
     ]:
         met = timing["status"] == 200 and timing["median"] < STATISTICS_MS

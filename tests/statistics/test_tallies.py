@@ -1,0 +1,129 @@
+"""The tallies PostgreSQL keeps of the ideas (contributions/tallies.py) give the statistics
+exactly what counting the ideas themselves gives, whatever writes them."""
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from contributions import tallies
+from contributions.models import Contribution, IdeaTally, SubmitterKind
+from contributions.models import ContributionStatus as S
+from helsingborg_innovation import statistics
+from helsingborg_innovation.publishing import Status
+from tests.statistics.conftest import at
+
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only")]
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+YEARS = (None, 2024, 2025)
+
+
+def figures(year, *, tallied):
+    return statistics.participation(year, tallied=tallied)
+
+
+def test_the_tallies_give_what_counting_the_ideas_gives(make_challenge, make_idea):
+    assert tallies.usable()
+    open_one, other, later_hidden = make_challenge(), make_challenge(), make_challenge()
+    draft = make_challenge(status=Status.DRAFT)
+    # Around New Year and the end of January in Swedish time, which is not UTC's.
+    make_idea(challenge=open_one, received=datetime(2024, 12, 31, 23, 30, tzinfo=STOCKHOLM))
+    make_idea(challenge=open_one, received=datetime(2025, 1, 1, 0, 30, tzinfo=STOCKHOLM))
+    make_idea(
+        challenge=other,
+        received=datetime(2025, 2, 1, 0, 15, tzinfo=STOCKHOLM),
+        status=S.PUBLISHED,
+        decided_after=timedelta(hours=5),
+        kind=SubmitterKind.BUSINESS,
+    )
+    make_idea(challenge=other, received=at(2025, 3), status=S.DECLINED, decided_after=timedelta(1))
+    make_idea(challenge=other, received=at(2024, 6), status=S.SPAM, decided_after=timedelta(2))
+    make_idea(challenge=draft, received=at(2025, 3), status=S.PUBLISHED, decided_after=timedelta(3))
+    doomed = make_idea(challenge=later_hidden, received=at(2025, 4))
+    make_idea(challenge=later_hidden, received=at(2024, 4), status=S.DECLINED)
+    # A bulk load (one INSERT of many rows), a bulk decision, a deletion, a challenge taken
+    # out of the public's sight.
+    Contribution.objects.bulk_create(
+        Contribution(
+            challenge=other,
+            title=f"Idé {n}",
+            text="Text.",
+            kind=SubmitterKind.ACADEMIA,
+            consent=True,
+            reference=f"BULK{n}",
+            token=f"bulk-token-{n}",
+        )
+        for n in range(5)
+    )
+    Contribution.objects.filter(reference__in=["BULK0", "BULK1"]).update(
+        status=S.PUBLISHED, decided_at=at(2026, 12)
+    )
+    Contribution.objects.filter(reference="BULK2").update(created_at=at(2024, 2))
+    doomed.delete()
+    assert IdeaTally.objects.exists()
+
+    for year in YEARS:
+        assert figures(year, tallied=True) == figures(year, tallied=False), year
+
+    later_hidden.status = Status.DRAFT
+    later_hidden.save()
+    for year in YEARS:
+        assert figures(year, tallied=True) == figures(year, tallied=False), year
+    everything = figures(None, tallied=True)
+    assert everything.received == 9  # 13 ideas: one deleted, one spam, two hidden
+    assert everything.spam == 1
+    assert everything.months[0]["month"].isoformat() == "2024-02-01"
+    january = [m for m in everything.months if m["month"].isoformat() == "2025-01-01"]
+    assert january[0]["total"] == 1  # 00:30 on New Year's Day in Stockholm, 23:30 in UTC
+
+
+def test_the_dashboard_reads_the_tallies_not_the_ideas(make_idea):
+    make_idea(status=S.PUBLISHED, decided_after=timedelta(hours=2))
+    with CaptureQueriesContext(connection) as captured:
+        result = statistics.participation()
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "contributions_ideatally" in sql
+    assert "contributions_challengetally" in sql
+    assert result.received == 1
+    assert result.median_decision == timedelta(hours=2)
+
+
+def test_another_time_zone_counts_the_ideas_until_the_tallies_follow(settings, make_idea):
+    # 23:30 in UTC on the last of January is February in Stockholm.
+    make_idea(received=datetime(2025, 1, 31, 23, 30, tzinfo=ZoneInfo("UTC")))
+    assert figures(2025, tallied=True).months[0]["month"].isoformat() == "2025-02-01"
+
+    settings.TIME_ZONE = "UTC"
+    assert not tallies.usable()
+    assert statistics.participation(2025).months[0]["month"].isoformat() == "2025-01-01"
+
+    out = io.StringIO()
+    call_command("tally_ideas", stdout=out)
+    assert "in UTC" in out.getvalue()
+    assert tallies.usable()
+    assert figures(2025, tallied=True).months[0]["month"].isoformat() == "2025-01-01"
+
+
+@pytest.mark.parametrize("year", [None, 2025])
+def test_the_median_is_read_off_its_index_in_order(make_idea, year):
+    """The middle decided ideas, read at an offset off `contribution_decision_time_idx`, which
+    holds them in order with the columns the statistics filter on: 35 ms for 250,000 decided
+    ideas, where sorting them (percentile_cont) took 330 ms."""
+    make_idea(status=S.PUBLISHED, received=at(2025, 5), decided_after=timedelta(hours=3))
+    ideas = statistics.TalliedIdeas(year).ideas
+    with CaptureQueriesContext(connection) as captured:
+        statistics.median_decision_time(ideas, 1)
+    (query,) = captured.captured_queries
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {query['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using contribution_decision_time_idx" in plan, plan
+    assert "Sort" not in plan, plan
