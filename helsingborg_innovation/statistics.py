@@ -20,6 +20,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     Window,
@@ -46,9 +47,6 @@ from initiatives.models import Initiative, Phase, StopReason
 FUNNEL = [Phase.IDEA, Phase.EXPLORATION, Phase.PILOT, Phase.IMPLEMENTATION, Phase.OPERATION]
 IN_PROGRESS = [Phase.IDEA, Phase.EXPLORATION, Phase.PILOT, Phase.IMPLEMENTATION]
 TOP_CHALLENGES = 10
-# Challenges tied for the last places of the top list named one by one at most (see
-# `top_challenges`).
-MAX_LISTED_CONTENDERS = 500
 UNANSWERED_CHALLENGES = 20
 # What each part of the figures counts: a change to one of these kinds gives that part anew at
 # once, while the others stay kept (an idea arriving leaves the portfolio's figures alone).
@@ -366,13 +364,16 @@ def participation(year: int | None = None, *, tallied: bool | None = None) -> Pa
         decline_reasons=dict.fromkeys(DeclineReason.values, 0),
         kinds=dict.fromkeys(SubmitterKind.values, 0),
     )
+    kinds = SubmitterKind.values
     months: dict[date, dict[str, int]] = {}
     for month, kind, status, decline_reason, n, timed in counts.rows():
         if status == ContributionStatus.SPAM:
             result.spam += n
         else:
             result.received += n
-            per_kind = months.setdefault(month, dict.fromkeys(SubmitterKind.values, 0))
+            if month not in months:
+                months[month] = dict.fromkeys(kinds, 0)
+            per_kind = months[month]
             per_kind[kind] = per_kind.get(kind, 0) + n
             result.kinds[kind] = result.kinds.get(kind, 0) + n
         if status == ContributionStatus.PENDING:
@@ -408,22 +409,20 @@ def top_challenges(per_challenge: QuerySet) -> list[dict]:
     """The TOP_CHALLENGES challenges with the most ideas (spam not counted), the most first,
     then by title. Two queries; `per_challenge` gives (challenge, n).
 
-    The ideas are counted per challenge on their own, which the index on (challenge, status)
-    answers without reading the ideas; counting them through a join to the challenges read
-    every idea (half a second with 500,000). Then only the challenges that can make the list
-    are read: those with at least as many ideas as the last place.
+    The ideas are counted per challenge on their own (from the tallies, or from the index on
+    (challenge, status) without reading the ideas): counting them through a join to the
+    challenges read every idea. Only the counts of the places on the list leave the database,
+    then the challenges with at least as many ideas as the last place, with their counts, the
+    best first. (Bringing every challenge's count into Python for that took 25 ms with 10,000
+    challenges.)
     """
-    counts = dict(per_challenge)
-    if not counts:
+    places = list(per_challenge.order_by("-n").values_list("n", flat=True)[:TOP_CHALLENGES])
+    if not places:
         return []
-    last_place = sorted(counts.values(), reverse=True)[:TOP_CHALLENGES][-1]
-    contenders = [pk for pk, n in counts.items() if n >= last_place]
-    if len(contenders) > MAX_LISTED_CONTENDERS:
-        # Many tied for last place: named by a subquery rather than thousands of parameters.
-        contenders = per_challenge.filter(n__gte=last_place).values("challenge")
-    challenges = Challenge.objects.filter(pk__in=contenders).values("pk", "title", "slug")
-    ranked = sorted(challenges, key=lambda c: (-counts[c["pk"]], c["title"], c["pk"]))
-    return [
-        {"title": c["title"], "slug": c["slug"], "ideas": counts[c["pk"]]}
-        for c in ranked[:TOP_CHALLENGES]
-    ]
+    contenders = per_challenge.filter(n__gte=places[-1])
+    return list(
+        Challenge.objects.filter(pk__in=contenders.values("challenge"))
+        .annotate(ideas=Subquery(contenders.filter(challenge=OuterRef("pk")).values("n")))
+        .order_by("-ideas", "title", "pk")
+        .values("title", "slug", "ideas")[:TOP_CHALLENGES]
+    )
