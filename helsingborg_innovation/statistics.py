@@ -60,7 +60,7 @@ def remembered[T](name: str, compute: Callable[[], T], *parts, kinds: tuple[str,
     changes (see `pagecache.remembered`). Counting the portfolio afresh reads every initiative
     (most of a second with 100,000), and the ideas without tallies every idea. While one worker
     counts, the others show the figures as last counted (a burst of ideas, one a second, had
-    every visitor wait for a count), on pages that are not kept."""
+    every visitor wait for a count), on pages kept a second at most (pagecache.BEHIND_SECONDS)."""
     return pagecache.remembered(
         f"statistics:{name}", compute, *parts, kinds=kinds, last_while_counting=True
     )

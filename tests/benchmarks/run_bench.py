@@ -607,8 +607,10 @@ def main() -> None:
             result["cache"] = cache if mode == "cached" else "off"
             rows.append((label, mode, result))
             portal.sample_memory()
-        if mode == "cached" and not args.pages:
+        if mode == "cached":
             for label, path in burst_pages():
+                if args.pages and args.pages not in label:
+                    continue
                 log(f"{label} ({mode})")
                 url = f"http://127.0.0.1:{PORTAL_PORT}{path}"
                 warm(url)

@@ -473,13 +473,14 @@ def test_what_another_release_kept_is_counted_again(db, monkeypatch):
     assert statistics.remembered("figures", lambda: "new", kinds=statistics.YEARS_COUNT) == "new"
 
 
-def test_while_one_worker_recounts_the_others_show_the_last_figures_and_keep_no_page(
+def test_while_one_worker_recounts_the_others_show_the_last_figures_kept_until_it_is_done(
     client, known, make_challenge, make_idea, settings
 ):
     """A burst of ideas (one a second, while counting takes one) made every visitor of the
     dashboard wait for a recount: p99 of 5.8 s in the bench. While a worker counts, the others
-    show the figures as last counted, and the page made from them is not kept, so the next
-    visitor after the count sees the new figures."""
+    show the figures as last counted, and the page made from them is kept until the count is
+    done (and BEHIND_SECONDS at most), in the cache server only: made again for every visitor
+    meanwhile, the dashboard gave 0.04 of the hello-world view."""
     from django.core.cache import cache
 
     from helsingborg_innovation import pagecache
@@ -494,13 +495,25 @@ def test_while_one_worker_recounts_the_others_show_the_last_figures_and_keep_no_
     assert cache.add(counting, 1)
     with CaptureQueriesContext(connection) as counted, translation.override("en"):
         response = client.get(reverse("statistics:dashboard"))
+    assert response["X-Page-Cache"] == "miss"
     assert figure(response.text, "figure-received") == str(received)
     assert not [q for q in counted if "contributions_contribution" in q["sql"]]
-    assert client.get(response.wsgi_request.path)["X-Page-Cache"] == "miss"  # was not kept
+    kept = client.get(response.wsgi_request.path)
+    assert kept["X-Page-Cache"] == "hit"  # the same figures, not made again
+    assert figure(kept.text, "figure-received") == str(received)
+    if (near := pagecache._near()) is not None:  # never kept by the worker itself
+        with translation.override("en"):
+            assert near.page(pagecache._page_key(kept.wsgi_request)) is None
 
-    cache.delete(counting)  # that count is done (or given up): the next visitor counts
-    assert figure(get(client), "figure-received") == str(received + 1)
+    # The other worker's count is done: the page made meanwhile is out of date at once.
+    cache.delete(counting)
+    statistics.remembered(
+        "participation", statistics.participation, None, kinds=statistics.PARTICIPATION_COUNTS
+    )
     with translation.override("en"):
+        fresh = client.get(reverse("statistics:dashboard"))
+        assert fresh["X-Page-Cache"] == "miss"
+        assert figure(fresh.text, "figure-received") == str(received + 1)
         assert client.get(reverse("statistics:dashboard"))["X-Page-Cache"] == "hit"
 
 
