@@ -22,9 +22,11 @@ TIME_ZONE, `manage.py tally_ideas` installs them for the new one and counts afre
 from django.conf import settings
 from django.db import connection, transaction
 
-from contributions.models import ContributionStatus
+from contributions.models import ChallengeTally, Contribution, ContributionStatus, IdeaTally
 
-IDEAS = "contributions_contribution"
+IDEAS = Contribution._meta.db_table
+IDEA_TALLY = IdeaTally._meta.db_table
+CHALLENGE_TALLY = ChallengeTally._meta.db_table
 ZONE_FUNCTION = "contributions_tally_zone"
 
 # What one statement changed, as rows with a sign: +1 for a row written, -1 for one replaced or
@@ -34,28 +36,17 @@ _CHANGED = {
     "update": (("new_rows", 1), ("old_rows", -1)),
     "delete": (("old_rows", -1),),
 }
-_REFERENCING = {
-    "insert": "NEW TABLE AS new_rows",
-    "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    "delete": "OLD TABLE AS old_rows",
-}
 _COLUMNS = "created_at, kind, status, decline_reason, decided_at, challenge_id"
-
-
-def _month() -> str:
-    return f"date_trunc('month', created_at AT TIME ZONE {ZONE_FUNCTION}())::date"
-
-
-def _year() -> str:
-    return f"EXTRACT(year FROM created_at AT TIME ZONE {ZONE_FUNCTION}())::integer"
+_MONTH = f"date_trunc('month', created_at AT TIME ZONE {ZONE_FUNCTION}())::date"
+_YEAR = f"EXTRACT(year FROM created_at AT TIME ZONE {ZONE_FUNCTION}())::integer"
 
 
 def _tally(changed: str) -> str:
     """Statements adding the rows `changed` selects to the tallies, each counted by its sign.
     Groups whose changes cancel out (an idea's title edited) write nothing."""
     return f"""
-    INSERT INTO contributions_ideatally AS tally (month, kind, status, decline_reason, ideas, timed)
-    SELECT {_month()}, kind, status, decline_reason,
+    INSERT INTO {IDEA_TALLY} AS tally (month, kind, status, decline_reason, ideas, timed)
+    SELECT {_MONTH}, kind, status, decline_reason,
            SUM(sign), COALESCE(SUM(sign) FILTER (WHERE decided_at IS NOT NULL), 0)
     FROM ({changed}) AS changed
     GROUP BY 1, 2, 3, 4
@@ -63,8 +54,8 @@ def _tally(changed: str) -> str:
     ORDER BY 1, 2, 3, 4
     ON CONFLICT (month, kind, status, decline_reason) DO UPDATE
     SET ideas = tally.ideas + EXCLUDED.ideas, timed = tally.timed + EXCLUDED.timed;
-    INSERT INTO contributions_challengetally AS tally (challenge_id, year, ideas)
-    SELECT challenge_id, {_year()}, SUM(sign)
+    INSERT INTO {CHALLENGE_TALLY} AS tally (challenge_id, year, ideas)
+    SELECT challenge_id, {_YEAR}, SUM(sign)
     FROM ({changed}) AS changed
     WHERE status <> '{ContributionStatus.SPAM}'
     GROUP BY 1, 2
@@ -92,10 +83,9 @@ def _zone_source(zone: str) -> str:
     return " SELECT '{}'::text ".format(zone.replace("'", "''"))
 
 
-def install(schema_editor=None, zone: str | None = None) -> None:
-    """Installs the triggers for this time zone (settings.TIME_ZONE) and counts every idea
+def install(schema_editor=None) -> None:
+    """Installs the triggers for the time zone in settings.TIME_ZONE and counts every idea
     afresh. Writers of ideas wait while it counts (a second or two for half a million)."""
-    zone = zone or settings.TIME_ZONE
     conn = schema_editor.connection if schema_editor is not None else connection
     if conn.vendor != "postgresql":
         return
@@ -104,18 +94,20 @@ def install(schema_editor=None, zone: str | None = None) -> None:
         cursor.execute(f"LOCK TABLE {IDEAS} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(
             f"CREATE OR REPLACE FUNCTION {ZONE_FUNCTION}() RETURNS text "
-            f"LANGUAGE sql IMMUTABLE AS $${_zone_source(zone)}$$"
+            f"LANGUAGE sql IMMUTABLE AS $${_zone_source(settings.TIME_ZONE)}$$"
         )
-        for operation in _CHANGED:
+        for operation, changed in _CHANGED.items():
+            # The transition tables the statement's changes are read from.
+            referencing = " ".join(f"{table[:3].upper()} TABLE AS {table}" for table, _ in changed)
             cursor.execute(_trigger_function(operation))
             cursor.execute(f"DROP TRIGGER IF EXISTS contributions_tally_{operation} ON {IDEAS}")
             cursor.execute(
                 f"CREATE TRIGGER contributions_tally_{operation} AFTER {operation.upper()} "
-                f"ON {IDEAS} REFERENCING {_REFERENCING[operation]} "
+                f"ON {IDEAS} REFERENCING {referencing} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION contributions_tally_{operation}()"
             )
-        cursor.execute("DELETE FROM contributions_ideatally")
-        cursor.execute("DELETE FROM contributions_challengetally")
+        cursor.execute(f"DELETE FROM {IDEA_TALLY}")
+        cursor.execute(f"DELETE FROM {CHALLENGE_TALLY}")
         cursor.execute(_tally(f"SELECT {_COLUMNS}, 1 AS sign FROM {IDEAS}"))
 
 
