@@ -8,8 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import F, QuerySet, Value, Window
-from django.db.models.aggregates import Count
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -131,13 +130,30 @@ class Hit:
     rank: float
 
 
-def _ranked_rows(found: QuerySet, key: str) -> QuerySet:
-    """(kind, pk, rank, total of the kind) of the best hits, best first."""
+def _ranked_sql(found: QuerySet, key: str) -> tuple[str, list]:
+    """SQL and parameters of (kind, pk, rank, total of the kind) of the best hits, best first.
+
+    The matches are ranked in a subquery, and only their numbers and ranks are counted and
+    sorted: counted beside the matching rows, every row's search vector was held until the
+    count was done, which spilled to disk for a word that ten thousand ideas hold (a third of
+    that query's time).
+    """
+    hits = found.order_by().values(hit_pk=F("pk"), hit_rank=F("search_rank"))
+    sql, params = hits.query.get_compiler(using=found.db).as_sql()
+    # OFFSET 0 keeps PostgreSQL from merging the subquery into the outer query.
+    fence = " OFFSET 0" if search.is_postgres(found) else ""
     return (
-        found.annotate(search_kind=Value(key), total=Window(Count("pk")))
-        .order_by("-search_rank", "-pk")
-        .values_list("search_kind", "pk", "search_rank", "total")[:MAX_HITS_PER_KIND]
+        "SELECT %s AS search_kind, hit_pk, hit_rank, COUNT(*) OVER () AS total"
+        f" FROM ({sql}{fence}) AS hits ORDER BY hit_rank DESC, hit_pk DESC LIMIT %s",
+        [key, *params, MAX_HITS_PER_KIND],
     )
+
+
+def _ranked_rows(found: QuerySet, key: str) -> list[tuple]:
+    sql, params = _ranked_sql(found, key)
+    with connections[found.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _fuzzy_rows(sources: list[Kind], query: str) -> list[tuple]:
@@ -160,13 +176,12 @@ def _fuzzy_rows(sources: list[Kind], query: str) -> list[tuple]:
     for n, source in enumerate(sources):
         queryset = source.queryset()
         kept = RawSQL(f"SELECT found_pk FROM fuzzy_{n} LIMIT %s", [FUZZY_CANDIDATES + 1])
-        ranked = _ranked_rows(
+        sql, ranked_params = _ranked_sql(
             queryset.filter(pk__in=kept).annotate(
                 search_rank=search.fuzzy_rank(queryset, query, source.fields)
             ),
             source.key,
         )
-        sql, ranked_params = ranked.query.get_compiler(using=queryset.db).as_sql()
         parts.append(f"({sql})")
         params.extend(ranked_params)
     with connections[sources[0].queryset().db].cursor() as cursor:
@@ -209,7 +224,7 @@ def rank_everything(
     empty = []
     for source in KINDS:
         found = search.search_filter(source.queryset(), query, source.fields, fuzzy=False)
-        kind_rows = list(_ranked_rows(found, source.key))
+        kind_rows = _ranked_rows(found, source.key)
         rows.extend(kind_rows)
         if not kind_rows:
             empty.append(source)
