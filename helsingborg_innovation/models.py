@@ -97,3 +97,13 @@ class GlobalGoal(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "sv").startswith("en") else self.name_sv
+
+
+class SearchWord(models.Model):
+    """A word of some title, among which search looks for the words a visitor misspelt. Kept
+    by PostgreSQL triggers (search_words.py); derived data, empty on SQLite."""
+
+    word = models.TextField(primary_key=True)
+
+    def __str__(self):
+        return self.word

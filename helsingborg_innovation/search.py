@@ -6,17 +6,17 @@ current on every write). A query matches when the Swedish full-text query (webse
 or, for compounds, when every word begins a lexeme ("cykel" finds "cykelbanor"); hits are
 ranked by the weighted ``ts_rank`` (title A, summary and lessons B, body C, so a title match
 comes first). Where that finds nothing in a kind of content, trigram matching takes over: each
-word of the query may instead be similar to a word of the title (pg_trgm word similarity,
-served by a trigram GIN index), which finds misspellings ("cyckel") and word forms the Swedish
-stemmer does not join ("cyklar" and "cykel"), ranked by that similarity. Trigram matching is
-only the fallback because rechecking thousands of similar titles costs far more than the
-indexed full-text match. A model without a stored vector would be searched with the same
-expression computed on the fly.
+word of the query may instead be similar to a word of the title (pg_trgm word similarity),
+which finds misspellings ("cyckel") and word forms the Swedish stemmer does not join ("cyklar"
+and "cykel"), ranked by that similarity. The similar words are looked up among the words of
+every title (``SearchWord``, kept by PostgreSQL, see search_words.py), and the items whose
+title holds one of them are found through the full-text index. A model without a stored vector
+would be searched with the same expression computed on the fly.
 
 All content is written in Swedish (there are no English fields), so English pages search with
 the ``swedish`` configuration too: the query must be stemmed the way the stored vector was.
 
-This module imports no app: callers hand it querysets and the text fields to search.
+This module imports no other app: callers hand it querysets and the text fields to search.
 """
 
 import html
@@ -28,6 +28,7 @@ from django.db.models import BooleanField, Case, FloatField, Q, QuerySet, Value,
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
+from helsingborg_innovation.models import SearchWord
 from helsingborg_innovation.textsearch import clean_query
 
 CONFIG = "swedish"
@@ -148,8 +149,8 @@ def _fts_condition(queryset: QuerySet, fields: Fields, query: str) -> RawSQL:
 
 
 def set_trigram_threshold(db: str) -> None:
-    """Set pg_trgm's word-similarity threshold for the session: the trigram operators (which
-    can use the GIN index) read it from there, and only they read it."""
+    """Set pg_trgm's word-similarity threshold for the session: the trigram operator (which
+    can use the GIN index) reads it from there, and only it reads it."""
     with connections[db].cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
@@ -158,8 +159,7 @@ def set_trigram_threshold(db: str) -> None:
 
 
 def needs_fuzzy(sources: list[tuple[QuerySet, Fields]], text: str | None) -> list[bool]:
-    """Which querysets the full-text query finds nothing in, in one query (PostgreSQL only),
-    which also sets the trigram threshold (see ``set_trigram_threshold``).
+    """Which querysets the full-text query finds nothing in, in one query (PostgreSQL only).
 
     Each probe asks for one match. A plain EXISTS or LIMIT 1 invites a "fast start"
     sequential scan, which reads the whole table when nothing matches (370 ms over 500,000
@@ -178,42 +178,79 @@ def needs_fuzzy(sources: list[tuple[QuerySet, Fields]], text: str | None) -> lis
     db = sources[0][0].db
     with connections[db].cursor() as cursor:
         cursor.execute(
-            f"WITH {', '.join(ctes)} "
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false), "
-            + ", ".join(probes),
-            [*params, str(TRIGRAM_THRESHOLD)],
+            f"WITH {', '.join(ctes)} SELECT " + ", ".join(probes),
+            params,
         )
         row = cursor.fetchone()
-    return [count == 0 for count in row[1:]]
+    return [count == 0 for count in row]
 
 
-def _pg_condition(queryset: QuerySet, fields: Fields, query: str) -> RawSQL:
-    """Every word of the query on its own: stemmed in the vector, or similar to a word of the
-    title. Stop words (which have no lexeme) need not match, but a query of stop words alone
-    finds nothing.
+def _pg_condition(
+    queryset: QuerySet, fields: Fields, query: str, similar: dict[str, str]
+) -> RawSQL:
+    """Every word of the query on its own: stemmed in the vector, or, as a word of the title,
+    one of the title words similar to it (see ``similar_title_words``). Stop words (which have
+    no lexeme) need not match, but a query of stop words alone finds nothing.
 
     Only used where the whole query as a web search (``_fts_condition``) finds nothing, so
-    that is not asked again: as one more alternative, it kept PostgreSQL from combining the
-    words' indexed conditions, and every title similar to the first word was read.
+    that is not asked again. The words' alternatives make one full-text query, which the
+    vector's index answers.
     """
-    title = _column(queryset, fields.title)
     vector = _vector_sql(queryset, fields)
     plain = f"plainto_tsquery('{CONFIG}'::regconfig, %s)"
-    words = [word for word in _words(query) if _WORD.search(word)]
-    each_word = " AND ".join(
-        f"(numnode({plain}) = 0 OR {vector} @@ {plain} OR %s <%% {title})" for _ in words
+    words = _letter_words(query)
+    each_word = " && ".join(
+        f"CASE WHEN numnode({plain}) = 0 THEN ''::tsquery "
+        f"ELSE {plain} || to_tsquery('{CONFIG}'::regconfig, %s) END"
+        for _ in words
     )
-    sql = f"(numnode({plain}) > 0 AND {each_word or 'false'})"
+    sql = f"(numnode({plain}) > 0 AND {vector} @@ ({each_word or "''::tsquery"}))"
     params = [query]
     for word in words:
-        params += [word, word, word]
+        params += [word, word, similar.get(word, "")]
     return RawSQL(sql, params, output_field=BooleanField())
 
 
-def _pg_match(queryset: QuerySet, fields: Fields, query: str, fuzzy: bool) -> RawSQL:
+def _letter_words(query: str) -> list[str]:
+    return [word for word in _words(query) if _WORD.search(word)]
+
+
+def similar_title_words(db: str, text: str | None) -> dict[str, str]:
+    """For each word of the query that has them, the title words similar to it (pg_trgm word
+    similarity), as to_tsquery text: each as a word of a title (weight A), any of them. Also
+    sets the trigram threshold for the session. One query, however many kinds are searched.
+
+    They are looked up among the words of every title (``SearchWord``, kept by PostgreSQL; a
+    few thousand), not in every title: a word similar to ten thousand idea titles meant reading
+    every one of them. The words are joined in rather than compared as constants: for a
+    constant, PostgreSQL reads every word instead of asking the trigram index.
+    """
+    words = _letter_words(clean_query(text))
+    if not words:
+        return {}
+    set_trigram_threshold(db)
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            "SELECT asked, string_agg(word || ':A', ' | ' ORDER BY word) "
+            f"FROM unnest(%s::text[]) AS asked JOIN {SearchWord._meta.db_table} "
+            "ON asked <%% word GROUP BY asked",
+            [words],
+        )
+        return dict(cursor.fetchall())
+
+
+def _pg_match(
+    queryset: QuerySet,
+    fields: Fields,
+    query: str,
+    fuzzy: bool,
+    similar: dict[str, str] | None = None,
+) -> RawSQL:
     """The full-text condition, or where that finds nothing (``fuzzy``), the word by word one."""
     if fuzzy:
-        return _pg_condition(queryset, fields, query)
+        if similar is None:
+            similar = similar_title_words(queryset.db, query)
+        return _pg_condition(queryset, fields, query, similar)
     return _fts_condition(queryset, fields, query)
 
 
@@ -272,6 +309,7 @@ def search_filter(
     fields: Fields | list[str],
     *,
     fuzzy: bool | None = None,
+    similar: dict[str, str] | None = None,
 ) -> QuerySet:
     """The items of the queryset that match the text, annotated with ``search_rank``.
 
@@ -279,7 +317,9 @@ def search_filter(
     ``-search_rank`` for relevance. An empty or punctuation-only query matches nothing.
     On PostgreSQL, ``fuzzy`` adds trigram matching of the title; by default it is used when
     the full-text query alone finds nothing (see ``needs_fuzzy``), and then it takes the place
-    of full-text matching, which is not asked again (see ``_pg_condition``).
+    of full-text matching, which is not asked again (see ``_pg_condition``). A caller that
+    searches several kinds for the same words may look up their ``similar`` title words once
+    (``similar_title_words``).
     """
     if not isinstance(fields, Fields):
         fields = Fields.from_names(list(fields))
@@ -289,7 +329,7 @@ def search_filter(
     if is_postgres(queryset):
         if fuzzy is None:
             [fuzzy] = needs_fuzzy([(queryset, fields)], query)
-        return queryset.filter(_pg_match(queryset, fields, query, fuzzy)).annotate(
+        return queryset.filter(_pg_match(queryset, fields, query, fuzzy, similar)).annotate(
             search_rank=_pg_rank(queryset, fields, query, fuzzy)
         )
     words = _words(query)

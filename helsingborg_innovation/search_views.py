@@ -161,14 +161,15 @@ def _fuzzy_rows(sources: list[Kind], query: str) -> list[tuple]:
     among the first FUZZY_CANDIDATES + 1 items it finds in each (so a total above
     FUZZY_CANDIDATES means "more").
 
-    Each item the trigram index proposes is checked by reading its title: a word similar to
-    20,000 idea titles cost a quarter of a second to rank them all. The candidates are a
-    materialised CTE, which runs only as far as the LIMIT that reads it asks.
+    Each candidate is ranked by reading its title: a word similar to the titles of 20,000
+    ideas cost a quarter of a second to rank them all. The candidates are a materialised CTE,
+    which runs only as far as the LIMIT that reads it asks.
     """
     ctes, parts, params = [], [], []
+    similar = search.similar_title_words(sources[0].queryset().db, query)
     for n, source in enumerate(sources):
         queryset = source.queryset()
-        found = search.search_filter(queryset, query, source.fields, fuzzy=True)
+        found = search.search_filter(queryset, query, source.fields, fuzzy=True, similar=similar)
         found = found.order_by().values(found_pk=F("pk"))
         sql, found_params = found.query.get_compiler(using=queryset.db).as_sql()
         ctes.append(f"fuzzy_{n} AS MATERIALIZED ({sql})")
@@ -217,8 +218,8 @@ def rank_everything(
     """What `search_everything` gives for every kind, counted afresh.
 
     One full-text query per kind; on PostgreSQL the kinds it finds nothing in are then searched
-    by trigram similarity together, in one more query (and one to set its threshold), among a
-    bounded number of candidates (see ``_fuzzy_rows``).
+    for the title words similar to the query's together, in one more query (and one to look
+    up those words), among a bounded number of candidates (see ``_fuzzy_rows``).
     """
     rows = []
     empty = []
@@ -230,7 +231,6 @@ def rank_everything(
             empty.append(source)
     more: set[str] = set()
     if empty and search.is_postgres(empty[0].queryset()):
-        search.set_trigram_threshold(empty[0].queryset().db)
         fuzzy = _fuzzy_rows(empty, query)
         rows.extend(fuzzy)
         more = {key for key, _pk, _rank, total in fuzzy if total > FUZZY_CANDIDATES}

@@ -5,10 +5,12 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from helsingborg_innovation import pagecache
+from helsingborg_innovation import pagecache, search_words
+from helsingborg_innovation.models import SearchWord
 from helsingborg_innovation.publishing import Status
 from initiatives.models import Initiative
 
@@ -117,14 +119,15 @@ def test_highlight_marks_the_stemmed_match_and_escapes(client, make_initiative):
     assert "&amp;" in passage
 
 
-def test_gin_and_trigram_indexes_exist(db, postgres_only):
+def test_search_and_title_word_indexes_exist(db, postgres_only):
+    """The stored vectors are indexed, and so are the words of the titles, by trigram; the
+    titles themselves no longer are (nothing reads such an index, and every write updated it)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'initiatives_initiative'"
-        )
-        names = {row[0] for row in cursor.fetchall()}
-    assert "initiatives_initiative_search_gin" in names
-    assert "initiatives_initiative_title_trgm" in names
+        cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes")
+        indexes = {name: (table, definition) for table, name, definition in cursor.fetchall()}
+    assert "initiatives_initiative_search_gin" in indexes
+    assert indexes["site_searchword_trgm"][1].endswith("USING gin (word gin_trgm_ops)")
+    assert not [name for name in indexes if name.endswith("_title_trgm")]
 
 
 def test_idea_search_indexes_hold_the_status(db, postgres_only):
@@ -137,9 +140,67 @@ def test_idea_search_indexes_hold_the_status(db, postgres_only):
         )
         definitions = dict(cursor.fetchall())
     assert definitions["contributions_contribution_search_gin"].endswith("(search_vector, status)")
-    assert definitions["contributions_contribution_title_trgm"].endswith(
-        "(title gin_trgm_ops, status)"
+
+
+def _words() -> set[str]:
+    return set(SearchWord.objects.values_list("word", flat=True))
+
+
+def test_every_title_written_adds_its_words_at_once(make_initiative, make_challenge):
+    """Whatever writes a title (a form, the admin, a bulk update), its words are there to be
+    found misspelt: the triggers add them in the same transaction."""
+    initiative = make_initiative(title="Solcellspark vid Öresund")
+    make_challenge(title="Gröna tak i e-hälsa")
+    assert {"solcellspark", "vid", "öresund", "gröna", "tak", "e", "hälsa"} <= _words()
+    assert "e-hälsa" not in _words()  # no punctuation: to_tsquery would read it as syntax
+
+    Initiative.objects.filter(pk=initiative.pk).update(title="Vindkraftverk i hamnen")
+    assert {"vindkraftverk", "hamnen"} <= _words()
+
+
+def test_a_misspelling_of_a_title_written_later_is_found(client, make_initiative):
+    make_initiative(title="Cykel till jobbet")
+    assert _titles(client, "vindkraftvrek") == []
+    initiative = make_initiative(title="Solcellspark")
+    Initiative.objects.filter(pk=initiative.pk).update(title="Vindkraftverk i hamnen")
+    assert _titles(client, "vindkraftvrek") == ["Vindkraftverk i hamnen"]
+
+
+def test_similar_words_are_looked_up_once_for_every_kind(client, make_initiative, make_method):
+    make_initiative(title="Vindkraftverk i hamnen")
+    make_method(title="Vindkraftverk som metod")
+    with CaptureQueriesContext(connection) as captured:
+        assert sorted(_titles(client, "vindkraftvrek")) == [
+            "Vindkraftverk i hamnen",
+            "Vindkraftverk som metod",
+        ]
+    lookups = [q["sql"] for q in captured.captured_queries if "site_searchword" in q["sql"]]
+    assert len(lookups) == 1
+
+
+def test_the_title_words_of_ideas_not_published_find_nothing(client, make_challenge):
+    """Every title's words are kept, a waiting idea's too; they only lead to published items."""
+    from contributions.models import Contribution, ContributionStatus
+
+    challenge = make_challenge(title="Tryggare parker")
+    Contribution.objects.create(
+        challenge=challenge,
+        kind="resident",
+        consent=True,
+        title="Hemlighetsfull parkeringsplats",
+        text="Ej granskad.",
+        status=ContributionStatus.PENDING,
     )
+    assert "hemlighetsfull" in _words()
+    assert _titles(client, "hemlighetsfyll") == []
+
+
+def test_installing_adds_the_words_of_the_titles_there_are(make_initiative):
+    make_initiative(title="Vindkraftverk i hamnen")
+    SearchWord.objects.all().delete()
+    with connection.schema_editor() as editor:
+        search_words.install(editor)
+    assert {"vindkraftverk", "hamnen"} <= _words()
 
 
 def test_a_word_finds_the_compounds_it_begins(client, make_initiative):
