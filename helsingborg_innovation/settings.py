@@ -144,6 +144,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # No JIT compilation: it pays off for long analytical queries, and the portal's are short.
+    # The statistics' counts over the whole portfolio passed PostgreSQL's threshold and spent
+    # 130 ms compiling before they ran: 729 ms with it, 616 ms without; the ideas' 147 -> 95.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The statistics' covering index (contributions, INCLUDE) is for PostgreSQL; SQLite, for
 # development and tests, makes it without the included columns, which is all it needs.
