@@ -264,14 +264,6 @@ def _pg_rank(queryset: QuerySet, fields: Fields, query: str, fuzzy: bool) -> Raw
     return RawSQL(sql, _tsquery_params(query), output_field=FloatField())
 
 
-def fuzzy_rank(queryset: QuerySet, text: str | None, fields: Fields | list[str]) -> RawSQL:
-    """The rank trigram matching gives an item (see ``search_filter``), for a query of one's
-    own over items already found (PostgreSQL only)."""
-    if not isinstance(fields, Fields):
-        fields = Fields.from_names(list(fields))
-    return _pg_rank(queryset, fields, clean_query(text), fuzzy=True)
-
-
 def _words(query: str) -> list[str]:
     return query.split()[:MAX_WORDS]
 

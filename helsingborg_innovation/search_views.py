@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import F, QuerySet
-from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import SafeString
@@ -130,27 +129,33 @@ class Hit:
     rank: float
 
 
-def _ranked_sql(found: QuerySet, key: str) -> tuple[str, list]:
-    """SQL and parameters of (kind, pk, rank, total of the kind) of the best hits, best first.
-
-    The matches are ranked in a subquery, and only their numbers and ranks are counted and
-    sorted: counted beside the matching rows, every row's search vector was held until the
-    count was done, which spilled to disk for a word that ten thousand ideas hold (a third of
-    that query's time).
-    """
+def _hits_sql(found: QuerySet) -> tuple[str, list]:
+    """SQL and parameters of the (hit_pk, hit_rank) of every match (annotated search_rank)."""
     hits = found.order_by().values(hit_pk=F("pk"), hit_rank=F("search_rank"))
-    sql, params = hits.query.get_compiler(using=found.db).as_sql()
-    # OFFSET 0 keeps PostgreSQL from merging the subquery into the outer query.
-    fence = " OFFSET 0" if search.is_postgres(found) else ""
+    return hits.query.get_compiler(using=found.db).as_sql()
+
+
+def _best_sql(hits: str, params: list, key: str) -> tuple[str, list]:
+    """SQL and parameters of (kind, pk, rank, total of the kind) of the best of the hits that
+    the SQL `hits` gives (hit_pk, hit_rank), best first.
+
+    The matches are ranked first, and only their numbers and ranks are counted and sorted:
+    counted beside the matching rows, every row's search vector was held until the count was
+    done, which spilled to disk for a word that ten thousand ideas hold (a third of that
+    query's time).
+    """
     return (
         "SELECT %s AS search_kind, hit_pk, hit_rank, COUNT(*) OVER () AS total"
-        f" FROM ({sql}{fence}) AS hits ORDER BY hit_rank DESC, hit_pk DESC LIMIT %s",
+        f" FROM ({hits}) AS hits ORDER BY hit_rank DESC, hit_pk DESC LIMIT %s",
         [key, *params, MAX_HITS_PER_KIND],
     )
 
 
 def _ranked_rows(found: QuerySet, key: str) -> list[tuple]:
-    sql, params = _ranked_sql(found, key)
+    sql, params = _hits_sql(found)
+    # OFFSET 0 keeps PostgreSQL from merging the subquery into the outer query.
+    fence = " OFFSET 0" if search.is_postgres(found) else ""
+    sql, params = _best_sql(sql + fence, params, key)
     with connections[found.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -162,29 +167,24 @@ def _fuzzy_rows(sources: list[Kind], query: str) -> list[tuple]:
     FUZZY_CANDIDATES means "more").
 
     Each candidate is ranked by reading its title: a word similar to the titles of 20,000
-    ideas cost a quarter of a second to rank them all. The candidates are a materialised CTE,
-    which runs only as far as the LIMIT that reads it asks.
+    ideas cost a quarter of a second to rank them all. The candidates, ranked as they are
+    found, are a materialised CTE, which runs only as far as the LIMIT that reads it asks.
     """
     ctes, parts, params = [], [], []
     similar = search.similar_title_words(sources[0].queryset().db, query)
     for n, source in enumerate(sources):
-        queryset = source.queryset()
-        found = search.search_filter(queryset, query, source.fields, fuzzy=True, similar=similar)
-        found = found.order_by().values(found_pk=F("pk"))
-        sql, found_params = found.query.get_compiler(using=queryset.db).as_sql()
+        found = search.search_filter(
+            source.queryset(), query, source.fields, fuzzy=True, similar=similar
+        )
+        sql, found_params = _hits_sql(found)
         ctes.append(f"fuzzy_{n} AS MATERIALIZED ({sql})")
         params.extend(found_params)
     for n, source in enumerate(sources):
-        queryset = source.queryset()
-        kept = RawSQL(f"SELECT found_pk FROM fuzzy_{n} LIMIT %s", [FUZZY_CANDIDATES + 1])
-        sql, ranked_params = _ranked_sql(
-            queryset.filter(pk__in=kept).annotate(
-                search_rank=search.fuzzy_rank(queryset, query, source.fields)
-            ),
-            source.key,
+        sql, best_params = _best_sql(
+            f"SELECT hit_pk, hit_rank FROM fuzzy_{n} LIMIT %s", [FUZZY_CANDIDATES + 1], source.key
         )
         parts.append(f"({sql})")
-        params.extend(ranked_params)
+        params.extend(best_params)
     with connections[sources[0].queryset().db].cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} {' UNION ALL '.join(parts)}", params)
         return cursor.fetchall()
