@@ -9,10 +9,11 @@ are found among them, and the items holding one of them in their title through t
 index, as PostgreSQL's documentation suggests for spelling suggestions.
 
 Statement triggers on the four searched tables add the words of every title written, in the
-writing transaction; a word no title holds any more stays, and finds nothing. Words are added
-in order and only when missing, so concurrent writers of the same new word wait briefly for
-each other and never deadlock. Elsewhere (SQLite) search matches substrings and the table stays
-empty.
+writing transaction; a word no title holds any more stays, and finds nothing. A write looks
+up only its own words, through the key (ON CONFLICT DO NOTHING), however long the list grows:
+an anti-join against the list read the whole of it for every idea. Words are added in order:
+writers of the same new word wait briefly for each other, and only transactions that write
+titles in several statements could ever deadlock (PostgreSQL then cancels one). Elsewhere (SQLite) search matches substrings and the table stays empty.
 """
 
 from django.db import transaction
@@ -34,7 +35,7 @@ TITLE_INDEXES = {
 
 def _add(rows: str) -> str:
     """A statement adding the title words of `rows` (a table with a title column) that the
-    vocabulary lacks. Only words without punctuation are kept (to_tsquery reads it as syntax);
+    list lacks. Only words without punctuation are kept (to_tsquery reads it as syntax);
     the parts of a hyphenated word are words of their own."""
     return f"""
     INSERT INTO {WORDS} (word)
@@ -42,7 +43,6 @@ def _add(rows: str) -> str:
     FROM (SELECT unnest(tsvector_to_array(to_tsvector('simple', title))) AS word
           FROM {rows}) AS written
     WHERE written.word !~ '[[:punct:][:space:]]'
-      AND NOT EXISTS (SELECT 1 FROM {WORDS} AS known WHERE known.word = written.word)
     ORDER BY written.word
     ON CONFLICT (word) DO NOTHING
     """
