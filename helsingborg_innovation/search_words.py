@@ -13,7 +13,8 @@ writing transaction; a word no title holds any more stays, and finds nothing. A 
 up only its own words, through the key (ON CONFLICT DO NOTHING), however long the list grows:
 an anti-join against the list read the whole of it for every idea. Words are added in order:
 writers of the same new word wait briefly for each other, and only transactions that write
-titles in several statements could ever deadlock (PostgreSQL then cancels one). Elsewhere (SQLite) search matches substrings and the table stays empty.
+titles in several statements could ever deadlock (PostgreSQL then cancels one). Elsewhere
+(SQLite) search matches substrings and the table stays empty.
 """
 
 from django.db import transaction
