@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.mail import EmailMessage
 from django.urls import reverse
@@ -253,3 +254,17 @@ def test_a_decision_that_does_not_validate_stays_on_the_idea(client, moderator, 
     assert response.context["adminform"].form.errors
     idea.refresh_from_db()
     assert idea.status == ContributionStatus.PENDING
+
+
+@pytest.mark.postgres
+def test_moderators_find_an_idea_by_a_misspelt_word_of_its_title(
+    client, moderator, make_contribution, postgres_only
+):
+    """The admin's search forgives a misspelling as the public search does: through the
+    words of the titles, kept by PostgreSQL as each idea is written."""
+    make_contribution(title="Vindkraftverk i hamnen")
+    make_contribution(title="Fler parkbänkar")
+    client.force_login(moderator)
+    page = client.get(reverse(CHANGELIST), {"q": "vindkraftvrek"}).text
+    assert "Vindkraftverk i hamnen" in page
+    assert "Fler parkbänkar" not in page
