@@ -297,14 +297,17 @@ class Contribution(models.Model):
         self._stored_status = self.__dict__.get("status")
 
     def page_cache_kinds(self) -> tuple[str, ...]:
-        """What a change to this idea changes besides the statistics (pagecache): its
-        challenge's counts, and the ideas the public sees if it is or was published. An idea
+        """What a change to this idea changes besides the statistics' counts (pagecache): its
+        challenge's counts, the ideas the public sees if it is or was published, and the
+        decided ideas (the median time to a decision) if it is or was decided. An idea
         arriving, or one declined while it waited, is public nowhere else."""
         from helsingborg_innovation import pagecache
 
         kinds = [pagecache.ideas_received(self.challenge.slug)]
         if ContributionStatus.PUBLISHED in (self.status, self._stored_status):
             kinds.append(pagecache.PUBLIC_IDEAS)
+        if {self.status, self._stored_status} - {ContributionStatus.PENDING, None}:
+            kinds.append(pagecache.DECISIONS)
         return tuple(kinds)
 
 

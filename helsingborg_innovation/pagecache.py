@@ -53,8 +53,11 @@ METHODS = "methods"
 CONTRIBUTIONS = "contributions"
 # The ideas the public sees (published ones): an idea waiting for moderation changes neither.
 PUBLIC_IDEAS = "public-ideas"
+# The ideas decided (published, declined or marked as spam), as the median time to a decision
+# counts them: an idea arriving to wait for moderation changes none.
+DECISIONS = "decisions"
 VOCABULARY = "vocabulary"
-ALL = (CHALLENGES, INITIATIVES, METHODS, CONTRIBUTIONS, PUBLIC_IDEAS, VOCABULARY)
+ALL = (CHALLENGES, INITIATIVES, METHODS, CONTRIBUTIONS, PUBLIC_IDEAS, DECISIONS, VOCABULARY)
 # Figures counted afresh (see `remembered`): what pages made during the count showed instead,
 # the figures as last counted, is out of date.
 COUNTED = "counted"

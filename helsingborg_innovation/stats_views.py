@@ -170,8 +170,8 @@ def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
 
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Key figures and charts for all time or one year. A fixed number of queries (ten), none
-    while the figures are in the cache."""
+    """Key figures and charts for all time or one year. A fixed number of queries (twelve),
+    none while the figures are in the cache."""
     years = statistics.remembered("years", statistics.year_choices, kinds=statistics.YEARS_COUNT)
     form = YearForm(request.GET or None, years=years)
     year = form.cleaned_data["year"] if form.is_valid() else None
@@ -184,11 +184,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         year,
         kinds=statistics.PARTICIPATION_COUNTS,
     )
+    decisions = statistics.remembered(
+        "decisions", lambda: statistics.decisions(year), year, kinds=statistics.DECISION_COUNTS
+    )
     context = {
         "form": form,
         "year": year,
         "portfolio": portfolio,
         "participation": participation,
+        "decisions": decisions,
         "lessons_share": statistics.share(portfolio.stopped_with_lessons, portfolio.stopped),
         "multi_share": statistics.share(portfolio.multi_department, portfolio.total),
         "partner_share": statistics.share(portfolio.with_partners, portfolio.total),

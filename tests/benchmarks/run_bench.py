@@ -326,16 +326,23 @@ def statistics_timing(rounds: int) -> dict:
 
 def statistics_afresh(rounds: int) -> dict[str, dict]:
     """Counting the dashboard's figures afresh, as after a change to what they count: all of
-    them, those an idea changes (from the tallies on PostgreSQL), and those a change to the
-    portfolio does (the years and the portfolio's figures)."""
+    them, those an idea arriving changes (from the tallies on PostgreSQL), those a decision on
+    one does (the median time to a decision as well), and those a change to the portfolio
+    does (the years and the portfolio's figures)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from helsingborg_innovation import statistics as figures
 
     parts = {
-        "all figures": (figures.year_choices, figures.portfolio, figures.participation),
+        "all figures": (
+            figures.year_choices,
+            figures.portfolio,
+            figures.participation,
+            figures.decisions,
+        ),
         "after an idea": (figures.participation,),
+        "after a decision on an idea": (figures.participation, figures.decisions),
         "after a change to the portfolio": (figures.year_choices, figures.portfolio),
     }
     timings = {}
