@@ -10,8 +10,8 @@ word of the query may instead be similar to a word of the title (pg_trgm word si
 which finds misspellings ("cyckel") and word forms the Swedish stemmer does not join ("cyklar"
 and "cykel"), ranked by that similarity. The similar words are looked up among the words of
 every title (``SearchWord``, kept by PostgreSQL, see search_words.py), and the items whose
-title holds one of them are found through the full-text index. A model without a stored vector
-would be searched with the same expression computed on the fly.
+title holds one of them are found through an index of the titles' words. A model without a
+stored vector would be searched with the same expression computed on the fly.
 
 All content is written in Swedish (there are no English fields), so English pages search with
 the ``swedish`` configuration too: the query must be stemmed the way the stored vector was.
@@ -186,15 +186,20 @@ def needs_fuzzy(sources: list[tuple[QuerySet, Fields]], text: str | None) -> lis
 
 
 def _pg_condition(
-    queryset: QuerySet, fields: Fields, query: str, similar: dict[str, str]
+    queryset: QuerySet, fields: Fields, query: str, similar: dict[str, list[str]]
 ) -> RawSQL:
-    """Every word of the query on its own: stemmed in the vector, or, as a word of the title,
-    one of the title words similar to it (see ``similar_title_words``). Stop words (which have
-    no lexeme) need not match, but a query of stop words alone finds nothing.
+    """Every word of the query on its own: stemmed in the vector, or one of the title words
+    similar to it (see ``similar_title_words``) as a word of the title (weight A). Stop words
+    (which have no lexeme) need not match, but a query of stop words alone finds nothing.
 
     Only used where the whole query as a web search (``_fts_condition``) finds nothing, so
-    that is not asked again. The words' alternatives make one full-text query, which the
-    vector's index answers.
+    that is not asked again. An item with every word in its vector is what that query finds,
+    so what this one finds holds one of the similar words in its title (a phrase in quotes
+    that matched nothing as a phrase finds only such items here too), which the index of the
+    titles' words (``title_words``) tells without reading a row. The vector's index alone
+    cannot tell a title's word from a body's: "ö" is similar to "öppna", which 125,000 ideas
+    hold in their text and none in its title, and all of them were read (half a second) to
+    find none.
     """
     vector = _vector_sql(queryset, fields)
     plain = f"plainto_tsquery('{CONFIG}'::regconfig, %s)"
@@ -204,21 +209,35 @@ def _pg_condition(
         f"ELSE {plain} || to_tsquery('{CONFIG}'::regconfig, %s) END"
         for _ in words
     )
-    sql = f"(numnode({plain}) > 0 AND {vector} @@ ({each_word or "''::tsquery"}))"
+    sql = f"numnode({plain}) > 0 AND {vector} @@ ({each_word or "''::tsquery"})"
     params = [query]
     for word in words:
-        params += [word, word, similar.get(word, "")]
-    return RawSQL(sql, params, output_field=BooleanField())
+        params += [
+            word,
+            word,
+            " | ".join(f"{title_word}:A" for title_word in similar.get(word, [])),
+        ]
+    if any_similar := sorted({title_word for found in similar.values() for title_word in found}):
+        title = title_words(_column(queryset, fields.title))
+        sql += f" AND {title} @@ to_tsquery('simple'::regconfig, %s)"
+        params.append(" | ".join(any_similar))
+    return RawSQL(f"({sql})", params, output_field=BooleanField())
 
 
 def _letter_words(query: str) -> list[str]:
     return [word for word in _words(query) if _WORD.search(word)]
 
 
-def similar_title_words(db: str, text: str | None) -> dict[str, str]:
+def title_words(title: str) -> str:
+    """SQL of the words of a title (the SQL `title`), as the list of title words keeps them
+    (search_words.py) and their index holds them: lower case, not stemmed."""
+    return f"to_tsvector('simple'::regconfig, {title})"
+
+
+def similar_title_words(db: str, text: str | None) -> dict[str, list[str]]:
     """For each word of the query that has them, the title words similar to it (pg_trgm word
-    similarity), as to_tsquery text: each as a word of a title (weight A), any of them. Also
-    sets the trigram threshold for the session. One query, however many kinds are searched.
+    similarity). Also sets the trigram threshold for the session. One query, however many
+    kinds are searched.
 
     They are looked up among the words of every title (``SearchWord``, kept by PostgreSQL; a
     few thousand), not in every title: a word similar to ten thousand idea titles meant reading
@@ -231,7 +250,7 @@ def similar_title_words(db: str, text: str | None) -> dict[str, str]:
     set_trigram_threshold(db)
     with connections[db].cursor() as cursor:
         cursor.execute(
-            "SELECT asked, string_agg(word || ':A', ' | ' ORDER BY word) "
+            "SELECT asked, array_agg(word ORDER BY word) "
             f"FROM unnest(%s::text[]) AS asked JOIN {SearchWord._meta.db_table} "
             "ON asked <%% word GROUP BY asked",
             [words],
@@ -244,7 +263,7 @@ def _pg_match(
     fields: Fields,
     query: str,
     fuzzy: bool,
-    similar: dict[str, str] | None = None,
+    similar: dict[str, list[str]] | None = None,
 ) -> RawSQL:
     """The full-text condition, or where that finds nothing (``fuzzy``), the word by word one."""
     if fuzzy:
@@ -301,7 +320,7 @@ def search_filter(
     fields: Fields | list[str],
     *,
     fuzzy: bool | None = None,
-    similar: dict[str, str] | None = None,
+    similar: dict[str, list[str]] | None = None,
 ) -> QuerySet:
     """The items of the queryset that match the text, annotated with ``search_rank``.
 
