@@ -199,7 +199,9 @@ def test_query_count_does_not_grow(client, make_challenge, make_initiative, make
         make_initiative(title=f"Solcell {n}", tags=["energi"])
         make_method(title=f"Solcell {n}")
     assert count() == few
-    assert few <= 10
+    # On PostgreSQL, where a kind finds nothing as typed: the similar title words looked up,
+    # and their candidates read in a transaction of their own (a savepoint here).
+    assert few <= 12
 
 
 @pytest.mark.django_db
