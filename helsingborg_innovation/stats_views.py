@@ -170,7 +170,7 @@ def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
 
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Key figures and charts for all time or one year. A fixed number of queries (twelve),
+    """Key figures and charts for all time or one year. A fixed number of queries (eleven),
     none while the figures are in the cache."""
     years = statistics.remembered("years", statistics.year_choices, kinds=statistics.YEARS_COUNT)
     form = YearForm(request.GET or None, years=years)
