@@ -6,10 +6,8 @@ every title the trigram index proposed: a common word proposed ten thousand idea
 tenth of a second and more, for searches that then found nothing. The distinct words of the
 titles are far fewer (a few thousand in the benchmark's 600,000 titles), so the similar words
 are found among them, as PostgreSQL's documentation suggests for spelling suggestions, and the
-items holding one of them in their title through a full-text index of the titles' words
-(``search.title_words``). The stored search vectors hold the titles' words too, but only a
-read of each row tells a title's word from a body's: "ö" is similar to "öppna", which 125,000
-ideas hold in their text and none in its title, and all of them were read to find none.
+items holding one of them in their title through an index of the titles' words (why that index,
+and not the stored search vector's: ``search._pg_condition``).
 
 Statement triggers on the four searched tables add the words of every title written, in the
 writing transaction; a word no title holds any more stays, and finds nothing. A write looks
