@@ -6,7 +6,8 @@ from a few thousand rows instead (see statistics.participation):
 
 - `IdeaTally`: the ideas received in each month (in settings.TIME_ZONE), by sender kind,
   status and reason for declining, and how many of them have a decision time;
-- `ChallengeTally`: each challenge's ideas other than spam, by year received.
+- `ChallengeTally`: each challenge's ideas other than spam, by year received;
+- `ChallengeTotal`: the same for all years together, for the challenges with the most ideas.
 
 They are kept by statement triggers on the ideas' table, in the writing transaction itself, so
 they count exactly what is committed, whatever writes: a form, the admin, a bulk update, a
@@ -22,11 +23,18 @@ TIME_ZONE, `manage.py tally_ideas` installs them for the new one and counts afre
 from django.conf import settings
 from django.db import connection, transaction
 
-from contributions.models import ChallengeTally, Contribution, ContributionStatus, IdeaTally
+from contributions.models import (
+    ChallengeTally,
+    ChallengeTotal,
+    Contribution,
+    ContributionStatus,
+    IdeaTally,
+)
 
 IDEAS = Contribution._meta.db_table
 IDEA_TALLY = IdeaTally._meta.db_table
 CHALLENGE_TALLY = ChallengeTally._meta.db_table
+CHALLENGE_TOTAL = ChallengeTotal._meta.db_table
 ZONE_FUNCTION = "contributions_tally_zone"
 
 # What one statement changed, as rows with a sign: +1 for a row written, -1 for one replaced or
@@ -41,9 +49,20 @@ _MONTH = f"date_trunc('month', created_at AT TIME ZONE {ZONE_FUNCTION}())::date"
 _YEAR = f"EXTRACT(year FROM created_at AT TIME ZONE {ZONE_FUNCTION}())::integer"
 
 
-def _tally(changed: str) -> str:
+def _tally(changed: str, *, totals: bool = True) -> str:
     """Statements adding the rows `changed` selects to the tallies, each counted by its sign.
-    Groups whose changes cancel out (an idea's title edited) write nothing."""
+    Groups whose changes cancel out (an idea's title edited) write nothing. Without `totals`,
+    the tallies as they were before ChallengeTotal (for the migrations before it)."""
+    total = f"""
+    INSERT INTO {CHALLENGE_TOTAL} AS tally (challenge_id, ideas)
+    SELECT challenge_id, SUM(sign)
+    FROM ({changed}) AS changed
+    WHERE status <> '{ContributionStatus.SPAM}'
+    GROUP BY 1
+    HAVING SUM(sign) <> 0
+    ORDER BY 1
+    ON CONFLICT (challenge_id) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
+    """
     return f"""
     INSERT INTO {IDEA_TALLY} AS tally (month, kind, status, decline_reason, ideas, timed)
     SELECT {_MONTH}, kind, status, decline_reason,
@@ -62,10 +81,10 @@ def _tally(changed: str) -> str:
     HAVING SUM(sign) <> 0
     ORDER BY 1, 2
     ON CONFLICT (challenge_id, year) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
-    """
+    {total if totals else ""}"""
 
 
-def _trigger_function(operation: str) -> str:
+def _trigger_function(operation: str, *, totals: bool) -> str:
     changed = " UNION ALL ".join(
         f"SELECT {_COLUMNS}, {sign} AS sign FROM {table}" for table, sign in _CHANGED[operation]
     )
@@ -73,7 +92,7 @@ def _trigger_function(operation: str) -> str:
     CREATE OR REPLACE FUNCTION contributions_tally_{operation}() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-    {_tally(changed)}
+    {_tally(changed, totals=totals)}
     RETURN NULL;
     END $$;
     """
@@ -83,9 +102,10 @@ def _zone_source(zone: str) -> str:
     return " SELECT '{}'::text ".format(zone.replace("'", "''"))
 
 
-def install(schema_editor=None) -> None:
+def install(schema_editor=None, *, totals: bool = True) -> None:
     """Installs the triggers for the time zone in settings.TIME_ZONE and counts every idea
-    afresh. Writers of ideas wait while it counts (a second or two for half a million)."""
+    afresh. Writers of ideas wait while it counts (a second or two for half a million).
+    `totals=False` is for the migrations from before ChallengeTotal's table."""
     conn = schema_editor.connection if schema_editor is not None else connection
     if conn.vendor != "postgresql":
         return
@@ -99,7 +119,7 @@ def install(schema_editor=None) -> None:
         for operation, changed in _CHANGED.items():
             # The transition tables the statement's changes are read from.
             referencing = " ".join(f"{table[:3].upper()} TABLE AS {table}" for table, _ in changed)
-            cursor.execute(_trigger_function(operation))
+            cursor.execute(_trigger_function(operation, totals=totals))
             cursor.execute(f"DROP TRIGGER IF EXISTS contributions_tally_{operation} ON {IDEAS}")
             cursor.execute(
                 f"CREATE TRIGGER contributions_tally_{operation} AFTER {operation.upper()} "
@@ -108,7 +128,13 @@ def install(schema_editor=None) -> None:
             )
         cursor.execute(f"DELETE FROM {IDEA_TALLY}")
         cursor.execute(f"DELETE FROM {CHALLENGE_TALLY}")
-        cursor.execute(_tally(f"SELECT {_COLUMNS}, 1 AS sign FROM {IDEAS}"))
+        if totals:
+            cursor.execute(f"DELETE FROM {CHALLENGE_TOTAL}")
+        cursor.execute(_tally(f"SELECT {_COLUMNS}, 1 AS sign FROM {IDEAS}", totals=totals))
+        # The tallies' foreign keys are checked now, not at the commit: a migration that then
+        # changes the tables' indexes in the same transaction may not leave checks pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def uninstall(schema_editor) -> None:

@@ -34,6 +34,7 @@ from contributions.models import (
     DECIDED,
     DECISION_TIME,
     ChallengeTally,
+    ChallengeTotal,
     Contribution,
     ContributionStatus,
     DeclineReason,
@@ -330,13 +331,17 @@ class TalliedIdeas(CountedIdeas):
         return [(*key, n, timed) for key, (n, timed) in counts.items() if n]
 
     def per_challenge(self) -> QuerySet:
-        kept = ChallengeTally.objects.exclude(challenge__in=self.unpublished)
-        if self.year is not None:
-            kept = kept.filter(year=self.year)
+        if self.year is None:
+            # All years: the totals, in the order of their index (see top_challenges).
+            kept = ChallengeTotal.objects.filter(ideas__gt=0)
+            kept = kept.exclude(challenge__in=self.unpublished).order_by()
+            return kept.annotate(n=F("ideas")).values_list("challenge", "n")
+        kept = ChallengeTally.objects.filter(year=self.year)
+        kept = kept.exclude(challenge__in=self.unpublished)
         return kept.order_by().values_list("challenge").annotate(n=Sum("ideas")).filter(n__gt=0)
 
     def received(self) -> Exists:
-        return Exists(ChallengeTally.objects.filter(challenge=OuterRef("pk"), ideas__gt=0))
+        return Exists(ChallengeTotal.objects.filter(challenge=OuterRef("pk"), ideas__gt=0))
 
 
 def grouped_by_month(ideas: QuerySet) -> list[tuple]:

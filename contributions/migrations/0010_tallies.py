@@ -11,7 +11,8 @@ from django.db import migrations, models
 def install_tallies(apps, schema_editor):
     from contributions import tallies
 
-    tallies.install(schema_editor)
+    # ChallengeTotal's table comes in 0012, which installs the tallies again with it.
+    tallies.install(schema_editor, totals=False)
 
 
 def uninstall_tallies(apps, schema_editor):

@@ -11,7 +11,13 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from contributions import tallies
-from contributions.models import Contribution, IdeaTally, SubmitterKind
+from contributions.models import (
+    ChallengeTally,
+    ChallengeTotal,
+    Contribution,
+    IdeaTally,
+    SubmitterKind,
+)
 from contributions.models import ContributionStatus as S
 from helsingborg_innovation import statistics
 from helsingborg_innovation.publishing import Status
@@ -66,6 +72,12 @@ def test_the_tallies_give_what_counting_the_ideas_gives(make_challenge, make_ide
     Contribution.objects.filter(reference="BULK2").update(created_at=at(2024, 2))
     doomed.delete()
     assert IdeaTally.objects.exists()
+    # Each challenge's total is its yearly tallies summed: spam and deleted ideas left out.
+    totals = dict(ChallengeTotal.objects.values_list("challenge", "ideas"))
+    assert totals == {open_one.pk: 2, other.pk: 7, draft.pk: 1, later_hidden.pk: 1}
+    for challenge, ideas in totals.items():
+        by_year = ChallengeTally.objects.filter(challenge=challenge).values_list("ideas", flat=True)
+        assert sum(by_year) == ideas
 
     for year in YEARS:
         assert figures(year, tallied=True) == figures(year, tallied=False), year
@@ -88,7 +100,7 @@ def test_the_dashboard_reads_the_tallies_not_the_ideas(make_idea):
         result = statistics.participation()
     sql = " ".join(query["sql"] for query in captured.captured_queries)
     assert "contributions_ideatally" in sql
-    assert "contributions_challengetally" in sql
+    assert "contributions_challengetotal" in sql
     assert result.received == 1
     with CaptureQueriesContext(connection) as captured:
         decided = statistics.decisions()
@@ -130,3 +142,28 @@ def test_the_median_is_read_off_its_index_in_order(make_idea, year):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using contribution_decision_time_idx" in plan, plan
     assert "Sort" not in plan, plan
+
+
+def test_the_top_challenges_are_read_off_the_totals_index_in_order(make_challenge, make_idea):
+    """The challenges with the most ideas are the first entries of `challenge_total_ideas_idx`:
+    0.2 ms with 10,000 challenges, where summing their yearly tallies and sorting every one
+    took 20-30 ms."""
+    busy, quiet = make_challenge(title="Busy"), make_challenge(title="Quiet")
+    for _ in range(3):
+        make_idea(challenge=busy)
+    make_idea(challenge=quiet)
+    make_idea(challenge=quiet, status=S.SPAM)
+    with CaptureQueriesContext(connection) as captured:
+        top = statistics.participation().top_challenges
+    assert [(row["title"], row["ideas"]) for row in top] == [("Busy", 3), ("Quiet", 1)]
+    (query,) = [q["sql"] for q in captured.captured_queries if "challengetotal" in q["sql"]][:1]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        # A handful of rows: sorting them all would be as cheap; what counts is that the index
+        # gives the order (with 10,000 challenges the planner takes it by itself).
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {query}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using challenge_total_ideas_idx" in plan, plan
+    assert "Presorted Key: contributions_challengetotal.ideas" in plan, plan
