@@ -53,7 +53,8 @@ def _tally(changed: str, *, totals: bool = True) -> str:
     """Statements adding the rows `changed` selects to the tallies, each counted by its sign.
     Groups whose changes cancel out (an idea's title edited) write nothing. Without `totals`,
     the tallies as they were before ChallengeTotal (for the migrations before it)."""
-    total = f"""
+    total = (
+        f"""
     INSERT INTO {CHALLENGE_TOTAL} AS tally (challenge_id, ideas)
     SELECT challenge_id, SUM(sign)
     FROM ({changed}) AS changed
@@ -63,6 +64,9 @@ def _tally(changed: str, *, totals: bool = True) -> str:
     ORDER BY 1
     ON CONFLICT (challenge_id) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
     """
+        if totals
+        else ""
+    )
     return f"""
     INSERT INTO {IDEA_TALLY} AS tally (month, kind, status, decline_reason, ideas, timed)
     SELECT {_MONTH}, kind, status, decline_reason,
@@ -81,7 +85,7 @@ def _tally(changed: str, *, totals: bool = True) -> str:
     HAVING SUM(sign) <> 0
     ORDER BY 1, 2
     ON CONFLICT (challenge_id, year) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
-    {total if totals else ""}"""
+    {total}"""
 
 
 def _trigger_function(operation: str, *, totals: bool) -> str:

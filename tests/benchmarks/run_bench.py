@@ -603,8 +603,18 @@ def main() -> None:
     wait_for(f"http://127.0.0.1:{HELLO_PORT}/")
     warm(f"http://127.0.0.1:{HELLO_PORT}/")
 
-    def reference() -> dict:
-        return wrk(f"http://127.0.0.1:{HELLO_PORT}/", args, args.reference_duration)
+    def measured(label: str, mode: str, path: str, during=contextlib.nullcontext) -> dict:
+        """The page after the hello-world view, each with wrk; `during` runs beside the page."""
+        log(f"{label} ({mode}), after the hello-world view")
+        url = f"http://127.0.0.1:{PORTAL_PORT}{path}"
+        cache = warm(url) or "-"
+        reference = wrk(f"http://127.0.0.1:{HELLO_PORT}/", args, args.reference_duration)
+        with during() as beside:
+            result = wrk(url, args)
+        result["cache"] = cache if mode == "cached" else "off"
+        result["reference"] = reference
+        result["beside"] = beside
+        return result
 
     rows = []
     peak = {}
@@ -616,27 +626,14 @@ def main() -> None:
         portal = Gunicorn("helsingborg_innovation.wsgi", PORTAL_PORT, args, env)
         wait_for(f"http://127.0.0.1:{PORTAL_PORT}/healthz")
         for label, path in pages:
-            log(f"{label} ({mode}), after the hello-world view")
-            url = f"http://127.0.0.1:{PORTAL_PORT}{path}"
-            cache = warm(url) or "-"
-            hello_result = reference()
-            result = wrk(url, args)
-            result["cache"] = cache if mode == "cached" else "off"
-            result["reference"] = hello_result
-            rows.append((label, mode, result))
+            rows.append((label, mode, measured(label, mode, path)))
             portal.sample_memory()
         if mode == "cached":
             for label, path in burst_pages():
                 if args.pages and args.pages not in label:
                     continue
-                log(f"{label} ({mode}), after the hello-world view")
-                url = f"http://127.0.0.1:{PORTAL_PORT}{path}"
-                warm(url)
-                hello_result = reference()
-                with IdeaBurst() as burst:
-                    result = wrk(url, args)
-                result["cache"] = f"{burst.sent} ideas sent"
-                result["reference"] = hello_result
+                result = measured(label, mode, path, during=IdeaBurst)
+                result["cache"] = f"{result['beside'].sent} ideas sent"
                 rows.append((label, mode, result))
         peak[mode] = portal.sample_memory()
         portal.stop()
