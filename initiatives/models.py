@@ -140,6 +140,24 @@ class Initiative(Publishable):
                 name="initiative_lessons_idx",
                 condition=models.Q(status="published") & ~models.Q(lessons_learned=""),
             ),
+            # What the statistics count of each published initiative, in the order of the
+            # tables of its departments and partners, so the portfolio's figures are read off
+            # indexes without the initiatives' 118 MB of text (100,000 of them): reading the
+            # table and probing each initiative's departments and partners in turn took
+            # 210-270 ms of the 350-470 the figures took.
+            models.Index(
+                fields=["id"],
+                include=[
+                    "publish_at",
+                    "phase",
+                    "stop_reason",
+                    "owner_department",
+                    "start_date",
+                    "end_date",
+                ],
+                condition=models.Q(status="published"),
+                name="initiative_portfolio_idx",
+            ),
             # A department's initiatives from the index alone (related initiatives).
             models.Index(fields=["owner_department", "id"], name="initiative_department_idx"),
             # The statistics' first year: the earliest start, found at the index's start

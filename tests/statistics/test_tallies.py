@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from contributions import tallies
@@ -21,7 +21,7 @@ from contributions.models import (
 from contributions.models import ContributionStatus as S
 from helsingborg_innovation import statistics
 from helsingborg_innovation.publishing import Status
-from tests.statistics.conftest import at
+from tests.statistics.conftest import at, plan_off_indexes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only")]
 
@@ -124,18 +124,6 @@ def test_another_time_zone_counts_the_ideas_until_the_tallies_follow(settings, m
     assert figures(2025, tallied=True).months[0]["month"].isoformat() == "2025-01-01"
 
 
-def _plan_read_in_order(sql: str) -> str:
-    """The plan PostgreSQL makes for `sql` when it has an index to read in order. A test's
-    handful of rows would be as cheap to read whole and sort; with the benchmark's the planner
-    takes the index by itself."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        return "\n".join(row[0] for row in cursor.fetchall())
-
-
 @pytest.mark.parametrize("year", [None, 2025])
 def test_the_median_is_read_off_its_index_in_order(make_idea, year):
     """The middle decided ideas, read at an offset off `contribution_decision_time_idx`, which
@@ -146,7 +134,7 @@ def test_the_median_is_read_off_its_index_in_order(make_idea, year):
     with CaptureQueriesContext(connection) as captured:
         statistics.median_decision_time(ideas, 1)
     (query,) = captured.captured_queries
-    plan = _plan_read_in_order(query["sql"])
+    plan = plan_off_indexes(query["sql"])
     assert "Index Only Scan using contribution_decision_time_idx" in plan, plan
     assert "Sort" not in plan, plan
 
@@ -164,6 +152,6 @@ def test_the_top_challenges_are_read_off_the_totals_index_in_order(make_challeng
         top = statistics.participation().top_challenges
     assert [(row["title"], row["ideas"]) for row in top] == [("Busy", 3), ("Quiet", 1)]
     (query,) = [q["sql"] for q in captured.captured_queries if "counted.n DESC" in q["sql"]]
-    plan = _plan_read_in_order(query)
+    plan = plan_off_indexes(query)
     assert "Index Scan using challenge_total_ideas_idx" in plan, plan
     assert "Presorted Key: contributions_challengetotal.ideas" in plan, plan
