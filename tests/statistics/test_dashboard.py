@@ -545,28 +545,35 @@ def test_while_one_worker_recounts_the_others_show_the_last_figures_kept_until_i
         assert client.get(reverse("statistics:dashboard"))["X-Page-Cache"] == "hit"
 
 
+@pytest.fixture
+def visited_dashboard(client, settings, monkeypatch):
+    """The dashboard with the page cache on, visited once: (its address, the ideas it counted,
+    the key a worker holds while it makes the page afresh)."""
+    from helsingborg_innovation import pagecache
+
+    settings.PAGE_CACHE_ENABLED = True
+    # Each request asks the cache server (how long a worker serves its own copy before asking
+    # again is tested with the near cache, tests/site/test_nearcache.py).
+    monkeypatch.setattr(pagecache, "BEHIND_RECHECK_SECONDS", 0.0)
+    with translation.override("en"):
+        url = reverse("statistics:dashboard")
+        first = client.get(url)
+        remade = pagecache.remade_key(pagecache._page_key(first.wsgi_request))
+    return url, int(figure(first.text, "figure-received")), remade
+
+
 def test_while_one_worker_makes_the_dashboard_afresh_the_others_serve_the_copy_before(
-    client, make_challenge, make_idea, settings
+    client, make_challenge, make_idea, visited_dashboard
 ):
     """After each idea of a burst, every worker made the dashboard afresh at once (six pages
     made per idea in the bench, 0.13-0.29 of the hello-world view). One worker makes it; the
     others serve the copy made before, the figures a count behind, until it is done."""
     from django.core.cache import cache
 
-    from helsingborg_innovation import pagecache
+    url, received, remade = visited_dashboard
+    make_idea(challenge=make_challenge(), status=S.PENDING)
 
-    settings.PAGE_CACHE_ENABLED = True
-    challenge = make_challenge()
-    with translation.override("en"):
-        url = reverse("statistics:dashboard")
-    first = client.get(url)
-    received = int(figure(first.text, "figure-received"))
-    make_idea(challenge=challenge, status=S.PENDING)
-
-    # Another worker is making the page afresh.
-    with translation.override("en"):
-        remade = pagecache.remade_key(pagecache._page_key(first.wsgi_request))
-    assert cache.add(remade, 1)
+    assert cache.add(remade, 1)  # another worker is making the page afresh
     with CaptureQueriesContext(connection) as queries:
         meanwhile = client.get(url)
     assert meanwhile["X-Page-Cache"] == "behind"
@@ -581,27 +588,15 @@ def test_while_one_worker_makes_the_dashboard_afresh_the_others_serve_the_copy_b
 
 
 def test_the_dashboard_is_made_afresh_at_most_once_a_second(
-    client, make_challenge, make_idea, settings, monkeypatch
+    client, make_challenge, make_idea, visited_dashboard
 ):
     """The worker that makes the dashboard afresh holds its key for BEHIND_SECONDS: ideas
     arriving meanwhile show on the page made after it. Made once per idea of a burst (ten a
     second), the making took most of the workers' time: 0.39-0.49 of the hello-world view."""
     from django.core.cache import cache
 
-    from helsingborg_innovation import pagecache
-
-    # Each request asks Redis (how long a worker serves its own copy before asking again is
-    # tested with the near cache, tests/site/test_nearcache.py).
-    monkeypatch.setattr(pagecache, "BEHIND_RECHECK_SECONDS", 0.0)
-    settings.PAGE_CACHE_ENABLED = True
+    url, received, remade = visited_dashboard
     challenge = make_challenge()
-    with translation.override("en"):
-        url = reverse("statistics:dashboard")
-    first = client.get(url)
-    received = int(figure(first.text, "figure-received"))
-    with translation.override("en"):
-        remade = pagecache.remade_key(pagecache._page_key(first.wsgi_request))
-
     make_idea(challenge=challenge, status=S.PENDING)
     made = client.get(url)
     assert made["X-Page-Cache"] == "miss"
