@@ -110,6 +110,11 @@ class Initiative(Publishable):
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    # Kept by PostgreSQL from the departments and partners taking part, whatever writes them,
+    # for the statistics (initiatives/reach.py); never written by the portal itself. On SQLite
+    # they stay False and the statistics ask the relations instead.
+    has_other_departments = models.BooleanField(default=False, editable=False)
+    has_partners = models.BooleanField(default=False, editable=False)
 
     objects = InitiativeQuerySet.as_manager()
 
@@ -154,6 +159,8 @@ class Initiative(Publishable):
                     "owner_department",
                     "start_date",
                     "end_date",
+                    "has_other_departments",
+                    "has_partners",
                 ],
                 condition=models.Q(status="published"),
                 name="initiative_portfolio_idx",
