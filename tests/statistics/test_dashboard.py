@@ -241,30 +241,31 @@ def test_an_invalid_year_is_explained_not_an_error(client, known, year):
 @pytest.mark.postgres
 @pytest.mark.parametrize("year", [None, 2024])
 def test_the_portfolio_is_counted_off_indexes(postgres_only, known, year):
-    """Each part of the portfolio's figures reads the initiatives off
-    `initiative_portfolio_idx` (the stopped ones with lessons off their own index), never
-    their 118 MB of text for 100,000, and the departments taking part once, not with a probe
-    for each initiative: 310-550 ms for the benchmark's portfolio before, about 100."""
+    """The portfolio's figures read nothing of the initiatives that `initiative_portfolio_idx`
+    does not hold (but whether the stopped ones share lessons, off an index of their own),
+    never their 118 MB of text for 100,000, and the departments taking part once, not with a
+    probe for each initiative: 310-550 ms for the benchmark's portfolio before, about 100.
+    (Which index the planner takes depends on the rows: with the benchmark's, this one.)"""
     with CaptureQueriesContext(connection) as captured:
         statistics.portfolio(year)
-    plans = [plan_off_indexes(query["sql"]) for query in captured.captured_queries]
-    assert not [plan for plan in plans if "SubPlan" in plan], plans
+    queries = [query["sql"] for query in captured.captured_queries]
+    assert not [sql for sql in queries if "SubPlan" in plan_off_indexes(sql)], queries
     # Who takes part in each initiative is read off its row (initiatives/reach.py).
-    counts = plans[0]
+    counts = queries[0]
     assert "initiatives_initiative_departments" not in counts, counts
     assert "initiatives_initiative_partners" not in counts, counts
-    reads = [
-        line.strip()
-        for plan in plans
-        for line in plan.splitlines()
-        if re.search(r"Scan .*on initiatives_initiative\b", line)
-    ]
-    assert reads, plans
-    assert all(
-        "Index Only Scan using initiative_portfolio_idx" in line
-        or "using initiative_stopped_lessons_idx" in line
-        for line in reads
-    ), reads
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'initiative_portfolio_idx'"
+        )
+        (definition,) = cursor.fetchone()
+    held = set(re.findall(r"\w+", definition.split(" USING ", 1)[1]))
+    for sql in queries:
+        # The initiatives' table by its name, and by the aliases of its subqueries.
+        names = ["initiatives_initiative", *re.findall(r'"initiatives_initiative" "(\w+)"', sql)]
+        read = {column for name in names for column in re.findall(rf'"{name}"\."(\w+)"', sql)}
+        assert read - held <= {"lessons_learned"}, (read - held, sql)
+    assert "lessons_learned" in counts
 
 
 def test_the_year_select_offers_the_years_of_the_portfolio(client, known):
