@@ -378,6 +378,26 @@ class ChallengeTotal(models.Model):
         return f"{self.challenge_id}: {self.ideas}"
 
 
+class DecisionTally(models.Model):
+    """How many decided ideas (published, declined or marked as spam, with a decision time)
+    received in each year (settings.TIME_ZONE) took each whole number of hours to decide. The
+    statistics find the hour that holds the median time to a decision here, and read the ideas
+    from its start, instead of counting every decided idea up to the middle (35-45 ms for
+    250,000). Kept by PostgreSQL itself (see tallies.py); never written from Python."""
+
+    year = models.IntegerField()
+    hours = models.IntegerField()
+    ideas = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "hours"], name="decision_tally_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}, {self.hours} h: {self.ideas}"
+
+
 class QueuedMail(models.Model):
     """An e-mail about an idea that the mail server has not yet accepted.
 

@@ -7,7 +7,9 @@ from a few thousand rows instead (see statistics.participation):
 - `IdeaTally`: the ideas received in each month (in settings.TIME_ZONE), by sender kind,
   status and reason for declining, and how many of them have a decision time;
 - `ChallengeTally`: each challenge's ideas other than spam, by year received;
-- `ChallengeTotal`: the same for all years together, for the challenges with the most ideas.
+- `ChallengeTotal`: the same for all years together, for the challenges with the most ideas;
+- `DecisionTally`: the decided ideas by year received and whole hours taken to decide, for
+  the median time to a decision.
 
 They are kept by statement triggers on the ideas' table, in the writing transaction itself, so
 they count exactly what is committed, whatever writes: a form, the admin, a bulk update, a
@@ -24,10 +26,12 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from contributions.models import (
+    DECIDED,
     ChallengeTally,
     ChallengeTotal,
     Contribution,
     ContributionStatus,
+    DecisionTally,
     IdeaTally,
 )
 
@@ -35,6 +39,7 @@ IDEAS = Contribution._meta.db_table
 IDEA_TALLY = IdeaTally._meta.db_table
 CHALLENGE_TALLY = ChallengeTally._meta.db_table
 CHALLENGE_TOTAL = ChallengeTotal._meta.db_table
+DECISION_TALLY = DecisionTally._meta.db_table
 ZONE_FUNCTION = "contributions_tally_zone"
 
 # What one statement changed, as rows with a sign: +1 for a row written, -1 for one replaced or
@@ -47,12 +52,30 @@ _CHANGED = {
 _COLUMNS = "created_at, kind, status, decline_reason, decided_at, challenge_id"
 _MONTH = f"date_trunc('month', created_at AT TIME ZONE {ZONE_FUNCTION}())::date"
 _YEAR = f"EXTRACT(year FROM created_at AT TIME ZONE {ZONE_FUNCTION}())::integer"
+# The whole hours an idea took to decide (DECISION_TIME): an idea of `hours` took at least that.
+HOURS = "floor(EXTRACT(epoch FROM decided_at - created_at) / 3600)::integer"
+_DECIDED = ", ".join(f"'{status}'" for status in DECIDED)
 
 
-def _tally(changed: str, *, totals: bool = True) -> str:
+def _tally(changed: str, *, totals: bool = True, decisions: bool = True) -> str:
     """Statements adding the rows `changed` selects to the tallies, each counted by its sign.
-    Groups whose changes cancel out (an idea's title edited) write nothing. Without `totals`,
-    the tallies as they were before ChallengeTotal (for the migrations before it)."""
+    Groups whose changes cancel out (an idea's title edited) write nothing. Without `totals`
+    or `decisions`, the tallies as they were before ChallengeTotal or DecisionTally (for the
+    migrations before them)."""
+    decided = (
+        f"""
+    INSERT INTO {DECISION_TALLY} AS tally (year, hours, ideas)
+    SELECT {_YEAR}, {HOURS}, SUM(sign)
+    FROM ({changed}) AS changed
+    WHERE status IN ({_DECIDED}) AND decided_at IS NOT NULL
+    GROUP BY 1, 2
+    HAVING SUM(sign) <> 0
+    ORDER BY 1, 2
+    ON CONFLICT (year, hours) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
+    """
+        if decisions
+        else ""
+    )
     total = (
         f"""
     INSERT INTO {CHALLENGE_TOTAL} AS tally (challenge_id, ideas)
@@ -85,10 +108,10 @@ def _tally(changed: str, *, totals: bool = True) -> str:
     HAVING SUM(sign) <> 0
     ORDER BY 1, 2
     ON CONFLICT (challenge_id, year) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
-    {total}"""
+    {total}{decided}"""
 
 
-def _trigger_function(operation: str, *, totals: bool) -> str:
+def _trigger_function(operation: str, *, totals: bool, decisions: bool) -> str:
     changed = " UNION ALL ".join(
         f"SELECT {_COLUMNS}, {sign} AS sign FROM {table}" for table, sign in _CHANGED[operation]
     )
@@ -96,7 +119,7 @@ def _trigger_function(operation: str, *, totals: bool) -> str:
     CREATE OR REPLACE FUNCTION contributions_tally_{operation}() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-    {_tally(changed, totals=totals)}
+    {_tally(changed, totals=totals, decisions=decisions)}
     RETURN NULL;
     END $$;
     """
@@ -106,10 +129,11 @@ def _zone_source(zone: str) -> str:
     return " SELECT '{}'::text ".format(zone.replace("'", "''"))
 
 
-def install(schema_editor=None, *, totals: bool = True) -> None:
+def install(schema_editor=None, *, totals: bool = True, decisions: bool = True) -> None:
     """Installs the triggers for the time zone in settings.TIME_ZONE and counts every idea
     afresh. Writers of ideas wait while it counts (a second or two for half a million).
-    `totals=False` is for the migrations from before ChallengeTotal's table."""
+    `totals=False` and `decisions=False` are for the migrations from before ChallengeTotal's
+    and DecisionTally's tables."""
     conn = schema_editor.connection if schema_editor is not None else connection
     if conn.vendor != "postgresql":
         return
@@ -123,7 +147,7 @@ def install(schema_editor=None, *, totals: bool = True) -> None:
         for operation, changed in _CHANGED.items():
             # The transition tables the statement's changes are read from.
             referencing = " ".join(f"{table[:3].upper()} TABLE AS {table}" for table, _ in changed)
-            cursor.execute(_trigger_function(operation, totals=totals))
+            cursor.execute(_trigger_function(operation, totals=totals, decisions=decisions))
             cursor.execute(f"DROP TRIGGER IF EXISTS contributions_tally_{operation} ON {IDEAS}")
             cursor.execute(
                 f"CREATE TRIGGER contributions_tally_{operation} AFTER {operation.upper()} "
@@ -134,7 +158,10 @@ def install(schema_editor=None, *, totals: bool = True) -> None:
         cursor.execute(f"DELETE FROM {CHALLENGE_TALLY}")
         if totals:
             cursor.execute(f"DELETE FROM {CHALLENGE_TOTAL}")
-        cursor.execute(_tally(f"SELECT {_COLUMNS}, 1 AS sign FROM {IDEAS}", totals=totals))
+        if decisions:
+            cursor.execute(f"DELETE FROM {DECISION_TALLY}")
+        every_idea = f"SELECT {_COLUMNS}, 1 AS sign FROM {IDEAS}"
+        cursor.execute(_tally(every_idea, totals=totals, decisions=decisions))
         # The tallies' foreign keys are checked now, not at the commit: a migration that then
         # changes the tables' indexes in the same transaction may not leave checks pending.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

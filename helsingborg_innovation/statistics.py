@@ -17,6 +17,7 @@ from django.db.models import (
     DateField,
     Exists,
     F,
+    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -25,6 +26,7 @@ from django.db.models import (
     Value,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -37,6 +39,7 @@ from contributions.models import (
     ChallengeTotal,
     Contribution,
     ContributionStatus,
+    DecisionTally,
     DeclineReason,
     IdeaTally,
     SubmitterKind,
@@ -246,7 +249,9 @@ def portfolio(year: int | None = None) -> Portfolio:
 # Participation ------------------------------------------------------------------------------
 
 
-def median_decision_time(ideas: QuerySet, decided: int) -> timedelta | None:
+def median_decision_time(
+    ideas: QuerySet, decided: int, hours: list[tuple[int, int]] | None = None
+) -> timedelta | None:
     """The median time from an idea's arrival to the moderator's decision. One query.
 
     The decided ideas are ordered by the time taken and the middle one or two are read at an
@@ -254,16 +259,27 @@ def median_decision_time(ideas: QuerySet, decided: int) -> timedelta | None:
     that order with what the statistics filter on (`contribution_decision_time_idx`): 35 ms
     for 250,000 decided ideas, where percentile_cont sorted them all in 330 ms. `decided` is
     the number of these ideas that have a decision time.
+
+    With `hours`, how many of them took each whole number of hours ((hours, ideas), fewest
+    hours first; see TalliedIdeas.decision_hours), they are read from the start of the hour
+    that holds the middle, at an offset within it: 1-2 ms instead of 35-45.
     """
     if not decided:
         return None
     middle = (decided - 1) // 2
     count = 1 if decided % 2 else 2
+    timed = ideas.filter(status__in=DECIDED, decided_at__isnull=False).annotate(
+        duration=DECISION_TIME
+    )
+    before = 0
+    for hour, n in hours or ():
+        if before + n > middle:
+            timed = timed.filter(duration__gte=timedelta(hours=hour))
+            middle -= before
+            break
+        before += n
     durations = list(
-        ideas.filter(status__in=DECIDED, decided_at__isnull=False)
-        .annotate(duration=DECISION_TIME)
-        .order_by("duration", "pk")
-        .values_list("duration", flat=True)[middle : middle + count]
+        timed.order_by("duration", "pk").values_list("duration", flat=True)[middle : middle + count]
     )
     if not durations:
         return None
@@ -371,6 +387,25 @@ class TalliedIdeas(CountedIdeas):
     def received(self) -> Exists:
         return Exists(ChallengeTotal.objects.filter(challenge=OuterRef("pk"), ideas__gt=0))
 
+    def decision_hours(self) -> list[tuple[int, int]]:
+        """(hours, ideas): how many decided ideas with a decision time took each whole number
+        of hours, fewest hours first, those of unpublished challenges taken off. One query."""
+        kept = DecisionTally.objects.filter(ideas__gt=0)
+        hidden = Contribution.objects.filter(
+            challenge__in=self.unpublished, status__in=DECIDED, decided_at__isnull=False
+        )
+        if self.year is not None:
+            kept = kept.filter(year=self.year)
+            hidden = hidden.filter(created_at__year=self.year)
+        hidden = hidden.annotate(hours=RawSQL(tallies.HOURS, [], output_field=IntegerField()))
+        rows = kept.values_list("hours", "ideas").union(
+            hidden.order_by().values_list("hours").annotate(n=-Count("*")), all=True
+        )
+        counts: dict[int, int] = {}
+        for hours, n in rows.order_by():
+            counts[hours] = counts.get(hours, 0) + n
+        return sorted((hours, n) for hours, n in counts.items() if n)
+
 
 def grouped_by_month(ideas: QuerySet) -> list[tuple]:
     """(month, kind, status, decline reason, ideas, ideas with a decision time), the month as a
@@ -452,6 +487,10 @@ def decisions(year: int | None = None, *, tallied: bool | None = None) -> Decisi
     """How many decided ideas have a decision time, and its median. Three queries from the
     tallies, two counting the ideas."""
     counts = _counts(year, tallied)
+    if isinstance(counts, TalliedIdeas):
+        hours = counts.decision_hours()
+        decided = sum(n for _hours, n in hours)
+        return Decisions(decided, median_decision_time(counts.ideas, decided, hours))
     decided = sum(
         timed
         for _month, _kind, status, _reason, _n, timed in counts.rows()

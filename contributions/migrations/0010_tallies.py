@@ -11,8 +11,9 @@ from django.db import migrations, models
 def install_tallies(apps, schema_editor):
     from contributions import tallies
 
-    # ChallengeTotal's table comes in 0012, which installs the tallies again with it.
-    tallies.install(schema_editor, totals=False)
+    # ChallengeTotal's table comes in 0012 and DecisionTally's in 0013, which install the
+    # tallies again with them.
+    tallies.install(schema_editor, totals=False, decisions=False)
 
 
 def uninstall_tallies(apps, schema_editor):

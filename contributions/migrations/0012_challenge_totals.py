@@ -9,13 +9,14 @@ from django.db import migrations, models
 def install_tallies(apps, schema_editor):
     from contributions import tallies
 
-    tallies.install(schema_editor)
+    # DecisionTally's table comes in 0013, which installs the tallies again with it.
+    tallies.install(schema_editor, decisions=False)
 
 
 def install_tallies_without_totals(apps, schema_editor):
     from contributions import tallies
 
-    tallies.install(schema_editor, totals=False)
+    tallies.install(schema_editor, totals=False, decisions=False)
 
 
 class Migration(migrations.Migration):
