@@ -9,7 +9,9 @@ chart, so the numbers a screen reader hears are the numbers the bars are drawn f
 import html
 from dataclasses import dataclass, field
 
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 WIDTH = 400
 LABEL_SIZE = 14
@@ -109,6 +111,39 @@ class Chart:
             f'font-family="inherit" font-size="{LABEL_SIZE}"><title id="{title_id}">'
             f'{_text(self.title)}</title><desc id="{desc_id}">{_text(self.description)}</desc>'
             f"{''.join(parts)}</svg>"
+        )
+
+    def figure(self, rule: str) -> SafeString:
+        """The chart's section of the dashboard: its title, how it counts (`rule`), and the
+        chart beside a data table of the same numbers. Written here rather than in the
+        template: made nine times for every page, a template partial was a third of the time
+        of the dashboard built without the page cache."""
+        chart_id, title = _text(self.id), _text(self.title)
+        head = (
+            f'<section class="stat-figure" aria-labelledby="{chart_id}-heading">\n'
+            f'  <h3 class="stat-figure__title" id="{chart_id}-heading">{title}</h3>\n'
+            f'  <p class="stat-figure__rule"><strong>{_text(gettext("How we count:"))}</strong> '
+            f"{conditional_escape(rule)}</p>\n"
+        )
+        if self.is_empty:
+            empty = _text(gettext("Nothing to count yet."))
+            return mark_safe(f'{head}  <p class="empty-state">{empty}</p>\n</section>\n')
+        series = "".join(f'<th scope="col">{_text(s.label)}</th>' for s in self.series)
+        total = gettext("Total") if self.stacked else gettext("Number")
+        caption = gettext("%(title)s: the figures in the chart") % {"title": self.title}
+        return mark_safe(
+            f'{head}  <div class="stat-figure__body">\n'
+            f'    <div class="stat-figure__chart">{self.svg()}</div>\n'
+            '    <div class="stat-figure__data">\n'
+            f'      <table class="table stat-figure__table" id="{chart_id}-table">\n'
+            f'        <caption class="stat-figure__caption">{_text(caption)}</caption>\n'
+            "        <thead>\n          <tr>\n"
+            f'            <th scope="col">{_text(self.label_heading)}</th>'
+            f"{series if self.stacked else ''}"
+            f'<th scope="col">{_text(total)}</th>\n'
+            "          </tr>\n        </thead>\n"
+            f"        <tbody>\n{self.table_rows()}\n        </tbody>\n"
+            "      </table>\n    </div>\n  </div>\n</section>\n"
         )
 
     def table_rows(self) -> SafeString:

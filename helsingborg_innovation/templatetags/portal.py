@@ -9,6 +9,12 @@ register = template.Library()
 
 
 @register.filter
+def figure(chart, rule):
+    """A chart's section of the statistics, with how it counts (charts.Chart.figure)."""
+    return chart.figure(rule)
+
+
+@register.filter
 def markdown(text: str):
     """Render a Markdown body to sanitised HTML."""
     return render_markdown(text or "")
