@@ -170,7 +170,7 @@ def portfolio(year: int | None = None) -> Portfolio:
         }
         parts = {"all": initiatives}
     else:
-        spread = {"multi": Value(0), "partnered": Value(0)}
+        spread = _NONE_SPREAD
         through_departments = Initiative.departments.through.objects
         other_department = through_departments.filter(initiative=OuterRef("pk")).exclude(
             department=OuterRef("owner_department")
