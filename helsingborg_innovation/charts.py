@@ -116,8 +116,8 @@ class Chart:
     def figure(self, rule: str) -> SafeString:
         """The chart's section of the dashboard: its title, how it counts (`rule`), and the
         chart beside a data table of the same numbers. Written here rather than in the
-        template: made nine times for every page, a template partial was a third of the time
-        of the dashboard built without the page cache."""
+        template: made nine times for every page, a template partial took about a fifth of the
+        time of the dashboard built without the page cache (3.7-5.9 ms, 3.1-3.8 without)."""
         chart_id, title = _text(self.id), _text(self.title)
         head = (
             f'<section class="stat-figure" aria-labelledby="{chart_id}-heading">\n'
