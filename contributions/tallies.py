@@ -62,35 +62,9 @@ def _tally(changed: str, *, totals: bool = True, decisions: bool = True) -> str:
     Groups whose changes cancel out (an idea's title edited) write nothing. Without `totals`
     or `decisions`, the tallies as they were before ChallengeTotal or DecisionTally (for the
     migrations before them)."""
-    decided = (
+    not_spam = f"status <> '{ContributionStatus.SPAM}'"
+    statements = [
         f"""
-    INSERT INTO {DECISION_TALLY} AS tally (year, hours, ideas)
-    SELECT {_YEAR}, {HOURS}, SUM(sign)
-    FROM ({changed}) AS changed
-    WHERE status IN ({_DECIDED}) AND decided_at IS NOT NULL
-    GROUP BY 1, 2
-    HAVING SUM(sign) <> 0
-    ORDER BY 1, 2
-    ON CONFLICT (year, hours) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
-    """
-        if decisions
-        else ""
-    )
-    total = (
-        f"""
-    INSERT INTO {CHALLENGE_TOTAL} AS tally (challenge_id, ideas)
-    SELECT challenge_id, SUM(sign)
-    FROM ({changed}) AS changed
-    WHERE status <> '{ContributionStatus.SPAM}'
-    GROUP BY 1
-    HAVING SUM(sign) <> 0
-    ORDER BY 1
-    ON CONFLICT (challenge_id) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
-    """
-        if totals
-        else ""
-    )
-    return f"""
     INSERT INTO {IDEA_TALLY} AS tally (month, kind, status, decline_reason, ideas, timed)
     SELECT {_MONTH}, kind, status, decline_reason,
            SUM(sign), COALESCE(SUM(sign) FILTER (WHERE decided_at IS NOT NULL), 0)
@@ -100,15 +74,35 @@ def _tally(changed: str, *, totals: bool = True, decisions: bool = True) -> str:
     ORDER BY 1, 2, 3, 4
     ON CONFLICT (month, kind, status, decline_reason) DO UPDATE
     SET ideas = tally.ideas + EXCLUDED.ideas, timed = tally.timed + EXCLUDED.timed;
-    INSERT INTO {CHALLENGE_TALLY} AS tally (challenge_id, year, ideas)
-    SELECT challenge_id, {_YEAR}, SUM(sign)
+    """,
+        _count(CHALLENGE_TALLY, {"challenge_id": "challenge_id", "year": _YEAR}, not_spam, changed),
+    ]
+    if totals:
+        statements.append(
+            _count(CHALLENGE_TOTAL, {"challenge_id": "challenge_id"}, not_spam, changed)
+        )
+    if decisions:
+        decided = f"status IN ({_DECIDED}) AND decided_at IS NOT NULL"
+        statements.append(_count(DECISION_TALLY, {"year": _YEAR, "hours": HOURS}, decided, changed))
+    return "".join(statements)
+
+
+def _count(table: str, keys: dict[str, str], where: str, changed: str) -> str:
+    """A statement adding the rows `changed` selects that match `where` to the tally `table`,
+    counted by their sign in its `ideas` and grouped by its `keys` (column: SQL of the value),
+    in key order (concurrent writers wait for each other and never deadlock)."""
+    columns = ", ".join(keys)
+    positions = ", ".join(str(n) for n in range(1, len(keys) + 1))
+    return f"""
+    INSERT INTO {table} AS tally ({columns}, ideas)
+    SELECT {", ".join(keys.values())}, SUM(sign)
     FROM ({changed}) AS changed
-    WHERE status <> '{ContributionStatus.SPAM}'
-    GROUP BY 1, 2
+    WHERE {where}
+    GROUP BY {positions}
     HAVING SUM(sign) <> 0
-    ORDER BY 1, 2
-    ON CONFLICT (challenge_id, year) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
-    {total}{decided}"""
+    ORDER BY {positions}
+    ON CONFLICT ({columns}) DO UPDATE SET ideas = tally.ideas + EXCLUDED.ideas;
+    """
 
 
 def _trigger_function(operation: str, *, totals: bool, decisions: bool) -> str:

@@ -446,8 +446,11 @@ def _lookup(request, kinds) -> Lookup:
     read_since = 0.0
     if near is not None:
         known = near.values(watched)
-        page = near.page(key)
-        if known is not None and (known[NEXT_CHANGE_KEY] or 0) > time.time():
+        vouched = known is not None and (known[NEXT_CHANGE_KEY] or 0) > time.time()
+        # Only a page of figures is served from the worker's copy without vouched-for
+        # generations (`_behind_near`).
+        page = near.page(key) if vouched or COUNTED in kinds else None
+        if vouched:
             generations = tuple(known[generation_key] or 0 for generation_key in keys)
             if page is not None and page[0] == generations:
                 return Lookup(key, generations, page, None, read_since)

@@ -223,9 +223,10 @@ def portfolio(year: int | None = None) -> Portfolio:
     rows = every_department.annotate(taking_part=Value(0)).union(taking_part, all=True)
     for pk, name, slug, n_taking_part in rows.order_by():
         row = departments.setdefault(
-            pk, {"pk": pk, "name": name, "slug": slug, "owned": owned.get(pk, 0)}
+            pk,
+            {"pk": pk, "name": name, "slug": slug, "owned": owned.get(pk, 0), "taking_part": 0},
         )
-        row["taking_part"] = row.get("taking_part", 0) + n_taking_part
+        row["taking_part"] += n_taking_part
     for row in departments.values():
         row["total"] = row["owned"] + row["taking_part"]
     result.departments = [

@@ -47,6 +47,11 @@ def _flag(sql: str, row: str) -> str:
     return sql.format(departments=DEPARTMENTS, partners=PARTNERS, row=row)
 
 
+def _worked_out() -> str:
+    """The flags as they should be, as SQL of the initiatives' table itself."""
+    return ", ".join(_flag(sql, INITIATIVES) for sql in FLAGS.values())
+
+
 def _row_function() -> str:
     assignments = "\n".join(f"NEW.{name} := {_flag(sql, 'NEW')};" for name, sql in FLAGS.items())
     return f"""
@@ -62,8 +67,6 @@ def _relation_function() -> str:
     """Rewrites the flags (the row trigger works them out) of the initiatives whose rows in a
     relation's table a statement wrote or deleted (its transition table `changed_rows`), where
     one of them changes."""
-    flags = ", ".join(FLAGS)
-    current = ", ".join(_flag(sql, INITIATIVES) for sql in FLAGS.values())
     return f"""
     CREATE OR REPLACE FUNCTION initiatives_reach_changed() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -74,7 +77,7 @@ def _relation_function() -> str:
         WHERE id IN (SELECT initiative_id FROM changed_rows)
         ORDER BY id FOR UPDATE
     ) AS locked
-    WHERE {INITIATIVES}.id = locked.id AND ({flags}) IS DISTINCT FROM ({current});
+    WHERE {INITIATIVES}.id = locked.id AND ({", ".join(FLAGS)}) IS DISTINCT FROM ({_worked_out()});
     RETURN NULL;
     END $$;
     """
@@ -118,10 +121,9 @@ def install(schema_editor=None) -> None:
                     f"REFERENCING {transition} TABLE AS changed_rows "
                     "FOR EACH STATEMENT EXECUTE FUNCTION initiatives_reach_changed()"
                 )
-        current = ", ".join(_flag(sql, INITIATIVES) for sql in FLAGS.values())
         cursor.execute(
             f"UPDATE {INITIATIVES} SET has_partners = has_partners "
-            f"WHERE ({', '.join(FLAGS)}) IS DISTINCT FROM ({current})"
+            f"WHERE ({', '.join(FLAGS)}) IS DISTINCT FROM ({_worked_out()})"
         )
 
 
