@@ -1,15 +1,33 @@
+from urllib.parse import urlsplit, urlunsplit
+
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
+from django.utils.translation import override
 
 
 def site(request):
     """The language switch (the same page in the other language) and site-wide settings."""
     path = request.get_full_path()
-    languages = [
-        {"code": code, "name": name, "url": translate_url(path, code)}
-        for code, name in settings.LANGUAGES
-    ]
     return {
-        "language_links": languages,
+        "language_links": [
+            {"code": code, "name": name, "url": _in_language(request, path, code)}
+            for code, name in settings.LANGUAGES
+        ],
         "content_age_notice_days": settings.CONTENT_AGE_NOTICE_DAYS,
     }
+
+
+def _in_language(request, path: str, code: str) -> str:
+    """`translate_url(path, code)` without resolving the path again: the request was resolved
+    once already (two resolves were a twentieth of a dashboard built afresh). Error pages and
+    pages whose path was not resolved fall back to Django's own."""
+    match = request.resolver_match
+    if match is None:
+        return translate_url(path, code)
+    with override(code):
+        try:
+            url = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return path
+    parts = urlsplit(path)
+    return urlunsplit(("", "", url, parts.query, parts.fragment))

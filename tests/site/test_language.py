@@ -48,3 +48,27 @@ def test_switch_on_method_detail_points_to_swedish_detail(client, make_method):
     make_method(slug="kundresa")
     html = client.get("/en/methods/kundresa/").text
     assert 'href="/metoder/kundresa/" hreflang="sv"' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/utmaningar/?status=open&page=2",
+        "/en/initiatives/?stopped=yes",
+        "/sok/?q=%C3%A5%C3%A4%C3%B6+%3Cb%3E",
+        "/finns-inte/",
+        "/en/no-such-page/?q=1",
+    ],
+)
+def test_switch_says_what_djangos_translate_url_says(client, path):
+    """The switch reverses the request's own match instead of resolving its path again: it
+    must give what `translate_url` gives, query string and pages that do not exist included."""
+    from django.urls import translate_url
+
+    response = client.get(path)
+
+    for code in ("sv", "en"):
+        expected = translate_url(response.wsgi_request.get_full_path(), code)
+        link = next(link for link in response.context["language_links"] if link["code"] == code)
+        assert link["url"] == expected
