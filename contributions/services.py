@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from challenges.models import Challenge
 from contributions import mail
 from contributions.models import (
+    DECIDED,
     Contribution,
     ContributionStatus,
     DeclineReason,
@@ -179,22 +180,28 @@ def contribution_mark_spam(*, contribution: Contribution, by) -> Contribution:
 def contribution_answer(
     *, contribution: Contribution, by, answer: str, initiative=None
 ) -> Contribution:
-    """Give the city's public answer (and the initiative the idea led to, if any)."""
+    """Give the city's public answer (and the initiative the idea led to, if any). An answer
+    is not a decision: the idea keeps its status and the time it was decided."""
     contribution.public_answer = answer
     contribution.initiative = initiative
-    contribution.decided_by = by
-    contribution.decided_at = timezone.now()
-    contribution.save(update_fields=["public_answer", "initiative", "decided_by", "decided_at"])
+    contribution.save(update_fields=["public_answer", "initiative"])
     return contribution
 
 
 def contribution_record_moderation(
     *, contribution: Contribution, by, changed: list[str]
 ) -> Contribution:
-    """Save a moderator's edit from the admin form, recording who decided if anything did."""
-    if {"status", "decline_reason", "public_answer", "initiative"} & set(changed):
-        contribution.decided_by = by
-        contribution.decided_at = timezone.now()
+    """Save a moderator's edit from the admin form. A new status is a decision: publishing,
+    declining or marking as spam records who and when; putting an idea back in the queue
+    clears both. An answer, a link to an initiative or another reason for declining leaves
+    them as they were, so the time taken to decide stays the time it took."""
+    if "status" in changed:
+        if contribution.status in DECIDED:
+            contribution.decided_by = by
+            contribution.decided_at = timezone.now()
+        else:
+            contribution.decided_by = None
+            contribution.decided_at = None
     contribution.save()
     return contribution
 

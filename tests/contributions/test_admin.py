@@ -268,3 +268,66 @@ def test_moderators_find_an_idea_by_a_misspelt_word_of_its_title(
     page = client.get(reverse(CHANGELIST), {"q": "vindkraftvrek"}).text
     assert "Vindkraftverk i hamnen" in page
     assert "Fler parkbänkar" not in page
+
+
+def test_only_a_new_status_is_a_decision(client, moderator, make_contribution):
+    """Who decided and when change with the status alone: an answer given to an idea still
+    waiting, or given long after the decision, must not make it look decided, nor move the time
+    the decision took (the statistics' median time to a decision reads it)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    waiting = make_contribution()
+    client.force_login(moderator)
+    _decide(client, waiting, status=ContributionStatus.PENDING, public_answer="Vi tittar på den.")
+    waiting.refresh_from_db()
+    assert waiting.public_answer == "Vi tittar på den."
+    assert (waiting.decided_at, waiting.decided_by) == (None, None)
+    status_page = client.get(waiting.get_absolute_url()).text
+    assert "Beslutad" not in status_page
+
+    long_ago = timezone.now() - timedelta(days=90)
+    decided = make_contribution(status=ContributionStatus.PUBLISHED)
+    Contribution.objects.filter(pk=decided.pk).update(decided_at=long_ago)
+    _decide(client, decided, public_answer="Nu har vi svarat.")
+    decided.refresh_from_db()
+    assert decided.decided_at == long_ago
+    assert decided.decided_by is None  # the seed's decision; the answer did not take it over
+
+    _decide(client, decided, status=ContributionStatus.DECLINED, decline_reason="duplicate")
+    decided.refresh_from_db()
+    assert decided.decided_by == moderator
+    assert decided.decided_at > long_ago
+
+    _decide(client, decided, status=ContributionStatus.PENDING, decline_reason="")
+    decided.refresh_from_db()
+    assert (decided.status, decided.decided_at, decided.decided_by) == (
+        ContributionStatus.PENDING,
+        None,
+        None,
+    )
+
+
+def test_the_migration_clears_the_decisions_that_waiting_ideas_carried(
+    moderator, make_contribution
+):
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    migration = importlib.import_module(
+        "contributions.migrations.0014_pending_ideas_are_not_decided"
+    )
+    now = timezone.now()
+    waiting = make_contribution()
+    decided = make_contribution(status=ContributionStatus.PUBLISHED)
+    Contribution.objects.update(decided_at=now, decided_by=moderator)
+
+    migration.clear(apps, None)
+
+    waiting.refresh_from_db()
+    decided.refresh_from_db()
+    assert (waiting.decided_at, waiting.decided_by) == (None, None)
+    assert (decided.decided_at, decided.decided_by) == (now, moderator)
