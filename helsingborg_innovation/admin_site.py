@@ -1,5 +1,6 @@
 """The admin site: Django's own, with sign-in attempts limited against password guessing."""
 
+import contextlib
 import hashlib
 import logging
 
@@ -10,14 +11,39 @@ from django.core.cache import cache
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation.clients import client_address
+from helsingborg_innovation.clients import client_network
 
 logger = logging.getLogger(__name__)
 
 
 def _client_key(request) -> str:
-    address = client_address(request)
+    address = client_network(request)
     return "admin-login-failures:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _count_attempt(key: str) -> int | None:
+    """Count a sign-in attempt before its password is checked; how many there have been in the
+    lockout period, or None when the cache is away. Counting first bounds what guesses sent
+    all at once get checked: counted after, each of 60 guesses in flight together read a count
+    below the limit and had its password checked."""
+    try:
+        cache.add(key, 0, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
+        return cache.incr(key)
+    except ValueError:
+        # The period ended between add and incr: this attempt starts the next one.
+        cache.set(key, 1, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
+        return 1
+    except Exception:
+        logger.warning("Cache unavailable: admin sign-in not limited", exc_info=True)
+        return None
+
+
+def _give_back(key: str) -> None:
+    """A sign-in that succeeded was no guess. Only its own count is given back: someone behind
+    the same address who signs in does not wipe out the guesses of another."""
+    # Expired, or the cache is away: then nothing is held against anyone anyway.
+    with contextlib.suppress(Exception):
+        cache.decr(key)
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -26,15 +52,12 @@ class PortalAdminSite(admin.AdminSite):
     index_title = _("Content and ideas")
 
     def login(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().login(request, extra_context)
         key = _client_key(request)
-        limit = settings.ADMIN_LOGIN_FAILURE_LIMIT
-        try:
-            failures = cache.get(key, 0)
-        except Exception:
-            logger.warning("Cache unavailable: admin sign-in not limited", exc_info=True)
-            failures = 0
-        if request.method == "POST" and failures >= limit:
-            logger.warning("Admin sign-in refused after %s failed attempts", failures)
+        attempts = _count_attempt(key)
+        if attempts is not None and attempts > settings.ADMIN_LOGIN_FAILURE_LIMIT:
+            logger.warning("Admin sign-in refused after %s attempts", attempts - 1)
             response = TemplateResponse(
                 request, "429.html", {"retry_minutes": settings.ADMIN_LOGIN_LOCKOUT_SECONDS // 60}
             )
@@ -42,12 +65,8 @@ class PortalAdminSite(admin.AdminSite):
             response["Retry-After"] = str(settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
             return response
         response = super().login(request, extra_context)
-        if request.method == "POST" and not request.user.is_authenticated:
-            try:
-                cache.add(key, 0, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
-                cache.incr(key)
-            except Exception:
-                logger.warning("Cache unavailable: failed sign-in not counted", exc_info=True)
+        if attempts is not None and request.user.is_authenticated:
+            _give_back(key)
         return response
 
 

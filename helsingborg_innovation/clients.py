@@ -6,6 +6,10 @@ ideas an hour for everyone, and staff locked out by anyone's wrong password. A p
 TRUSTED_PROXIES (DJANGO_TRUSTED_PROXIES) appends the address it got the request from to
 X-Forwarded-For; the visitor is the last address in that chain that is not one of ours. What a
 visitor writes in the header themselves stands before it and is never believed.
+
+Limits count a visitor by `client_network`: their IPv4 address, or the /64 network of their
+IPv6 address. One subscriber is given a whole /64, so counting each of its addresses apart
+would give anyone who wants more guesses or more ideas 2**64 of them.
 """
 
 import functools
@@ -52,3 +56,17 @@ def client_address(request: HttpRequest) -> str:
             return hop
         address = hop
     return address
+
+
+def client_network(request: HttpRequest) -> str:
+    """What limits count a visitor by: the IPv4 address, or the /64 of an IPv6 address."""
+    address = client_address(request)
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, 64), strict=False))

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from helsingborg_innovation.clients import client_address
+from helsingborg_innovation.clients import client_network
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def _client_key(request: HttpRequest, scope: str, window: int) -> str:
-    address = client_address(request)
+    address = client_network(request)
     digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256)
     return f"ratelimit:{scope}:{digest.hexdigest()[:32]}:{window}"
 

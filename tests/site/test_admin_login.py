@@ -48,3 +48,58 @@ def test_wrong_passwords_behind_the_load_balancer_lock_out_only_their_sender(
         sign_in("203.0.113.66", "guess")
     assert sign_in("203.0.113.66", "correct horse battery staple").status_code == 429
     assert sign_in("198.51.100.7", "correct horse battery staple").status_code == 302
+
+
+def test_guesses_sent_all_at_once_get_no_more_checks_than_the_limit(
+    transactional_db, make_staff, settings
+):
+    """Each guess is counted before its password is checked. Counted after, every one of a
+    burst of guesses read a count under the limit, and all of them were checked."""
+    import threading
+
+    from django.contrib.auth.hashers import check_password as real_check
+    from django.test import Client
+
+    settings.ADMIN_LOGIN_FAILURE_LIMIT = 3
+    make_staff(username="staff-user")
+    checked, statuses = [], []
+    start = threading.Barrier(12)
+
+    def slow_check(password, encoded, *args, **kwargs):
+        checked.append(password)
+        return real_check(password, encoded, *args, **kwargs)
+
+    def guess():
+        start.wait()
+        statuses.append(_attempt(Client(), "wrong").status_code)
+
+    from unittest import mock
+
+    with mock.patch("django.contrib.auth.base_user.check_password", slow_check):
+        threads = [threading.Thread(target=guess) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert len(checked) == 3
+    assert sorted(statuses) == [200] * 3 + [429] * 9
+
+
+def test_the_addresses_of_one_ipv6_subscriber_share_one_limit(client, make_staff, settings):
+    """A subscriber holds a whole /64: a new address for each guess must not mean new guesses."""
+    settings.ADMIN_LOGIN_FAILURE_LIMIT = 2
+    make_staff(username="staff-user")
+
+    def sign_in(address, password="guess"):
+        return client.post(
+            reverse("admin:login"),
+            {"username": "staff-user", "password": password, "next": "/admin/"},
+            REMOTE_ADDR=address,
+        )
+
+    assert sign_in("2001:db8:1:2::1").status_code == 200
+    assert sign_in("2001:db8:1:2:ffff::9").status_code == 200
+    assert sign_in("2001:db8:1:2:abcd::7").status_code == 429
+    # Another subscriber's /64, and an IPv4 visitor, are not held to it.
+    assert sign_in("2001:db8:1:3::1", "correct horse battery staple").status_code == 302

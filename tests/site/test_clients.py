@@ -42,3 +42,19 @@ def test_the_visitor_is_the_nearest_address_that_is_not_one_of_our_proxies(
 def test_without_trusted_proxies_the_header_is_ignored(settings):
     settings.TRUSTED_PROXIES = []
     assert client_address(_request(PROXY, "198.51.100.7")) == PROXY
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("", ""),
+    ],
+)
+def test_limits_count_an_ipv6_subscriber_by_their_64(remote, expected):
+    from helsingborg_innovation.clients import client_network
+
+    assert client_network(_request(remote)) == expected
