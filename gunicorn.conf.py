@@ -8,9 +8,16 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# The usual (2 x cores) + 1 sync workers: the portal's work is short database-bound requests.
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# With Redis: the usual (2 x cores) + 1 sync workers, for short database-bound requests.
+# Without it the cache is each process's own memory, so the page cache, the rate limits and the
+# sign-in lockout would be each worker's own: a page taken down in one worker stayed public from
+# the others' copies for up to a day, and every worker allowed the limits anew. One process
+# then, with as many threads (they share its memory).
+concurrency = multiprocessing.cpu_count() * 2 + 1
+shared_cache = bool(os.environ.get("REDIS_URL"))
+workers = int(os.environ.get("GUNICORN_WORKERS", concurrency if shared_cache else 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1 if shared_cache else concurrency))
+
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
@@ -25,3 +32,14 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # a trusted balancer added (what DJANGO_TRUSTED_PROXIES tells the portal itself).
 access_log_format = '%(h)s "%({x-forwarded-for}i)s" "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Refuse several workers without a shared cache, however they were asked for."""
+    if server.cfg.workers > 1 and not shared_cache:
+        raise SystemExit(
+            f"{server.cfg.workers} workers need REDIS_URL: without a shared cache each worker "
+            "keeps its own copies of pages and its own limits, and serves content taken down "
+            "in another. Set REDIS_URL, or run one worker (GUNICORN_THREADS sets how many "
+            "requests it serves at once)."
+        )

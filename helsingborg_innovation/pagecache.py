@@ -531,7 +531,7 @@ def _still_behind(key: str, page: tuple) -> bool:
     until, generations = noted
     if until > time.monotonic() and generations == page[0]:
         return True
-    del _behind_until[key]
+    _behind_until.pop(key, None)  # another thread of the worker may have dropped it already
     return False
 
 

@@ -56,3 +56,42 @@ def test_without_a_balancer_the_forwarded_field_is_empty(access_line):
 def test_query_strings_are_never_logged(access_line):
     line = access_line({"REMOTE_ADDR": "198.51.100.4"}, [])
     assert "secret" not in line
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "workers", "threads"),
+    [("redis://127.0.0.1:6379/0", "cores", 1), ("", 1, "cores")],
+)
+def test_several_processes_only_with_a_shared_cache(monkeypatch, redis_url, workers, threads):
+    """Without Redis each process's cache is its own: one process, with threads."""
+    import multiprocessing
+
+    cores = multiprocessing.cpu_count() * 2 + 1
+    monkeypatch.delenv("GUNICORN_WORKERS", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    conf = runpy.run_path(str(CONF))
+    assert conf["workers"] == (cores if workers == "cores" else workers)
+    assert conf["threads"] == (cores if threads == "cores" else threads)
+
+
+def test_gunicorn_refuses_several_workers_without_a_shared_cache(tmp_path):
+    """Each worker's own page cache served a page taken down in another for up to a day, and
+    each allowed the rate limits and the sign-in lockout anew: such a node must not start."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "GUNICORN_WORKERS")}
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "helsingborg_innovation.wsgi",
+            "--config", str(CONF),
+            "--bind", "127.0.0.1:0",
+            "--workers", "3",
+        ],
+        cwd=CONF.parent, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode != 0
+    assert "3 workers need REDIS_URL" in completed.stderr
