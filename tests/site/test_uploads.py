@@ -102,6 +102,22 @@ def test_images_are_checked_by_content_size_and_pixels(settings):
     assert _code(validate_image, "foto.png", _image("PNG")) == "too_large"
 
 
+def _animation(image_format: str, frames: int, size=(20, 20)) -> bytes:
+    buffer = io.BytesIO()
+    colours = [Image.new("RGB", size, (index * 40 % 256, 90, 160)) for index in range(frames)]
+    colours[0].save(buffer, format=image_format, save_all=True, append_images=colours[1:])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["GIF", "PNG", "WEBP"])
+def test_an_animation_is_limited_by_the_pixels_of_all_its_frames(settings, image_format):
+    """Storing an animation decodes every frame: frames of a size allowed one by one must not
+    add up to a decompression bomb."""
+    settings.IMAGE_MAX_PIXELS = 1_000  # 20×20 = 400 a frame
+    assert _code(validate_image, "rorlig.gif", _animation(image_format, 2)) is None
+    assert _code(validate_image, "rorlig.gif", _animation(image_format, 3)) == "too_many_pixels"
+
+
 @pytest.fixture
 def en_editor(editor_client, settings):
     """The admin in English (it follows the default language), so that messages can be
