@@ -18,6 +18,24 @@ def sign_started() -> str:
     return signing.dumps({"at": time.time(), "key": secrets.token_urlsafe(16)}, salt=STARTED_SALT)
 
 
+def _normalised(value: str) -> str:
+    return value.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+# The message for each field that is too long; %(limit_value)d and %(show_value)d as Django's.
+TOO_LONG = {
+    "title": _("The title can be at most %(limit_value)d characters (it has %(show_value)d)."),
+    "text": _("The idea can be at most %(limit_value)d characters (it has %(show_value)d)."),
+    "name": _("The name can be at most %(limit_value)d characters (it has %(show_value)d)."),
+    "email": _(
+        "The e-mail address can be at most %(limit_value)d characters (it has %(show_value)d)."
+    ),
+    "organisation": _(
+        "The organisation can be at most %(limit_value)d characters (it has %(show_value)d)."
+    ),
+}
+
+
 class ContributionForm(forms.Form):
     """The public form for an idea.
 
@@ -82,10 +100,13 @@ class ContributionForm(forms.Form):
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:
-            # PostgreSQL refuses NUL characters in text; nobody types them on purpose.
+            # PostgreSQL refuses NUL characters in text; nobody types them on purpose. A
+            # browser sends each line break of a text area as two characters but counts it as
+            # one against maxlength: 5,000 characters typed with 24 line breaks were refused
+            # as 5,024. Line breaks are kept as one character.
             data = data.copy()
             for key, values in list(data.lists()):
-                data.setlist(key, [value.replace("\x00", "") for value in values])
+                data.setlist(key, [_normalised(value) for value in values])
         super().__init__(data, *args, **kwargs)
         self._page_key = ""
         self.fields["title"].error_messages["required"] = _("Enter a title for your idea.")
@@ -95,6 +116,9 @@ class ContributionForm(forms.Form):
         self.fields["email"].error_messages["invalid"] = _(
             "Enter an e-mail address in the right form, such as name@example.com."
         )
+        # Django's own message names no field, and the error summary lists them all.
+        for name, message in TOO_LONG.items():
+            self.fields[name].error_messages["max_length"] = message
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
         self.fields["name"].widget.attrs["autocomplete"] = "name"

@@ -55,12 +55,14 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
     if form is None:
         form = ContributionForm()
     else:
-        retry_after = ratelimit.hit(
-            request, scope="contribution", rate=settings.CONTRIBUTION_RATE_LIMIT
-        )
-        if retry_after is not None:
-            return ratelimit.too_many_requests(request, retry_after)
         if form.is_valid():
+            # Only what would be stored counts against the limit: a form sent back with errors
+            # a few times used it up, for everyone behind the same address.
+            retry_after = ratelimit.hit(
+                request, scope="contribution", rate=settings.CONTRIBUTION_RATE_LIMIT
+            )
+            if retry_after is not None:
+                return ratelimit.too_many_requests(request, retry_after)
             try:
                 contribution = services.contribution_submit(
                     challenge=challenge, spam=form.is_trapped, **form.submission()

@@ -246,3 +246,43 @@ def test_the_form_may_be_indexed_but_the_private_pages_may_not(client, challenge
     assert f'<link rel="canonical" href="http://testserver{url(challenge)}">' in form_page
     receipt = client.post(url(challenge), form_data(), follow=True).text
     assert '<meta name="robots" content="noindex">' in receipt
+
+
+def test_a_form_sent_back_with_errors_does_not_use_up_the_limit(
+    client, challenge, form_data, settings
+):
+    """Only ideas that would be stored count: a resident who gets a few errors can still send,
+    and so can the others behind the same school's or library's address."""
+    settings.CONTRIBUTION_RATE_LIMIT = "2/h"
+    for _ in range(5):
+        response = client.post(url(challenge), form_data(title="", email="anna@"))
+        assert response.status_code == 200
+        assert "Skriv en rubrik på din idé." in response.text
+    assert client.post(url(challenge), form_data()).status_code == 302
+    assert client.post(url(challenge), form_data()).status_code == 302
+    assert client.post(url(challenge), form_data()).status_code == 429
+    assert Contribution.objects.count() == 2
+
+
+def test_a_line_break_is_one_character_as_the_browser_counted_it(client, challenge, form_data):
+    """A browser counts a line break of a text area as one character against maxlength and
+    sends it as two: an idea of exactly the limit must be taken, its line breaks kept."""
+    limit = Contribution._meta.get_field("text").max_length
+    lines = ["x" * 199] * 25  # 25 lines of 199 and 24 breaks: exactly 4,999 + 1
+    text = "\r\n".join(lines)
+    text += "y" * (limit - len(text.replace("\r\n", "\n")))
+    assert len(text.replace("\r\n", "\n")) == limit
+
+    response = client.post(url(challenge), form_data(text=text))
+
+    assert response.status_code == 302
+    stored = Contribution.objects.get()
+    assert len(stored.text) == limit
+    assert stored.text.count("\n") == 24 and "\r" not in stored.text
+
+
+def test_a_field_too_long_says_which_it_is(client, challenge, form_data):
+    limit = Contribution._meta.get_field("title").max_length
+    response = client.post(url(challenge), form_data(title="å" * (limit + 3)))
+    assert response.status_code == 200
+    assert f"Titeln får vara högst {limit} tecken (den har {limit + 3})." in response.text
