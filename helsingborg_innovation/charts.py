@@ -134,9 +134,13 @@ class Chart:
         return mark_safe(
             f'{head}  <div class="stat-figure__body">\n'
             f'    <div class="stat-figure__chart">{self.svg()}</div>\n'
-            '    <div class="stat-figure__data">\n'
+            # On a narrow screen the table scrolls in its own box: a keyboard reaches it and a
+            # screen reader names it by its caption (WCAG 2.1.1, axe scrollable-region-focusable).
+            f'    <div class="stat-figure__data scroll-region" role="region" tabindex="0" '
+            f'aria-labelledby="{chart_id}-caption">\n'
             f'      <table class="table stat-figure__table" id="{chart_id}-table">\n'
-            f'        <caption class="stat-figure__caption">{_text(caption)}</caption>\n'
+            f'        <caption class="stat-figure__caption" id="{chart_id}-caption">'
+            f"{_text(caption)}</caption>\n"
             "        <thead>\n          <tr>\n"
             f'            <th scope="col">{_text(self.label_heading)}</th>'
             f"{series if self.stacked else ''}"

@@ -31,6 +31,7 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+NARROWEST = {"width": 320, "height": 640}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -10,7 +10,7 @@ from django.utils import translation
 from helsingborg_innovation.models import ContactPerson, GlobalGoal, Partner
 from initiatives.models import ImpactGoal, Phase, PhaseChange, StopReason
 
-from .conftest import DESKTOP, PHONE, axe_violations, format_violations, screenshot
+from .conftest import DESKTOP, NARROWEST, PHONE, axe_violations, format_violations, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -179,6 +179,19 @@ def test_no_axe_violations_on_any_public_page(axe_page, live_server, content, la
                 failures.append(f"[{lang}] {label}\n" + format_violations(axe_page.url, violations))
 
     assert checked >= 24
+    assert not failures, "\n\n".join(failures)
+
+
+def test_no_axe_violations_at_the_narrowest_width(axe_page, live_server, content):
+    """At 320 CSS pixels (WCAG's reflow width) wide tables scroll in their own box: a keyboard
+    user must be able to reach and scroll it, and a screen reader to name it."""
+    axe_page.set_viewport_size(NARROWEST)
+    failures = []
+    for label, url in _pages(content, "sv", live_server.url):
+        axe_page.goto(url)
+        violations = axe_violations(axe_page)
+        if violations:
+            failures.append(f"[320px] {label}\n" + format_violations(url, violations))
     assert not failures, "\n\n".join(failures)
 
 

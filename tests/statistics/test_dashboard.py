@@ -689,3 +689,16 @@ def test_an_idea_arriving_leaves_the_median_time_to_a_decision_as_counted(
         html = get(client)
     assert figure(html, "figure-median") == "3.0"
     assert [query for query in decided if 'AS "duration"' in query["sql"]]
+
+
+@pytest.mark.parametrize("url_name", ["statistics:dashboard", "opendata:index"])
+def test_every_scrolling_table_can_be_reached_and_is_named(client, known, url_name):
+    """A table wider than a phone scrolls in its own box: the box takes keyboard focus and is
+    a region named by the table's caption (axe scrollable-region-focusable, WCAG 2.1.1)."""
+    html = client.get(reverse(url_name)).text
+    boxes = re.findall(r'<div class="[^"]*scroll-region[^"]*"[^>]*>', html)
+    assert len(boxes) >= 4
+    for box in boxes:
+        assert 'role="region"' in box and 'tabindex="0"' in box
+        (named_by,) = re.findall(r'aria-labelledby="([^"]+)"', box)
+        assert re.search(rf'<caption[^>]* id="{named_by}">[^<]+</caption>', html), named_by
