@@ -69,6 +69,12 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except services.ChallengeClosed:
                 return _closed(request, challenge, form)
+            except services.AlreadySent as sent:
+                return render(
+                    request,
+                    "contributions/contribution_already_sent.html",
+                    {"challenge": challenge, "stored": sent.stored},
+                )
             return redirect("contributions:receipt", token=contribution.token)
     return _form_page(request, challenge, form)
 

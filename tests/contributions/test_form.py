@@ -1,6 +1,7 @@
 """Bad input never gives a server error and never loses what was typed."""
 
 import html
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -163,15 +164,15 @@ def test_missing_or_tampered_start_time_gets_a_fresh_one(client, challenge, form
 
 def test_rate_limit_answers_429(client, challenge, form_data, settings):
     settings.CONTRIBUTION_RATE_LIMIT = "2/h"
-    assert client.post(url(challenge), form_data()).status_code == 302
-    assert client.post(url(challenge), form_data()).status_code == 302
-    response = client.post(url(challenge), form_data())
+    assert client.post(url(challenge), form_data(title="Idé 1")).status_code == 302
+    assert client.post(url(challenge), form_data(title="Idé 2")).status_code == 302
+    response = client.post(url(challenge), form_data(title="Idé 3"))
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "För många försök" in response.content.decode()
     assert Contribution.objects.count() == 2
     # Another address is not affected.
-    other = client.post(url(challenge), form_data(), REMOTE_ADDR="192.0.2.9")
+    other = client.post(url(challenge), form_data(title="Idé 3"), REMOTE_ADDR="192.0.2.9")
     assert other.status_code == 302
 
 
@@ -183,8 +184,13 @@ def test_visitors_behind_the_load_balancer_each_have_their_own_limit(
 
     def send(visitor):
         return client.post(
-            url(challenge), form_data(), REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=visitor
+            url(challenge),
+            form_data(title=f"Idé {next(number)}"),
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR=visitor,
         )
+
+    number = itertools.count()
 
     assert send("198.51.100.7").status_code == 302
     assert send("198.51.100.7").status_code == 429
@@ -258,9 +264,9 @@ def test_a_form_sent_back_with_errors_does_not_use_up_the_limit(
         response = client.post(url(challenge), form_data(title="", email="anna@"))
         assert response.status_code == 200
         assert "Skriv en rubrik på din idé." in response.text
-    assert client.post(url(challenge), form_data()).status_code == 302
-    assert client.post(url(challenge), form_data()).status_code == 302
-    assert client.post(url(challenge), form_data()).status_code == 429
+    assert client.post(url(challenge), form_data(title="Idé 1")).status_code == 302
+    assert client.post(url(challenge), form_data(title="Idé 2")).status_code == 302
+    assert client.post(url(challenge), form_data(title="Idé 3")).status_code == 429
     assert Contribution.objects.count() == 2
 
 

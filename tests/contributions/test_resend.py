@@ -12,6 +12,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from contributions import services
 from contributions.models import Contribution
@@ -73,12 +74,58 @@ def test_the_same_form_sent_again_with_another_idea_stores_both(
     assert Contribution.objects.count() == 2
 
 
-def test_two_form_pages_with_the_same_idea_are_two_ideas(
+def test_the_same_idea_sent_again_from_a_fresh_form_page_is_stored_once(
+    client, challenge, form_data, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Back after sending gives a fresh form page (it is never cached), and "Send" again
+    stored the idea a second time. The second sender is told, without the private link."""
+    first = send(
+        client,
+        challenge,
+        opened_form(client, challenge, form_data),
+        django_capture_on_commit_callbacks,
+    )
+    mails = len(mailoutbox)
+    again = send(
+        client,
+        challenge,
+        opened_form(client, challenge, form_data, email="ANNA.Andersson@example.org"),
+        django_capture_on_commit_callbacks,
+    )
+
+    idea = Contribution.objects.get()
+    assert first.status_code == 302
+    assert again.status_code == 200
+    assert "Vi har redan den här idén" in again.text
+    assert idea.token not in again.text and idea.reference not in again.text
+    assert len(mailoutbox) == mails
+
+
+@pytest.mark.parametrize(
+    "change", [{"email": "bertil@example.org"}, {"title": "Fler bänkar vid Knutpunkten"}]
+)
+def test_another_sender_or_another_idea_is_stored(
+    client, challenge, form_data, change, django_capture_on_commit_callbacks
+):
+    for overrides in ({}, change):
+        data = opened_form(client, challenge, form_data, **overrides)
+        assert send(client, challenge, data, django_capture_on_commit_callbacks).status_code == 302
+
+    assert Contribution.objects.count() == 2
+
+
+def test_the_same_idea_a_day_later_is_a_new_one(
     client, challenge, form_data, django_capture_on_commit_callbacks
 ):
-    for _ in range(2):
-        data = opened_form(client, challenge, form_data)
-        assert send(client, challenge, data, django_capture_on_commit_callbacks).status_code == 302
+    send(
+        client,
+        challenge,
+        opened_form(client, challenge, form_data),
+        django_capture_on_commit_callbacks,
+    )
+    Contribution.objects.update(created_at=timezone.now() - services.RESENT_WITHIN)
+    data = opened_form(client, challenge, form_data)
+    assert send(client, challenge, data, django_capture_on_commit_callbacks).status_code == 302
 
     assert Contribution.objects.count() == 2
 
