@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
+from helsingborg_innovation.languages import ContentSelect
 from helsingborg_innovation.listing import DistinctForRelations
 from helsingborg_innovation.models import Department, GlobalGoal
 from helsingborg_innovation.search import filter_text
@@ -20,6 +21,7 @@ class ChallengeFilter(DistinctForRelations, django_filters.FilterSet):
         queryset=Department.objects.all(),
         to_field_name="slug",
         empty_label=_("All departments"),
+        widget=ContentSelect,
     )
     goal = django_filters.ModelChoiceFilter(
         label=_("Global goal"),

@@ -13,6 +13,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from helsingborg_innovation.languages import content_lang
+
 WIDTH = 400
 LABEL_SIZE = 14
 ROW_HEIGHT = 44
@@ -69,6 +71,9 @@ class Chart:
     rows: list[Row]
     series: list[Series] = field(default_factory=list)
     centred: bool = False
+    # The labels are what staff wrote (department names, challenge titles), not the page's
+    # words: in the table they are marked with the language they are written in (WCAG 3.1.2).
+    labels_are_content: bool = False
 
     @property
     def stacked(self) -> bool:
@@ -153,6 +158,7 @@ class Chart:
     def table_rows(self) -> SafeString:
         """The rows of the data table beside the chart, from the same numbers as the bars."""
         rows = []
+        lang = content_lang() if self.labels_are_content else ""
         for row in self.rows:
             label = _text(row.label)
             if row.href:
@@ -160,7 +166,7 @@ class Chart:
             values = "".join(f"<td>{int(value)}</td>" for value in row.values)
             apart = ' class="stat-figure__row--apart"' if row.apart else ""
             rows.append(
-                f'<tr{apart}><th scope="row">{label}</th>{values if self.stacked else ""}'
+                f'<tr{apart}><th scope="row"{lang}>{label}</th>{values if self.stacked else ""}'
                 f"<td>{int(row.total)}</td></tr>"
             )
         return mark_safe("\n".join(rows))

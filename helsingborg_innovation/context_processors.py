@@ -4,6 +4,8 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.translation import override
 
+from helsingborg_innovation.languages import content_lang
+
 
 def site(request):
     """The language switch (the same page in the other language) and site-wide settings."""
@@ -14,6 +16,7 @@ def site(request):
             for code, name in settings.LANGUAGES
         ],
         "content_age_notice_days": settings.CONTENT_AGE_NOTICE_DAYS,
+        "content_lang": content_lang(),
     }
 
 

@@ -94,6 +94,7 @@ def portfolio_charts(figures: statistics.Portfolio) -> dict[str, Chart]:
             ),
             label_heading=_("Department"),
             rows=departments,
+            labels_are_content=True,
             series=[Series("owned", _("Owns")), Series("taking_part", _("Takes part"))],
         ),
         "partners": Chart(
@@ -164,6 +165,7 @@ def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
             description=_("The challenges that received the most ideas."),
             label_heading=_("Challenge"),
             rows=top,
+            labels_are_content=True,
         ),
     }
 

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
+from helsingborg_innovation.languages import ContentSelect
 from helsingborg_innovation.models import Department, GlobalGoal, Partner
 from helsingborg_innovation.search import filter_text
 from initiatives.models import Initiative, Phase, StopReason
@@ -70,6 +71,7 @@ def department_filter() -> DepartmentFilter:
         queryset=Department.objects.all(),
         to_field_name="slug",
         empty_label=_("All departments"),
+        widget=ContentSelect,
     )
 
 
@@ -82,6 +84,7 @@ def latest_filter(model, name: str, field_name: str, label, empty_label):
         queryset=lambda request: _latest_and_chosen(model, request, name),
         to_field_name="slug",
         empty_label=empty_label,
+        widget=ContentSelect,
     )
 
 

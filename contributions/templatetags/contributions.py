@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from challenges.models import Challenge
 from contributions.models import Contribution, ContributionStatus, DeclineReason
+from helsingborg_innovation.languages import content_lang
 
 register = template.Library()
 
@@ -62,6 +63,7 @@ def challenge_ideas(context, challenge) -> dict:
         "page_obj": page,
         "paginator": paginator,
         "counts": counts,
+        "content_lang": content_lang(),
     }
 
 
@@ -75,7 +77,7 @@ def initiative_ideas(initiative) -> dict:
         .public_columns("challenge")
         .order_by("-created_at", "-pk")
     )
-    return {"initiative": initiative, "ideas": ideas}
+    return {"initiative": initiative, "ideas": ideas, "content_lang": content_lang()}
 
 
 def _public_challenges():

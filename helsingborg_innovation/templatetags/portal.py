@@ -1,8 +1,10 @@
 from django import template
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from helsingborg_innovation import languages
 from helsingborg_innovation.markup import render_markdown
 
 register = template.Library()
@@ -12,6 +14,12 @@ register = template.Library()
 def figure(chart, rule):
     """A chart's section of the statistics, with how it counts (charts.Chart.figure)."""
     return chart.figure(rule)
+
+
+@register.filter
+def in_content_language(text) -> SafeString:
+    """What staff wrote, within a sentence of the page's own language: a span in theirs."""
+    return languages.in_content_language(text)
 
 
 @register.filter

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import TaggedItem
 
 from helsingborg_innovation import pagecache
+from helsingborg_innovation.languages import content_lang
 from initiatives.models import Initiative
 
 register = template.Library()
@@ -236,7 +237,7 @@ def related_initiatives(initiative: Initiative) -> dict:
         initiative.pk,
         kinds=(pagecache.INITIATIVES, pagecache.VOCABULARY),
     )
-    return {"initiatives": related}
+    return {"initiatives": related, "content_lang": content_lang()}
 
 
 def lessons_mentioning(method) -> QuerySet:
@@ -253,7 +254,7 @@ def lessons_mentioning(method) -> QuerySet:
 
 @register.inclusion_tag("includes/seo_method_lessons.html")
 def method_lessons(method) -> dict:
-    return {"initiatives": list(lessons_mentioning(method))}
+    return {"initiatives": list(lessons_mentioning(method)), "content_lang": content_lang()}
 
 
 @register.simple_tag

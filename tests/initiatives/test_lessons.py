@@ -14,7 +14,7 @@ from initiatives.models import Phase, StopReason
 
 
 def lesson_titles(response) -> list[str]:
-    return re.findall(r'class="lesson__title"><a href="[^"]*">([^<]*)</a>', response.text)
+    return re.findall(r'class="lesson__title"><a href="[^"]*"[^>]*>([^<]*)</a>', response.text)
 
 
 def _english() -> str:
@@ -63,7 +63,7 @@ def test_an_entry_shows_title_phase_reason_and_rendered_lessons(client, make_ini
     )
     make_initiative(title="Lånecyklar", phase=Phase.OPERATION, lessons_learned="Börja *smått*.")
     text = client.get(_english()).text
-    assert f'<a href="{stopped.get_absolute_url()}">Digital parkering</a>' in text
+    assert f'<a href="{stopped.get_absolute_url()}" lang="sv">Digital parkering</a>' in text
     assert "Prata med <strong>upphandling</strong> tidigt." in text
     assert "<script>alert(1)</script>" not in text
     assert "Börja <em>smått</em>." in text
