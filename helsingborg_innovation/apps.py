@@ -8,6 +8,9 @@ class SiteConfig(AppConfig):
     verbose_name = _("Shared vocabulary")
 
     def ready(self):
-        from helsingborg_innovation import pagecache
+        from django_cleanup.signals import cleanup_post_delete
+
+        from helsingborg_innovation import images, pagecache
 
         pagecache.connect_signals()
+        cleanup_post_delete.connect(images.discard_renditions, dispatch_uid="discard_renditions")

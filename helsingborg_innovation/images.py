@@ -89,6 +89,20 @@ def rendition_name(name: str, width: int, extension: str) -> str:
     return f"{name}.renditions/{width}w.{extension}"
 
 
+def discard_renditions(*, file, file_name: str, success: bool, **kwargs) -> None:
+    """After django-cleanup deleted a replaced or deleted image, its renditions go too: they
+    were as public as the image, and only the image is known to the field."""
+    if not success or not isinstance(getattr(file, "field", None), ResponsiveImageField):
+        return
+    folder = f"{file_name}.renditions"
+    try:
+        _directories, names = file.storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        file.storage.delete(f"{folder}/{name}")
+
+
 def image_store(*, image: ImageFieldFile) -> None:
     """Store a new upload upright and without metadata, make its renditions and note them on
     the row; the caller saves the row. The upload must have passed `validate_image`."""

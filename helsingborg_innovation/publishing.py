@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from helsingborg_innovation.images import ResponsiveImageField
-from helsingborg_innovation.uploads import validate_image
+from helsingborg_innovation.uploads import image_path, validate_image
 
 
 class Status(models.TextChoices):
@@ -109,7 +109,7 @@ class Publishable(models.Model):
     # A new upload is stored through images.image_store, which fills the three fields below.
     image = ResponsiveImageField(
         _("image"),
-        upload_to="images/%Y/%m/",
+        upload_to=image_path,
         blank=True,
         validators=[validate_image],
         width_field="image_width",

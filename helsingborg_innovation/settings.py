@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "methods",
     "initiatives",
     "contributions",
+    # Last, as its documentation asks: deletes a replaced or deleted upload once the change is
+    # committed (images.discard_renditions removes an image's renditions with it).
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [

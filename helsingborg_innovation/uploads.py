@@ -1,12 +1,16 @@
-"""Uploads are checked by what they contain, not by what they are called."""
+"""Uploads are checked by what they contain, not by what they are called, and stored where
+nobody can guess them."""
 
 import codecs
+import secrets
 import zipfile
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -40,6 +44,23 @@ OPENDOCUMENT_TYPES = {
     ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
     ".odp": b"application/vnd.oasis.opendocument.presentation",
 }
+
+
+def _unguessable(folder: str, filename: str) -> str:
+    """`<folder>/<year>/<month>/<random>/<name as uploaded>`. Media files are served to
+    anyone who has their address: under the name as uploaded, the image of a draft, or one
+    replaced by a better one, could be found by guessing (found by review). The random
+    folder keeps the name people see when they download an attachment."""
+    name = get_valid_filename(PurePosixPath(filename).name)
+    return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}/{name}"
+
+
+def image_path(instance, filename: str) -> str:
+    return _unguessable("images", filename)
+
+
+def attachment_path(instance, filename: str) -> str:
+    return _unguessable("attachments", filename)
 
 
 def _already_stored(file) -> bool:

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation.publishing import Publishable, PublishableQuerySet, choice_label
-from helsingborg_innovation.uploads import validate_attachment
+from helsingborg_innovation.uploads import attachment_path, validate_attachment
 
 
 class Method(Publishable):
@@ -71,9 +71,7 @@ class Attachment(models.Model):
         Method, verbose_name=_("method"), on_delete=models.CASCADE, related_name="attachments"
     )
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(
-        _("file"), upload_to="attachments/%Y/%m/", validators=[validate_attachment]
-    )
+    file = models.FileField(_("file"), upload_to=attachment_path, validators=[validate_attachment])
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

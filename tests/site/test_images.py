@@ -1,16 +1,18 @@
 """Uploaded images: stored upright without metadata, shown through renditions, never a 500."""
 
 import io
+import re
 from html.parser import HTMLParser
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from PIL import ExifTags, Image, ImageCms, ImageSequence, PngImagePlugin
 
 from challenges.models import Challenge
@@ -481,3 +483,77 @@ def test_the_command_rebuilds_renditions_only_when_asked(make_challenge):
     assert _open(webp).width == 960
     challenge.refresh_from_db()
     assert _raw(challenge.image.name) == original  # a processed original is not encoded again
+
+
+def _files_of(name: str) -> list[str]:
+    """The image and its renditions that are still in storage."""
+    folder = f"{name}.renditions"
+    try:
+        renditions = [f"{folder}/{n}" for n in default_storage.listdir(folder)[1]]
+    except FileNotFoundError:
+        renditions = []
+    return [n for n in [name, *renditions] if default_storage.exists(n)]
+
+
+def test_an_image_is_stored_where_nobody_can_guess_it(make_challenge):
+    """Media are public to whoever has the address: a draft's image under the name it was
+    uploaded with could be found by guessing."""
+    first = _stored(make_challenge, _photo(size=(600, 400)), name="Skiss av torget.jpg")
+    second = _stored(make_challenge, _photo(size=(600, 400)), name="Skiss av torget.jpg")
+    today = timezone.now()
+    pattern = rf"images/{today:%Y/%m}/[A-Za-z0-9_-]{{16}}/Skiss_av_torget\.jpg"
+    assert re.fullmatch(pattern, first.image.name), first.image.name
+    assert re.fullmatch(pattern, second.image.name), second.image.name
+    assert first.image.name.split("/")[3] != second.image.name.split("/")[3]
+
+
+def test_a_replaced_image_and_its_renditions_leave_storage(
+    editor_client, make_challenge, django_capture_on_commit_callbacks
+):
+    challenge = _stored(make_challenge, _photo(size=(2400, 1200)))
+    old = _files_of(challenge.image.name)
+    assert len(old) == 7  # the original, and three widths in WebP and JPEG
+    url = reverse("admin:challenges_challenge_change", args=[challenge.pk])
+    upload = SimpleUploadedFile("ny.jpg", _photo(size=(700, 700)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(url, _change_data(challenge, image=upload))
+    assert response.status_code == 302
+
+    challenge.refresh_from_db()
+    assert not any(default_storage.exists(name) for name in old)
+    assert len(_files_of(challenge.image.name)) == 5  # 480 and 700 wide
+
+
+@pytest.mark.parametrize("how", ["cleared", "deleted"])
+def test_a_cleared_or_deleted_image_leaves_storage(
+    editor_client, make_challenge, django_capture_on_commit_callbacks, how
+):
+    challenge = _stored(make_challenge, _photo(size=(1000, 500)))
+    old = _files_of(challenge.image.name)
+    assert old
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "cleared":
+            url = reverse("admin:challenges_challenge_change", args=[challenge.pk])
+            response = editor_client.post(url, _change_data(challenge, **{"image-clear": "on"}))
+        else:
+            url = reverse("admin:challenges_challenge_delete", args=[challenge.pk])
+            response = editor_client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert not any(default_storage.exists(name) for name in old)
+
+
+def test_an_image_stays_when_the_change_is_not_committed(
+    make_challenge, django_capture_on_commit_callbacks
+):
+    """Files go only once the change is committed: a rolled back change loses nothing."""
+    challenge = _stored(make_challenge, _photo(size=(600, 400)))
+    name = challenge.image.name
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                Challenge.objects.get(pk=challenge.pk).delete()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert default_storage.exists(name)

@@ -1,18 +1,21 @@
 """Uploads are judged by their content and size, not by their names."""
 
 import io
+import re
 import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import clear_url_caches, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image
 
 from challenges.models import Challenge
 from helsingborg_innovation.publishing import Status
 from helsingborg_innovation.uploads import validate_attachment, validate_image
+from methods.models import Attachment
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -189,3 +192,55 @@ def test_the_admin_form_refuses_text_called_jpg_as_image(en_editor, make_departm
     response = en_editor.post(reverse("admin:challenges_challenge_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Challenge.objects.get().image.name.endswith(".jpg")
+
+
+PDF_FILE = PDF + b"0" * 50
+
+
+def test_an_attachment_keeps_its_name_in_a_folder_nobody_can_guess(
+    editor_client, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile("Intervjumall 2026.pdf", PDF_FILE)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:methods_method_add"), _method_with_attachment(upload)
+        )
+    assert response.status_code == 302
+    name = Attachment.objects.get().file.name
+    today = timezone.now()
+    pattern = rf"attachments/{today:%Y/%m}/[A-Za-z0-9_-]{{16}}/Intervjumall_2026\.pdf"
+    assert re.fullmatch(pattern, name), name
+    assert default_storage.exists(name)
+
+
+@pytest.mark.parametrize("how", ["replaced", "removed", "method deleted"])
+def test_a_replaced_or_deleted_attachment_leaves_storage(
+    editor_client, django_capture_on_commit_callbacks, how
+):
+    add = reverse("admin:methods_method_add")
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(add, _method_with_attachment(SimpleUploadedFile("a.pdf", PDF_FILE)))
+    attachment = Attachment.objects.get()
+    old = attachment.file.name
+    method = attachment.method
+    data = {
+        **_method_with_attachment(""),
+        "attachments-INITIAL_FORMS": "1",
+        "attachments-0-id": str(attachment.pk),
+        "attachments-0-method": str(method.pk),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "replaced":
+            data["attachments-0-file"] = SimpleUploadedFile("b.pdf", PDF_FILE)
+            url = reverse("admin:methods_method_change", args=[method.pk])
+        elif how == "removed":
+            data["attachments-0-DELETE"] = "on"
+            url = reverse("admin:methods_method_change", args=[method.pk])
+        else:
+            data = {"post": "yes"}
+            url = reverse("admin:methods_method_delete", args=[method.pk])
+        response = editor_client.post(url, data)
+    assert response.status_code == 302, response.text[:2000]
+    assert not default_storage.exists(old)
+    if how == "replaced":
+        assert default_storage.exists(Attachment.objects.get().file.name)
