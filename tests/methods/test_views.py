@@ -321,3 +321,17 @@ def test_a_method_few_initiatives_used_lists_them_all_without_a_link(
     section = section.split("</section>")[0]
     assert section.count("<li>") == USED_BY_SHOWN
     assert "?method=" not in section
+
+
+@pytest.mark.django_db
+def test_lessons_that_mention_the_method_are_shown_as_plain_text(
+    client, make_method, make_initiative
+):
+    method = make_method()
+    make_initiative(
+        methods=[method],
+        lessons_learned="## Så går det till\n\nBörja **smått** och läs [guiden](https://example.org).",
+    )
+    html = client.get(_detail_url(method)).text
+    excerpt = html.split('class="related__excerpt">')[1].split("</p>")[0]
+    assert " ".join(excerpt.split()) == "Så går det till Börja smått och läs guiden."
