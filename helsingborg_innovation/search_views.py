@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -325,7 +325,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Every published challenge, initiative and method with a tag: the newest of each kind,
-    and a link to the filtered list for the rest. Two queries per kind."""
+    and a link to the filtered list for the rest. Two queries per kind. A tag that no published
+    item has is not found, like an unknown one: its page would name the tag of a draft."""
     tag = get_object_or_404(Tag, slug=slug)
     sections = []
     for model, list_name, label in (
@@ -348,4 +349,6 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     ),
                 }
             )
+    if not sections:
+        raise Http404
     return render(request, "tags/tag_detail.html", {"tag": tag, "sections": sections})
