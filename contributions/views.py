@@ -4,7 +4,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from challenges.models import Challenge
 from contributions import services
@@ -103,6 +103,7 @@ def _by_token(token: str) -> Contribution:
 
 
 @never_cache
+@require_safe
 def contribution_receipt(request: HttpRequest, token: str) -> HttpResponse:
     """Right after sending: the reference and the private status link."""
     contribution = _by_token(token)
@@ -115,6 +116,7 @@ def contribution_receipt(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 def contribution_status(request: HttpRequest, token: str) -> HttpResponse:
     """The sender's private page: the status of the idea and the city's answer."""
     contribution = _by_token(token)

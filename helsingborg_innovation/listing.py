@@ -32,6 +32,7 @@ class PortalFilterView(FilterView):
     on the form and the list is left empty, so a visitor sees what went wrong.
     """
 
+    http_method_names = ["get", "head"]  # 405 to any other, OPTIONS too, as require_safe
     paginate_by = settings.PAGE_SIZE
     paginator_class = Paginator
 
@@ -107,6 +108,8 @@ class PortalFilterView(FilterView):
 
 class PublishedDetailView(DetailView):
     """A detail page: the public sees published items; staff may preview drafts and schedules."""
+
+    http_method_names = ["get", "head"]  # 405 to any other, OPTIONS too, as require_safe
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)

@@ -17,6 +17,7 @@ ACCESSIBILITY_ASSESSED = date(2025, 11, 20)
 class InfoPageView(TemplateView):
     """A page of plain content, the same for everyone."""
 
+    http_method_names = ["get", "head"]  # 405 to any other, OPTIONS too, as require_safe
     template_name = "pages/about.html"
 
     extra_context = {

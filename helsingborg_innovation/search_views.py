@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from challenges.models import Challenge
@@ -279,6 +280,7 @@ def _hits(page_rows: list[tuple[str, int, float]], query: str) -> list[Hit]:
     return hits
 
 
+@require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     """/sok/: one GET form, ranked results labelled by kind, filterable by kind, paginated."""
     form = SearchForm(request.GET or None)
@@ -323,6 +325,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "search/results.html", context)
 
 
+@require_safe
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Every published challenge, initiative and method with a tag: the newest of each kind,
     and a link to the filtered list for the rest. Two queries per kind. A tag that no published

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from helsingborg_innovation import feeds, opendata, pages, search_views, stats_views, views
 from helsingborg_innovation.sitemaps import SITEMAPS
@@ -18,13 +19,13 @@ urlpatterns = [
     path("favicon.ico", pages.favicon, name="favicon"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        require_safe(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        require_safe(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
@@ -47,14 +48,26 @@ search_urls = ([path("", search_views.search_page, name="results")], "search")
 tag_urls = ([path("<str:slug>/", search_views.tag_detail, name="detail")], "tags")
 feed_urls = (
     [
-        path(_("challenges.rss"), feeds.ChallengesFeed(), name="challenges_rss"),
-        path(_("challenges.atom"), feeds.ChallengesAtomFeed(), name="challenges_atom"),
-        path(_("initiatives.rss"), feeds.InitiativesFeed(), name="initiatives_rss"),
-        path(_("initiatives.atom"), feeds.InitiativesAtomFeed(), name="initiatives_atom"),
-        path(_("lessons.rss"), feeds.LessonsFeed(), name="lessons_rss"),
-        path(_("lessons.atom"), feeds.LessonsAtomFeed(), name="lessons_atom"),
-        path(_("ideas/<slug:slug>.rss"), feeds.ChallengeIdeasFeed(), name="ideas_rss"),
-        path(_("ideas/<slug:slug>.atom"), feeds.ChallengeIdeasAtomFeed(), name="ideas_atom"),
+        path(_("challenges.rss"), require_safe(feeds.ChallengesFeed()), name="challenges_rss"),
+        path(
+            _("challenges.atom"), require_safe(feeds.ChallengesAtomFeed()), name="challenges_atom"
+        ),
+        path(_("initiatives.rss"), require_safe(feeds.InitiativesFeed()), name="initiatives_rss"),
+        path(
+            _("initiatives.atom"),
+            require_safe(feeds.InitiativesAtomFeed()),
+            name="initiatives_atom",
+        ),
+        path(_("lessons.rss"), require_safe(feeds.LessonsFeed()), name="lessons_rss"),
+        path(_("lessons.atom"), require_safe(feeds.LessonsAtomFeed()), name="lessons_atom"),
+        path(
+            _("ideas/<slug:slug>.rss"), require_safe(feeds.ChallengeIdeasFeed()), name="ideas_rss"
+        ),
+        path(
+            _("ideas/<slug:slug>.atom"),
+            require_safe(feeds.ChallengeIdeasAtomFeed()),
+            name="ideas_atom",
+        ),
     ],
     "feeds",
 )

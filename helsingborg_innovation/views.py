@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from challenges.models import Challenge
 from helsingborg_innovation import pagecache
@@ -13,6 +14,7 @@ from initiatives.models import Initiative
 from methods.models import Method
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Open challenges, the latest initiatives and lessons, some methods, and key figures.
 
@@ -68,6 +70,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers: 200 when the database answers, 503 when it does not."""
     try:

@@ -1,0 +1,64 @@
+"""Public pages answer the methods they serve, GET and HEAD (and the idea form POST), and
+405 with an Allow header to every other, the same whether a function or a class serves them."""
+
+import pytest
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils.translation import override
+
+from contributions.models import Contribution
+
+OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE", "TRACE", "OPTIONS")
+# Pages that take more than GET and HEAD.
+ALSO = {"contributions:create": {"POST"}}
+
+
+def _public_names(patterns, namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = ":".join(filter(None, (namespace, pattern.namespace)))
+            yield from _public_names(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name, pattern
+
+
+@pytest.fixture
+def addresses(make_challenge, make_initiative, make_method):
+    """Every public address, with one item of each kind under the same slug and tag."""
+    challenge = make_challenge(slug="samma", tags=["samma"])
+    make_initiative(slug="samma", tags=["samma"])
+    make_method(slug="samma")
+    idea = Contribution.objects.create(
+        challenge=challenge,
+        title="Idé",
+        text="Text.",
+        name="A",
+        email="a@example.org",
+        consent=True,
+    )
+    values = {"slug": "samma", "token": idea.token, "section": "challenges"}
+    with override("sv"):
+        return {
+            name: reverse(name, kwargs={key: values[key] for key in pattern.pattern.converters})
+            for name, pattern in _public_names(get_resolver().url_patterns)
+        }
+
+
+@pytest.mark.django_db
+def test_public_pages_answer_other_methods_with_405_and_allow(client, addresses):
+    assert {"home", "healthz", "search:results", "feeds:ideas_rss", "sitemap"} <= set(addresses)
+    wrong = []
+    for name, url in addresses.items():
+        # The favicon is a redirect to its static file.
+        assert client.get(url).status_code in {200, 301}, name
+        assert client.head(url).status_code in {200, 301}, name
+        allowed = {"GET", "HEAD", *ALSO.get(name, ())}
+        for method in OTHER_METHODS:
+            if method in allowed:
+                continue
+            response = client.generic(method, url)
+            allow = {word.strip() for word in response.headers.get("Allow", "").split(",")}
+            if response.status_code != 405 or allow != allowed:
+                wrong.append((name, method, response.status_code, response.headers.get("Allow")))
+    assert wrong == []
