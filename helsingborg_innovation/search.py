@@ -51,12 +51,14 @@ VECTOR_TABLES = {
 # ts_headline marks matches with control characters, so the passage can be escaped whole and
 # only then get its <mark> elements: nothing from the content is ever trusted as HTML.
 _START, _STOP = "\x02", "\x03"
+_FRAGMENT_DELIMITER = " … "
 _HEADLINE_OPTIONS = (
     f'StartSel="{_START}", StopSel="{_STOP}", MaxWords=35, MinWords=15, '
-    'MaxFragments=2, FragmentDelimiter=" … "'
+    f'MaxFragments=2, FragmentDelimiter="{_FRAGMENT_DELIMITER}"'
 )
 _MARKED = re.compile(f"{_START}(.*?){_STOP}", re.S)
 _WORD = re.compile(r"\w", re.U)
+_TRAILING = re.compile(r"\W+$")
 # Markdown's heading marks and emphasis, which a passage of the raw body would show.
 _MARKDOWN_HEADING = re.compile(r"(?:(?<=\s)|^)#{1,6}\s")
 _MARKDOWN_EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)")
@@ -65,6 +67,20 @@ _MARKDOWN_EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)")
 def _plain(text: str) -> str:
     """The words of a Markdown passage without its heading and emphasis marks."""
     return _MARKDOWN_EMPHASIS.sub("", _MARKDOWN_HEADING.sub(" ", text))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_plain(text).split())
+
+
+def _without_repeats(texts: list[str]) -> list[str]:
+    """The texts of a passage's fields, each that opens by repeating the first (the summary,
+    which editors often copy to the top of the body) without the repeat. As `_document_sql`."""
+    first, *rest = texts
+    return [
+        first,
+        *(text[len(first) :] if first and text.startswith(first) else text for text in rest),
+    ]
 
 
 @dataclass(frozen=True)
@@ -354,32 +370,63 @@ def with_headline(queryset: QuerySet, text: str | None, fields: Fields) -> Query
     query = clean_query(text)
     if not is_postgres(queryset) or not is_searchable(query):
         return queryset
-    document = " || ' ' || ".join(
-        f"coalesce({_column(queryset, name)}, '')" for name in fields.passage
-    )
+    document = _document_sql(queryset, fields)
     sql = f"ts_headline('{CONFIG}'::regconfig, {document}, {_tsquery_sql()}, %s)"
     params = [*_tsquery_params(query), _HEADLINE_OPTIONS]
     return queryset.annotate(search_headline=RawSQL(sql, params))
 
 
-def highlight_marked(passage: str) -> SafeString:
-    """Escape a ts_headline passage whole, then turn its markers into <mark> elements."""
-    escaped = html.escape(_plain(passage), quote=True)
+def _document_sql(queryset: QuerySet, fields: Fields) -> str:
+    """SQL of the text a passage is taken from: the passage fields, as `_without_repeats`."""
+    first, *rest = [f"coalesce({_column(queryset, name)}, '')" for name in fields.passage]
+    parts = [first]
+    for text in rest:
+        parts.append(
+            f"CASE WHEN {first} <> '' AND starts_with({text}, {first})"
+            f" THEN substr({text}, length({first}) + 1) ELSE {text} END"
+        )
+    return " || ' ' || ".join(parts)
+
+
+def highlight_marked(passage: str, document: str | None = None) -> SafeString:
+    """Escape a ts_headline passage whole, then turn its markers into <mark> elements; with an
+    ellipsis where it leaves out the beginning or the end of the `document` it was taken from.
+    """
+    passage = _one_line(passage)
+    prefix = suffix = ""
+    if document is not None:
+        document = _one_line(document)
+        words = passage.replace(_START, "").replace(_STOP, "")
+        fragments = words.split(_FRAGMENT_DELIMITER)
+        prefix = "" if document.startswith(fragments[0]) else "… "
+        # ts_headline leaves out the punctuation after the last word.
+        suffix = "" if _no_trailing(document).endswith(_no_trailing(fragments[-1])) else " …"
+    escaped = html.escape(prefix + passage + suffix, quote=True)
     marked = _MARKED.sub(r"<mark>\1</mark>", escaped)
     return mark_safe(marked.replace(_START, "").replace(_STOP, ""))
 
 
+def _no_trailing(text: str) -> str:
+    return _TRAILING.sub("", text)
+
+
 def highlight_words(text: str, query: str | None, *, width: int = 220) -> SafeString:
-    """A passage around the first word of the query found in the text, escaped, with <mark>."""
-    text = " ".join(_plain(text or "").split())
+    """A passage around the first word of the query found in the text, escaped, with <mark>;
+    cut between words, with an ellipsis where it leaves text out."""
+    text = _one_line(text or "")
     words = [w for w in _words(clean_query(query)) if _WORD.search(w)]
     lower = text.lower()
     positions = [lower.find(w.lower()) for w in words]
     found = [p for p in positions if p >= 0]
     start = max(0, min(found) - width // 3) if found else 0
-    passage = text[start : start + width]
+    if start > 0 and text[start - 1] != " ":
+        start = text.rfind(" ", 0, start) + 1  # the whole of the word it falls in
+    end = min(start + width, len(text))
+    if end < len(text) and text[end] != " " and (space := text.rfind(" ", start, end)) > start:
+        end = space  # before the word it falls in
+    passage = text[start:end]
     prefix = "… " if start > 0 else ""
-    suffix = " …" if start + width < len(text) else ""
+    suffix = " …" if end < len(text) else ""
     if words:
         pattern = re.compile("(" + "|".join(re.escape(w) for w in words) + ")", re.I)
         # Split the raw text, then escape every piece: odd pieces are the matches.
@@ -395,10 +442,10 @@ def highlight_words(text: str, query: str | None, *, width: int = 220) -> SafeSt
 
 def highlight(obj, query: str | None, fields: Fields) -> SafeString:
     """The highlighted passage of a found item: ts_headline's on PostgreSQL, else our own."""
+    text = " ".join(_without_repeats([getattr(obj, name) or "" for name in fields.passage]))
     marked = getattr(obj, "search_headline", None)
     if marked and _START in marked:
-        return highlight_marked(marked)
-    text = " ".join(getattr(obj, name) or "" for name in fields.passage)
+        return highlight_marked(marked, text)
     return highlight_words(text, query)
 
 

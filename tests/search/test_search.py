@@ -1,5 +1,7 @@
 """The search page and the search machinery, on every database."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -362,3 +364,36 @@ def test_the_hits_read_only_what_the_results_show(
         assert '."title"' in sql and '."slug"' in sql
     html = response.content.decode()
     assert "Lampor med sensorer." in html
+
+
+def _passage(response) -> str:
+    """The passage of the only hit, as the visitor reads it (marks and escapes undone)."""
+    [passage] = re.findall(r'search-result__passage">(.*?)</p>', response.text, re.S)
+    return html.unescape(re.sub(r"</?mark>", "", passage))
+
+
+@pytest.mark.django_db
+def test_a_long_passage_is_cut_between_words_with_an_ellipsis(client, make_method):
+    words = [f"ord{n}{'x' * (n % 7)}" for n in range(120)]
+    words[60] = "vattenparken"
+    body = " ".join(words) + "."
+    make_method(title="Lång metod", summary="", body=body)
+    passage = _passage(_search(client, q="vattenparken"))
+    assert passage.startswith("… ") and passage.endswith(" …")
+    shown = passage.removeprefix("… ").removesuffix(" …").rstrip(".").split()
+    assert "vattenparken" in shown
+    # Whole words, in order: none cut through.
+    assert f" {' '.join(shown)} " in f" {body.rstrip('.')} "
+
+
+@pytest.mark.django_db
+def test_a_passage_does_not_repeat_the_summary(client, make_method):
+    summary = "Parker som tar hand om vatten vid skyfall."
+    make_method(
+        title="Dagvatten",
+        summary=summary,
+        body=f"{summary}\n\nLandskapsarkitekter och VA-ingenjörer i samma rum.",
+    )
+    passage = _passage(_search(client, q="skyfall"))
+    assert passage.count("skyfall") == 1
+    assert "Landskapsarkitekter" in passage
