@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from challenges.models import Challenge
 from contributions import services
@@ -252,7 +252,8 @@ class ContributionAdmin(admin.ModelAdmin):
             ideas = self.get_queryset(request)
         return ideas.pending().exclude(pk=obj.pk).order_by(*MODERATION_ORDER).first()
 
-    def _each(self, request, queryset: QuerySet, decide, message: str) -> None:
+    def _each(self, request, queryset: QuerySet, decide, message) -> None:
+        """Decide each selected idea; `message` is an ngettext_lazy keyed on "count"."""
         count = 0
         with transaction.atomic():
             # Lock only the ideas themselves: PostgreSQL cannot lock the nullable side of the
@@ -268,7 +269,7 @@ class ContributionAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda c: services.contribution_publish(contribution=c, by=request.user),
-            _("Published %(count)d ideas."),
+            ngettext_lazy("Published %(count)d idea.", "Published %(count)d ideas.", "count"),
         )
 
     @admin.action(
@@ -287,7 +288,7 @@ class ContributionAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda c: services.contribution_decline(contribution=c, by=request.user, reason=reason),
-            _("Declined %(count)d ideas."),
+            ngettext_lazy("Declined %(count)d idea.", "Declined %(count)d ideas.", "count"),
         )
 
     @admin.action(description=_("Mark the selected ideas as spam"), permissions=["change"])
@@ -296,7 +297,9 @@ class ContributionAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda c: services.contribution_mark_spam(contribution=c, by=request.user),
-            _("Marked %(count)d ideas as spam."),
+            ngettext_lazy(
+                "Marked %(count)d idea as spam.", "Marked %(count)d ideas as spam.", "count"
+            ),
         )
 
     @admin.action(

@@ -331,3 +331,26 @@ def test_the_migration_clears_the_decisions_that_waiting_ideas_carried(
     decided.refresh_from_db()
     assert (waiting.decided_at, waiting.decided_by) == (None, None)
     assert (decided.decided_at, decided.decided_by) == (now, moderator)
+
+
+@pytest.mark.parametrize(
+    ("action", "one", "two"),
+    [
+        ("publish", "Publicerade 1 idé.", "Publicerade 2 idéer."),
+        ("decline", "Avböjde 1 idé.", "Avböjde 2 idéer."),
+        ("mark_spam", "Markerade 1 idé som skräppost.", "Markerade 2 idéer som skräppost."),
+    ],
+)
+def test_bulk_decisions_say_how_many_in_the_singular_or_the_plural(
+    client, moderator, make_contribution, action, one, two
+):
+    client.force_login(moderator)
+    for count, message in [(1, one), (2, two)]:
+        ideas = [make_contribution() for _ in range(count)]
+        data = {
+            "action": action,
+            "decline_reason": DeclineReason.DUPLICATE,
+            ACTION_CHECKBOX_NAME: [idea.pk for idea in ideas],
+        }
+        page = client.post(reverse(CHANGELIST), data, follow=True).text
+        assert message in page
