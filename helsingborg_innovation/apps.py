@@ -8,9 +8,13 @@ class SiteConfig(AppConfig):
     verbose_name = _("Shared vocabulary")
 
     def ready(self):
+        from django.db.models import fields
         from django_cleanup.signals import cleanup_post_delete
 
         from helsingborg_innovation import images, pagecache
 
         pagecache.connect_signals()
         cleanup_post_delete.connect(images.discard_renditions, dispatch_uid="discard_renditions")
+        # The empty choice of every select, new in Django 6.1 and not yet in its Swedish
+        # catalogue; the same words from ours.
+        fields.BLANK_CHOICE_LABEL = _("- Select an option -")

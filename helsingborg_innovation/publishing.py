@@ -150,7 +150,8 @@ class Publishable(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    tags = TaggableManager(_("tags"), blank=True)
+    # taggit has no Swedish translation of its own; this help text is in ours.
+    tags = TaggableManager(_("tags"), help_text=_("A comma-separated list of tags."), blank=True)
 
     objects = PublishableQuerySet.as_manager()
 
