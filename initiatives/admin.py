@@ -144,6 +144,17 @@ class InitiativeAdmin(PublishableAdmin):
         PublishableAdmin.publishing_fieldset,
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        """Without the timeline note for those who only read: it is a field of the form, not
+        of the initiative, and would show as "Phase note: None"."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "phase_note"]})
+            for name, options in fieldsets
+        ]
+
     @admin.display(description=_("lessons learned"), boolean=True)
     def has_lessons(self, obj):
         return bool(obj.lessons_learned.strip())

@@ -231,3 +231,14 @@ def test_changelist_query_count_does_not_grow_with_rows(
             phase=Phase.STOPPED,
         )
     assert count() == few
+
+
+def test_moderators_read_an_initiative_without_the_editors_timeline_note(
+    client, moderator, make_initiative
+):
+    initiative = make_initiative()
+    client.force_login(moderator)
+    page = client.get(reverse("admin:initiatives_initiative_change", args=[initiative.pk])).text
+    assert "Phase note" not in page
+    assert "Anteckning till tidslinjen" not in page
+    assert "Fas och utfall" in page
