@@ -18,8 +18,21 @@ EDITOR_MODELS = [
 ]
 EDITOR_VIEW_ONLY = [("site", "globalgoal")]
 
-# Moderators read content (to link an idea to the initiative it led to) but do not edit it.
-MODERATOR_VIEW_ONLY = [("challenges", "challenge"), ("initiatives", "initiative")]
+# Moderators read all content and the shared vocabulary (to judge an idea against its
+# challenge and link it to the initiative it led to, with that initiative's methods,
+# departments and partners) but edit none of it.
+MODERATOR_VIEW_ONLY = [
+    ("challenges", "challenge"),
+    ("initiatives", "initiative"),
+    ("initiatives", "impactgoal"),
+    ("initiatives", "phasechange"),
+    ("methods", "method"),
+    ("methods", "attachment"),
+    ("site", "department"),
+    ("site", "contactperson"),
+    ("site", "partner"),
+    ("site", "globalgoal"),
+]
 
 
 def sync_group(apps, name: str, full: list, view_only: list) -> None:

@@ -2,11 +2,14 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from helsingborg_innovation import roles
 from helsingborg_innovation.models import ContactPerson, Department, GlobalGoal, Partner
 from initiatives.models import ImpactGoal, PhaseChange
 from methods.models import Attachment
@@ -137,3 +140,55 @@ def test_moderators_cannot_edit_the_shared_vocabulary(client, moderator, make_de
     assert client.post(url, {"name": "Ändrad", "slug": "andrad"}).status_code == 403
     department.refresh_from_db()
     assert department.name != "Ändrad"
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "methods_method",
+        "site_department",
+        "site_partner",
+        "site_contactperson",
+        "site_globalgoal",
+        "challenges_challenge",
+        "initiatives_initiative",
+    ],
+)
+def test_moderators_read_but_do_not_add_content_and_the_shared_vocabulary(client, moderator, model):
+    """As the README says: moderators may read the content and the shared vocabulary."""
+    client.force_login(moderator)
+    assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:{model}_add")).status_code == 403
+
+
+def test_moderators_read_an_initiatives_timeline_and_the_method_it_used(
+    client, moderator, make_method, make_initiative
+):
+    method = make_method(title="Tjänstedesign")
+    initiative = make_initiative(methods=[method])
+    initiative.timeline.create(date="2025-03-01", phase=initiative.phase, note="Piloten startade.")
+    client.force_login(moderator)
+    page = client.get(reverse("admin:initiatives_initiative_change", args=[initiative.pk])).text
+    assert "Piloten startade." in page
+    url = reverse("admin:methods_method_change", args=[method.pk])
+    assert "Tjänstedesign" in client.get(url).text
+    assert client.post(url, {"title": "Ändrad"}).status_code == 403
+    method.refresh_from_db()
+    assert method.title == "Tjänstedesign"
+
+
+def test_the_migration_lets_existing_moderators_read_methods_and_the_vocabulary(moderator):
+    """A database whose moderators could read only challenges and initiatives."""
+    group = Group.objects.get(name=roles.MODERATORS)
+    group.permissions.remove(
+        *Permission.objects.filter(codename__in=["view_method", "view_partner"])
+    )
+    assert not moderator.has_perm("methods.view_method")
+    name = ("site", "0005_moderators_read_all_content")
+    loader = MigrationLoader(connection)
+    migration = loader.get_migration(*name)
+    migration.operations[0].code(loader.project_state(name).apps, None)
+    moderator = type(moderator).objects.get(pk=moderator.pk)  # no cached permissions
+    assert moderator.has_perm("methods.view_method")
+    assert moderator.has_perm("site.view_partner")
+    assert not moderator.has_perm("methods.change_method")
