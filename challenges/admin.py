@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
@@ -65,6 +66,35 @@ class ChallengeAdmin(PublishableAdmin):
             .get_queryset(request)
             .annotate(initiative_count=Coalesce(Subquery(initiatives), 0))
         )
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting challenges deletes, said plainly. A challenge with ideas cannot be
+        deleted by anyone (ideas are protected records), so the page lists the ideas rather
+        than the permissions an editor lacks to delete them. Otherwise only the challenge
+        goes: the rows that merely link it to initiatives, methods, goals and tags are not
+        listed, and the page says that what they link to stays."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            return deleted, counts, set(), protected
+        # The through models of the challenge's many-to-many relations, both ways, and tags.
+        links = [field.remote_field.through for field in Challenge._meta.many_to_many] + [
+            rel.through for rel in Challenge._meta.related_objects if rel.many_to_many
+        ]
+        link_names = {model._meta.verbose_name_plural for model in links}
+        prefixes = tuple(f"{capfirst(model._meta.verbose_name)}: " for model in links)
+
+        def without_links(items: list) -> list:
+            kept = []
+            for item in items:
+                if isinstance(item, list):
+                    if nested := without_links(item):
+                        kept.append(nested)
+                elif not str(item).startswith(prefixes):
+                    kept.append(item)
+            return kept
+
+        counts = {name: n for name, n in counts.items() if name not in link_names}
+        return without_links(deleted), counts, perms_needed, protected
 
     @admin.display(description=_("initiatives"), ordering="initiative_count")
     def initiative_count(self, obj):

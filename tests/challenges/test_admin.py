@@ -10,7 +10,10 @@ from django.urls import clear_url_caches, reverse
 from django.utils import timezone
 
 from challenges.models import Challenge
+from contributions.models import Contribution
 from helsingborg_innovation.publishing import Status
+from initiatives.models import Initiative
+from methods.models import Method
 
 CHANGELIST = "admin:challenges_challenge_changelist"
 
@@ -169,3 +172,38 @@ def test_changelist_query_count_does_not_grow_with_rows(
         challenge = make_challenge(tags=["b", "c"], goals=[goal])
         make_initiative(challenges=[challenge])
     assert count() == few
+
+
+def test_a_challenge_with_ideas_cannot_be_deleted_and_the_page_says_why(
+    editor_client, make_challenge
+):
+    challenge = make_challenge(title="Tryggare skolvägar")
+    idea = Contribution.objects.create(
+        challenge=challenge, title="Fler övergångsställen", text="Vid skolan.", consent=True
+    )
+    url = reverse("admin:challenges_challenge_delete", args=[challenge.pk])
+    page = editor_client.get(url).text
+    # The ideas that keep it, not the permissions an editor lacks: ideas are protected.
+    assert "behörighet" not in page
+    assert idea.reference in page
+    assert "kan inte raderas: idéer har skickats in till den" in page
+    editor_client.post(url, {"post": "yes"})
+    assert Challenge.objects.filter(pk=challenge.pk).exists()
+
+
+def test_deleting_a_challenge_lists_the_challenge_not_its_link_rows(
+    editor_client, make_challenge, make_method, make_initiative, goal
+):
+    method = make_method()
+    challenge = make_challenge(goals=[goal], suggested_methods=[method], tags=["trafik"])
+    initiative = make_initiative(challenges=[challenge])
+    url = reverse("admin:challenges_challenge_delete", args=[challenge.pk])
+    page = editor_client.get(url).text
+    for link_row in ("relation", "Challenge_", "Initiative_", "agged"):
+        assert link_row not in page
+    assert challenge.title in page
+    assert "kopplingar" in page  # what they link to stays
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Challenge.objects.filter(pk=challenge.pk).exists()
+    assert Initiative.objects.filter(pk=initiative.pk).exists()
+    assert Method.objects.filter(pk=method.pk).exists()
