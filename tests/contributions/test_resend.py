@@ -97,6 +97,7 @@ def test_the_same_idea_sent_again_from_a_fresh_form_page_is_stored_once(
     assert first.status_code == 302
     assert again.status_code == 200
     assert "Vi har redan den här idén" in again.text
+    assert "Samma idé till utmaningen ”" in again.text and "Den sparas en gång" in again.text
     assert idea.token not in again.text and idea.reference not in again.text
     assert len(mailoutbox) == mails
 

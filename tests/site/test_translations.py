@@ -1,0 +1,61 @@
+"""Every string of the portal is in Swedish: an entry left empty, or marked fuzzy by
+makemessages (which compilemessages leaves out), is shown in English on a Swedish page."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "sv" / "LC_MESSAGES" / "django.po"
+
+
+def _strings(lines: list[str], keyword: str) -> list[str]:
+    """The texts of each `keyword` (msgid, msgstr, msgstr[0], ...) with its continuation lines."""
+    found, current = [], None
+    for line in lines:
+        if line.startswith(keyword + " "):
+            current = [line[len(keyword) + 1 :]]
+            found.append(current)
+        elif line.startswith('"') and current is not None:
+            current.append(line)
+        else:
+            current = None
+    return ["".join(re.findall(r'"((?:[^"\\]|\\.)*)"', "".join(parts))) for parts in found]
+
+
+def entries(text: str) -> list[dict]:
+    result = []
+    for block in text.split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith("#~")]
+        if not any(line.startswith("msgid ") for line in lines):
+            continue
+        (msgid,) = _strings(lines, "msgid")
+        if not msgid:
+            continue  # the header
+        translations = _strings(lines, "msgstr")
+        translations += [t for n in range(2) for t in _strings(lines, f"msgstr[{n}]")]
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        result.append({"msgid": msgid, "translations": translations, "fuzzy": fuzzy})
+    return result
+
+
+def test_every_string_has_a_swedish_translation_that_is_not_fuzzy():
+    found = entries(CATALOGUE.read_text(encoding="utf-8"))
+    assert len(found) > 300
+    missing = [e["msgid"] for e in found if e["fuzzy"] or not all(e["translations"])]
+    assert not missing, f"{len(missing)} strings without a Swedish translation: {missing[:10]}"
+
+
+def test_the_check_sees_a_fuzzy_or_empty_entry():
+    text = (
+        'msgid ""\nmsgstr ""\n"Language: sv\\n"\n\n'
+        '#, fuzzy, python-format\nmsgid "A %(n)s"\nmsgstr "Ett %(n)s"\n\n'
+        'msgid "B"\nmsgstr ""\n\n'
+        'msgid "C"\nmsgid_plural "Cs"\nmsgstr[0] "C"\nmsgstr[1] ""\n\n'
+        'msgid ""\n"D, long"\nmsgstr ""\n"D, lång"\n'
+    )
+    by_id = {e["msgid"]: e for e in entries(text)}
+    assert by_id["A %(n)s"]["fuzzy"]
+    assert by_id["B"]["translations"] == [""]
+    assert by_id["C"]["translations"] == ["C", ""]
+    assert by_id["D, long"]["translations"] == ["D, lång"] and not by_id["D, long"]["fuzzy"]
