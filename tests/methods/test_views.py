@@ -184,7 +184,7 @@ def test_detail_shows_facts_attachments_and_external_link(client, make_method, m
     assert 'href="https://example.org/metod"' in html
     assert "Lisa Olsson" in html
     assert f'href="{attachment.file.url}" download' in html
-    assert "Download Mall för testplan" in html
+    assert 'Download <span lang="sv">Mall för testplan</span>' in html
     assert "(PDF, 2.0\xa0KB)" in html
 
 

@@ -53,13 +53,13 @@ def language_of(html: str, text: str) -> set[str]:
     return found
 
 
-def page(client, obj_or_name, lang: str, **kwargs) -> str:
+def page(client, obj_or_name, lang: str, query: str = "", **kwargs) -> str:
     with translation.override(lang):
         if isinstance(obj_or_name, str):
             url = reverse(obj_or_name, **kwargs)
         else:
             url = obj_or_name.get_absolute_url()
-    response = client.get(url)
+    response = client.get(url, {"q": query} if query else {})
     assert response.status_code == 200, url
     return response.text
 
@@ -116,6 +116,13 @@ def content(make_challenge, make_initiative, make_method, make_department, make_
 
 
 SWEDISH_ON = {
+    "method": [
+        "Tjänstedesign i fem steg",
+        "Ett stöd för att förstå behov.",
+        "Digitala trafikvakter",
+        "Testa i liten skala först.",
+        "Tryggare vägar till skolan",
+    ],
     "challenge": [
         "Tryggare vägar till skolan",
         "Hur kan fler barn gå och cykla själva?",
@@ -149,7 +156,7 @@ def test_what_staff_wrote_is_marked_swedish_on_an_english_page(client, content, 
     for text in SWEDISH_ON[item]:
         assert language_of(html, text) == {"sv"}, text
     # The page's own words are not.
-    assert language_of(html, "Owner") == {"en"}
+    assert language_of(html, "Stage" if item == "method" else "Owner") == {"en"}
 
 
 @pytest.mark.parametrize(
@@ -160,6 +167,7 @@ def test_what_staff_wrote_is_marked_swedish_on_an_english_page(client, content, 
         ("initiatives:list", {}, ["Digitala trafikvakter", "Sensorer vid övergångsställen."]),
         ("lessons:list", {}, ["Digitala trafikvakter", "Testa i liten skala först."]),
         ("methods:list", {}, ["Tjänstedesign i fem steg", "Ett stöd för att förstå behov."]),
+        ("search:results", {"query": "trafikvakter"}, ["Digitala trafikvakter"]),
         ("tags:detail", {"kwargs": {"slug": "trafiksäkerhet"}}, ["trafiksäkerhet"]),
         ("statistics:dashboard", {}, ["Stadsbyggnadsförvaltningen"]),
         (
