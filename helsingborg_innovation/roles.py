@@ -21,18 +21,8 @@ EDITOR_VIEW_ONLY = [("site", "globalgoal")]
 # Moderators read all content and the shared vocabulary (to judge an idea against its
 # challenge and link it to the initiative it led to, with that initiative's methods,
 # departments and partners) but edit none of it.
-MODERATOR_VIEW_ONLY = [
-    ("challenges", "challenge"),
-    ("initiatives", "initiative"),
-    ("initiatives", "impactgoal"),
-    ("initiatives", "phasechange"),
-    ("methods", "method"),
-    ("methods", "attachment"),
-    ("site", "department"),
-    ("site", "contactperson"),
-    ("site", "partner"),
-    ("site", "globalgoal"),
-]
+MODERATOR_VIEW_ONLY = [model for model in EDITOR_MODELS if model != ("taggit", "tag")]
+MODERATOR_VIEW_ONLY += EDITOR_VIEW_ONLY
 
 
 def sync_group(apps, name: str, full: list, view_only: list) -> None:
