@@ -101,6 +101,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that can answer on its own (static files, cached pages, an error
+    # raised by the middleware below, such as a 400 for an unknown Host header), so that
+    # every response carries the same policies.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "helsingborg_innovation.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages leave from here, as the middleware below finished them.
     "helsingborg_innovation.pagecache.PageCacheMiddleware",
@@ -111,9 +117,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "helsingborg_innovation.middleware.SecurityHeadersMiddleware",
 ]
 
 # Form widgets render through the project's templates; selects, the slow ones, in Python.

@@ -102,3 +102,24 @@ def test_production_refuses_to_start_without_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_a_request_for_an_unknown_host_gets_the_same_policies(client, settings, db):
+    """Found by review: the 400 for a Host header not allowed was made by a middleware before
+    those that add the policies, and went out without them."""
+    settings.ALLOWED_HOSTS = ["innovation.example"]
+    good = client.get("/", HTTP_HOST="innovation.example")
+    bad = client.get("/", HTTP_HOST="evil.example")
+    assert (good.status_code, bad.status_code) == (200, 400)
+    for header in (
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "Cross-Origin-Resource-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+    ):
+        assert bad.headers.get(header), header
+        if header != "Content-Security-Policy":
+            assert bad.headers[header] == good.headers[header], header
+    assert "unsafe-inline" not in bad.headers["Content-Security-Policy"]
