@@ -8,9 +8,8 @@ and generations it read and is told by Redis of every change (nearcache.py), so 
 needs no round trip at all.
 
 PageCacheMiddleware sits early in MIDDLEWARE and keeps responses as the rest of the stack
-finished them, so a hit skips sessions, CSRF and locale middleware; only the CSP nonce is made
-afresh for each response. The policy headers (CSP among them) are added outside it, to hits
-and misses alike.
+finished them, so a hit skips sessions, CSRF, locale and header middleware; only the CSP nonce
+is made afresh for each response.
 Generations are bumped on save, delete and relation changes of the content models (connected
 in SiteConfig.ready) and by writes that bypass signals (bulk updates call `bump` themselves).
 

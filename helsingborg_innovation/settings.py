@@ -101,11 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Outside everything that can answer on its own (static files, cached pages, an error
-    # raised by the middleware below, such as a 400 for an unknown Host header), so that
-    # every response carries the same policies.
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Outside everything that can answer on its own: every response carries the policies.
     "helsingborg_innovation.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages leave from here, as the middleware below finished them.
@@ -117,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 # Form widgets render through the project's templates; selects, the slow ones, in Python.
