@@ -1,8 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from taggit.apps import TaggitAppConfig
 
 
 class SiteConfig(AppConfig):
+    default = True  # the module holds TagsConfig too
     name = "helsingborg_innovation"
     label = "site"
     verbose_name = _("Shared vocabulary")
@@ -18,3 +20,9 @@ class SiteConfig(AppConfig):
         # The empty choice of every select, new in Django 6.1 and not yet in its Swedish
         # catalogue; the same words from ours.
         fields.BLANK_CHOICE_LABEL = _("- Select an option -")
+
+
+class TagsConfig(TaggitAppConfig):
+    """django-taggit, named in the admin as the staff call it ("Taggit" otherwise)."""
+
+    verbose_name = _("Tags")

@@ -88,7 +88,7 @@ INSTALLED_APPS = [
     "django.forms",
     "django.contrib.sitemaps",
     "django_filters",
-    "taggit",
+    "helsingborg_innovation.apps.TagsConfig",  # django-taggit
     "helsingborg_innovation",
     "challenges",
     "methods",
