@@ -173,6 +173,12 @@ class ContributionForm(forms.Form):
         submission["submission_key"] = self._submission_key(submission)
         return submission
 
+    def content_key(self) -> str:
+        """The same for the same idea with every field as sent, from whichever form page."""
+        fields = ["title", "text", "name", "email", "organisation", "kind", "show_name"]
+        content = [{name: self.cleaned_data[name] for name in fields}, self.is_trapped]
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+
     def _submission_key(self, submission: dict) -> str:
         """The same for this form page sent again with the same idea, and only then.
 

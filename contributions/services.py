@@ -33,18 +33,6 @@ class ChallengeClosed(Exception):
     """The challenge stopped taking ideas (closed, unpublished) before the idea arrived."""
 
 
-class AlreadySent(Exception):
-    """The same idea came from the same address for the same challenge a little earlier."""
-
-    def __init__(self, stored: Contribution):
-        super().__init__(stored.reference)
-        self.stored = stored
-
-
-# How long the same idea from the same address is taken to be the same one sent again.
-RESENT_WITHIN = timedelta(hours=24)
-
-
 def contribution_submit(
     *,
     challenge: Challenge,
@@ -70,14 +58,9 @@ def contribution_submit(
     The same form sent again with the same idea (`submission_key`, see ContributionForm) gets
     the idea stored the first time, without a second one or second e-mails: whoever saw an
     error page, or lost the answer, although the idea was stored may simply send it again.
-    The same idea from the same address sent from another form page within RESENT_WITHIN
-    raises AlreadySent: it is not stored again, and its private link is not given to whoever
-    sent it the second time (the sender has it by e-mail).
     """
     if submission_key and (stored := _submitted(challenge, submission_key)):
         return stored
-    if not spam and (stored := _sent_before(challenge, email=email, title=title, text=text)):
-        raise AlreadySent(stored)
     fresh = Challenge.objects.select_related("contact").filter(pk=challenge.pk).first()
     if fresh is None or not fresh.takes_ideas:
         raise ChallengeClosed
@@ -118,24 +101,6 @@ def contribution_submit(
 
 def _submitted(challenge: Challenge, submission_key: str) -> Contribution | None:
     return Contribution.objects.filter(challenge=challenge, submission_key=submission_key).first()
-
-
-def _sent_before(challenge: Challenge, *, email: str, title: str, text: str) -> Contribution | None:
-    """The same idea from the same address, sent from another form page: a person who went
-    back after sending gets a fresh form page from the browser, and "Send" again stored the
-    idea twice (found by review). Read through the index on the address."""
-    return (
-        Contribution.objects.filter(
-            email__iexact=email,
-            challenge=challenge,
-            title=title,
-            text=text,
-            created_at__gte=timezone.now() - RESENT_WITHIN,
-        )
-        .exclude(status=ContributionStatus.SPAM)
-        .only("pk", "reference", "created_at")
-        .first()
-    )
 
 
 def _absolute(path: str) -> str:

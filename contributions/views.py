@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from challenges.models import Challenge
 from contributions import services
 from contributions.forms import ContributionForm, sign_started
-from contributions.models import Contribution
+from contributions.models import Contribution, ContributionStatus
 from helsingborg_innovation import pagecache, ratelimit
 
 TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
@@ -58,6 +60,9 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             # Only what would be stored counts against the limit: a form sent back with errors
             # a few times used it up, for everyone behind the same address.
+            sent = _sent_from_here(request)
+            if earlier := _waiting(challenge, sent.get(form.content_key())):
+                return redirect("contributions:receipt", token=earlier.token)
             retry_after = ratelimit.hit(
                 request, scope="contribution", rate=settings.CONTRIBUTION_RATE_LIMIT
             )
@@ -69,14 +74,62 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except services.ChallengeClosed:
                 return _closed(request, challenge, form)
-            except services.AlreadySent as sent:
-                return render(
-                    request,
-                    "contributions/contribution_already_sent.html",
-                    {"challenge": challenge, "stored": sent.stored},
-                )
-            return redirect("contributions:receipt", token=contribution.token)
+            response = redirect("contributions:receipt", token=contribution.token)
+            _remember_sent(request, response, sent, form.content_key(), contribution)
+            return response
     return _form_page(request, challenge, form)
+
+
+# The ideas this browser sent in the last day, by their content: going back after sending
+# gives a fresh form page (it is never kept by the browser), and "Send" again stored the idea
+# a second time with its e-mails (found by review). Kept in the browser, signed, and sent only
+# to the form's own address: the answer to the same idea from another browser is a new idea,
+# so nobody learns from it who sent what.
+SENT_COOKIE = "ideas_sent"
+SENT_SALT = "contributions.sent"
+SENT_SECONDS = 24 * 60 * 60
+SENT_KEPT = 5
+
+
+def _sent_from_here(request: HttpRequest) -> dict[str, str]:
+    """Content key (ContributionForm.content_key) to reference, of this browser's ideas."""
+    value = request.get_signed_cookie(
+        SENT_COOKIE, default=None, salt=SENT_SALT, max_age=SENT_SECONDS
+    )
+    try:
+        sent = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    return sent if isinstance(sent, dict) else {}
+
+
+def _waiting(challenge: Challenge, reference: str | None) -> Contribution | None:
+    """The idea this browser sent, while it waits for moderation: once it is decided, the
+    same idea sent again is a new one."""
+    if not reference:
+        return None
+    return (
+        Contribution.objects.filter(
+            challenge=challenge, reference=reference, status=ContributionStatus.PENDING
+        )
+        .only("token")
+        .first()
+    )
+
+
+def _remember_sent(request, response, sent: dict, key: str, contribution: Contribution) -> None:
+    sent = {k: v for k, v in sent.items() if k != key}
+    sent = dict(list(sent.items())[-(SENT_KEPT - 1) :]) | {key: contribution.reference}
+    response.set_signed_cookie(
+        SENT_COOKIE,
+        json.dumps(sent),
+        salt=SENT_SALT,
+        max_age=SENT_SECONDS,
+        path=request.path,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _form_page(request: HttpRequest, challenge: Challenge, form: ContributionForm) -> HttpResponse:

@@ -12,10 +12,9 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from contributions import services
-from contributions.models import Contribution
+from contributions.models import Contribution, ContributionStatus, DeclineReason
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +36,11 @@ def opened_form(client, challenge, form_data, **overrides) -> dict:
     page = client.get(url(challenge)).content.decode()
     started = re.search(r'name="started" value="([^"]+)"', page).group(1)
     return form_data(started=started, **overrides)
+
+
+def send_fresh(client, challenge, form_data, capture, **overrides):
+    """Open the form page afresh and send it."""
+    return send(client, challenge, opened_form(client, challenge, form_data, **overrides), capture)
 
 
 def send(client, challenge, data, capture):
@@ -74,11 +78,11 @@ def test_the_same_form_sent_again_with_another_idea_stores_both(
     assert Contribution.objects.count() == 2
 
 
-def test_the_same_idea_sent_again_from_a_fresh_form_page_is_stored_once(
+def test_the_same_idea_sent_again_from_a_fresh_form_page_gets_its_first_receipt(
     client, challenge, form_data, mailoutbox, django_capture_on_commit_callbacks
 ):
     """Back after sending gives a fresh form page (it is never cached), and "Send" again
-    stored the idea a second time. The second sender is told, without the private link."""
+    stored the idea a second time, with its e-mails."""
     first = send(
         client,
         challenge,
@@ -89,25 +93,59 @@ def test_the_same_idea_sent_again_from_a_fresh_form_page_is_stored_once(
     again = send(
         client,
         challenge,
-        opened_form(client, challenge, form_data, email="ANNA.Andersson@example.org"),
+        opened_form(client, challenge, form_data),
         django_capture_on_commit_callbacks,
     )
 
     idea = Contribution.objects.get()
-    assert first.status_code == 302
-    assert again.status_code == 200
-    assert "Vi har redan den här idén" in again.text
-    assert "Samma idé till utmaningen ”" in again.text and "Den sparas en gång" in again.text
-    assert idea.token not in again.text and idea.reference not in again.text
+    assert first.status_code == again.status_code == 302
+    assert (
+        first["Location"]
+        == again["Location"]
+        == reverse("contributions:receipt", args=[idea.token])
+    )
     assert len(mailoutbox) == mails
 
 
+def test_the_same_idea_from_another_browser_is_a_new_one_and_tells_nothing(
+    client, challenge, form_data, django_capture_on_commit_callbacks
+):
+    """Whoever knows an idea's text and guesses its sender's address learns nothing: the answer
+    is the one any new idea gets (an "already sent" page told who had sent a published idea
+    without a name, and when)."""
+    send(
+        client,
+        challenge,
+        opened_form(client, challenge, form_data),
+        django_capture_on_commit_callbacks,
+    )
+    Contribution.objects.update(status=ContributionStatus.PUBLISHED, show_name=False)
+    stranger = Client()
+    answer = send(
+        stranger,
+        challenge,
+        opened_form(stranger, challenge, form_data),
+        django_capture_on_commit_callbacks,
+    )
+
+    _first, second = Contribution.objects.order_by("pk")
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("contributions:receipt", args=[second.token])
+
+
 @pytest.mark.parametrize(
-    "change", [{"email": "bertil@example.org"}, {"title": "Fler bänkar vid Knutpunkten"}]
+    "change",
+    [
+        {"email": "bertil@example.org"},
+        {"title": "Fler bänkar vid Knutpunkten"},
+        {"show_name": "on"},
+        {"organisation": "Föreningen Norra hamnen"},
+    ],
 )
-def test_another_sender_or_another_idea_is_stored(
+def test_a_changed_idea_or_sender_is_stored(
     client, challenge, form_data, change, django_capture_on_commit_callbacks
 ):
+    """A correction (to the name shown, the organisation) is what the sender wants kept."""
     for overrides in ({}, change):
         data = opened_form(client, challenge, form_data, **overrides)
         assert send(client, challenge, data, django_capture_on_commit_callbacks).status_code == 302
@@ -115,7 +153,25 @@ def test_another_sender_or_another_idea_is_stored(
     assert Contribution.objects.count() == 2
 
 
-def test_the_same_idea_a_day_later_is_a_new_one(
+@pytest.mark.parametrize("status", [ContributionStatus.DECLINED, ContributionStatus.PUBLISHED])
+def test_the_same_idea_after_a_decision_is_a_new_one(
+    client, challenge, form_data, status, django_capture_on_commit_callbacks
+):
+    send(
+        client,
+        challenge,
+        opened_form(client, challenge, form_data),
+        django_capture_on_commit_callbacks,
+    )
+    reason = DeclineReason.OFF_TOPIC if status == ContributionStatus.DECLINED else ""
+    Contribution.objects.update(status=status, decline_reason=reason)
+    data = opened_form(client, challenge, form_data)
+    assert send(client, challenge, data, django_capture_on_commit_callbacks).status_code == 302
+
+    assert Contribution.objects.count() == 2
+
+
+def test_a_forged_or_old_record_of_sent_ideas_is_ignored(
     client, challenge, form_data, django_capture_on_commit_callbacks
 ):
     send(
@@ -124,10 +180,18 @@ def test_the_same_idea_a_day_later_is_a_new_one(
         opened_form(client, challenge, form_data),
         django_capture_on_commit_callbacks,
     )
-    Contribution.objects.update(created_at=timezone.now() - services.RESENT_WITHIN)
-    data = opened_form(client, challenge, form_data)
-    assert send(client, challenge, data, django_capture_on_commit_callbacks).status_code == 302
+    path = url(challenge)
+    recorded = client.cookies["ideas_sent"]
+    assert recorded["path"] == path and recorded["httponly"]
+    assert Contribution.objects.get().token not in recorded.value
 
+    client.cookies["ideas_sent"] = recorded.value.replace("HBG", "HBH")
+    send(
+        client,
+        challenge,
+        opened_form(client, challenge, form_data),
+        django_capture_on_commit_callbacks,
+    )
     assert Contribution.objects.count() == 2
 
 
