@@ -30,6 +30,10 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         headers = response.headers
+        if response.status_code == 304:
+            # A browser updates what it keeps of the page with the 304's headers: a policy
+            # without the page's nonce would block the page's own script.
+            return response
         headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if "X-Frame-Options" not in headers and not getattr(

@@ -279,6 +279,8 @@ def test_a_cached_page_with_a_nonce_still_answers_conditional_requests(client, m
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304
     assert again.content == b""
+    # The browser keeps the page with the 304's headers: no policy without the page's nonce.
+    assert "Content-Security-Policy" not in again
 
 
 def test_a_cached_page_carries_every_header_the_first_one_had(client, make_initiative):
