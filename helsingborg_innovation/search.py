@@ -410,6 +410,10 @@ def _no_trailing(text: str) -> str:
     return _TRAILING.sub("", text)
 
 
+# How far back a passage may start to begin with a whole word.
+WORD_SLACK = 30
+
+
 def highlight_words(text: str, query: str | None, *, width: int = 220) -> SafeString:
     """A passage around the first word of the query found in the text, escaped, with <mark>;
     cut between words, with an ellipsis where it leaves text out."""
@@ -417,13 +421,19 @@ def highlight_words(text: str, query: str | None, *, width: int = 220) -> SafeSt
     words = [w for w in _words(clean_query(query)) if _WORD.search(w)]
     lower = text.lower()
     positions = [lower.find(w.lower()) for w in words]
-    found = [p for p in positions if p >= 0]
-    start = max(0, min(found) - width // 3) if found else 0
+    found = [(p, len(w)) for p, w in zip(positions, words, strict=True) if p >= 0]
+    hit, hit_length = min(found) if found else (0, 0)
+    start = max(0, hit - width // 3)
     if start > 0 and text[start - 1] != " ":
-        start = text.rfind(" ", 0, start) + 1  # the whole of the word it falls in
+        word_start = text.rfind(" ", 0, start) + 1
+        if start - word_start <= WORD_SLACK:
+            start = word_start  # the whole of the word it falls in
+        elif (space := text.find(" ", start, hit)) >= 0:
+            start = space + 1  # a long address or word: after it, not its start far back
     end = min(start + width, len(text))
     if end < len(text) and text[end] != " " and (space := text.rfind(" ", start, end)) > start:
         end = space  # before the word it falls in
+    end = max(end, min(hit + hit_length, len(text)))  # the hit is always in the passage
     passage = text[start:end]
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""

@@ -397,3 +397,20 @@ def test_a_passage_does_not_repeat_the_summary(client, make_method):
     passage = _passage(_search(client, q="skyfall"))
     assert passage.count("skyfall") == 1
     assert "Landskapsarkitekter" in passage
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inledning. Läs mer på https://example.org/" + "a" * 240 + " om cykelbanorna vintertid.",
+        "Inledning om cykelbanorna" + "b" * 400 + " och mer.",
+        "c" * 500 + "cykelbanorna och mer.",
+    ],
+    ids=["long address before", "long word after", "inside one long word"],
+)
+def test_the_passage_always_holds_the_word_found(text):
+    """Moving the start back to a whole word went back past a long address, and the passage
+    ended before the word it was made for."""
+    passage = str(highlight_words(text, "cykelbanorna"))
+    assert "<mark>cykelbanorna</mark>" in passage
+    assert len(passage) < 600
