@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
-from taggit.models import Tag
+from django.utils.translation import ngettext, pgettext_lazy
+from taggit.models import Tag, TaggedItem
 
 from helsingborg_innovation.models import ContactPerson, Department, GlobalGoal, Partner
 
@@ -100,6 +101,30 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description=_("uses"), ordering="uses")
     def uses(self, obj):
         return obj.uses
+
+    def get_deleted_objects(self, objs, request):
+        """The tags, and how many items each is taken from: Django's page listed every use,
+        with a query for each (1,005 queries for a tag on 1,000 initiatives). Deleting a tag
+        takes it from its items; the items stay."""
+        tags = list(objs)
+        uses = dict(
+            TaggedItem.objects.filter(tag__in=tags)
+            .values("tag")
+            .annotate(n=Count("pk"))
+            .values_list("tag", "n")
+        )
+        deleted = []
+        for tag in tags:
+            n = uses.get(tag.pk, 0)
+            deleted.append(f"{capfirst(Tag._meta.verbose_name)}: {tag.name}")
+            if n:
+                deleted.append(
+                    [ngettext("Taken from %(n)d item", "Taken from %(n)d items", n) % {"n": n}]
+                )
+        perms_needed = set()
+        if not self.has_delete_permission(request):
+            perms_needed.add(Tag._meta.verbose_name)
+        return deleted, {Tag._meta.verbose_name_plural: len(tags)}, perms_needed, []
 
 
 # taggit has no Swedish: its names of a tag and its fields, from our catalogue.

@@ -242,3 +242,41 @@ def test_no_staff_member_reaches_taggits_merge_view(client, moderator, editor):
         assert "new_tag_name" not in page.text
         client.post(url, {"new_tag_name": "Sammanslagen"})
     assert not Tag.objects.filter(name="Sammanslagen").exists()
+
+
+@pytest.mark.parametrize("uses", [1, 1000])
+def test_deleting_a_tag_in_use_asks_in_swedish_in_few_queries(editor_client, make_initiative, uses):
+    """Django's confirmation listed every use of the tag, each with a query of its own, as
+    "Tagged item: … tagged with …"."""
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import Tag, TaggedItem
+
+    from initiatives.models import Initiative
+
+    first = make_initiative(tags=["cykel"])
+    tag = Tag.objects.get(name="cykel")
+    kind = ContentType.objects.get_for_model(Initiative)
+    items = Initiative.objects.bulk_create(
+        [
+            Initiative(
+                title=f"I{n}", slug=f"i-{n}", summary="s", owner_department=first.owner_department
+            )
+            for n in range(uses - 1)
+        ]
+    )
+    TaggedItem.objects.bulk_create(
+        [TaggedItem(tag=tag, content_type=kind, object_id=item.pk) for item in items]
+    )
+    url = reverse("admin:taggit_tag_delete", args=[tag.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = editor_client.get(url)
+    assert page.status_code == 200
+    assert len(queries) < 20
+    assert "Tagged item" not in page.text and "tagged with" not in page.text
+    taken = "Tas bort från 1 objekt" if uses == 1 else f"Tas bort från {uses} objekt"
+    assert taken in page.text
+
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Tag.objects.filter(pk=tag.pk).exists()
+    assert Initiative.objects.count() == uses
