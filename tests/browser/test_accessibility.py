@@ -187,7 +187,8 @@ def test_no_axe_violations_at_the_narrowest_width(axe_page, live_server, content
     user must be able to reach and scroll it, and a screen reader to name it."""
     axe_page.set_viewport_size(NARROWEST)
     failures = []
-    for label, url in _pages(content, "sv", live_server.url):
+    pages = _pages(content, "sv", live_server.url) + _pages(content, "en", live_server.url)
+    for label, url in pages:
         axe_page.goto(url)
         violations = axe_violations(axe_page)
         if violations:
