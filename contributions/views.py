@@ -58,11 +58,11 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
         form = ContributionForm()
     else:
         if form.is_valid():
+            sent, key = _sent_from_here(request), form.content_key()
+            if earlier := _waiting(challenge, sent.get(key)):
+                return redirect("contributions:receipt", token=earlier.token)
             # Only what would be stored counts against the limit: a form sent back with errors
             # a few times used it up, for everyone behind the same address.
-            sent = _sent_from_here(request)
-            if earlier := _waiting(challenge, sent.get(form.content_key())):
-                return redirect("contributions:receipt", token=earlier.token)
             retry_after = ratelimit.hit(
                 request, scope="contribution", rate=settings.CONTRIBUTION_RATE_LIMIT
             )
@@ -75,7 +75,7 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
             except services.ChallengeClosed:
                 return _closed(request, challenge, form)
             response = redirect("contributions:receipt", token=contribution.token)
-            _remember_sent(request, response, sent, form.content_key(), contribution)
+            _remember_sent(request, response, sent, key, contribution)
             return response
     return _form_page(request, challenge, form)
 

@@ -83,19 +83,9 @@ def test_the_same_idea_sent_again_from_a_fresh_form_page_gets_its_first_receipt(
 ):
     """Back after sending gives a fresh form page (it is never cached), and "Send" again
     stored the idea a second time, with its e-mails."""
-    first = send(
-        client,
-        challenge,
-        opened_form(client, challenge, form_data),
-        django_capture_on_commit_callbacks,
-    )
+    first = send_fresh(client, challenge, form_data, django_capture_on_commit_callbacks)
     mails = len(mailoutbox)
-    again = send(
-        client,
-        challenge,
-        opened_form(client, challenge, form_data),
-        django_capture_on_commit_callbacks,
-    )
+    again = send_fresh(client, challenge, form_data, django_capture_on_commit_callbacks)
 
     idea = Contribution.objects.get()
     assert first.status_code == again.status_code == 302
