@@ -250,7 +250,7 @@ class Contribution(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        self._stored_status = self.status
+        self._remember_stored()
 
     def get_absolute_url(self):
         """The private status page: only the sender (and whoever they share it with) knows it."""
@@ -286,26 +286,39 @@ class Contribution(models.Model):
     # changes what the public sees as much as one that makes it public.
     _stored_status: str | None = None
 
+    # And the initiative it led to as last read or saved: moved to another, it leaves that
+    # one's page.
+    _stored_initiative_id: int | None = None
+
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         idea = super().from_db(db, field_names, values, **kwargs)
-        idea._stored_status = idea.__dict__.get("status")
+        idea._remember_stored()
         return idea
 
     def refresh_from_db(self, *args, **kwargs):
         super().refresh_from_db(*args, **kwargs)
+        self._remember_stored()
+
+    def _remember_stored(self) -> None:
         self._stored_status = self.__dict__.get("status")
+        self._stored_initiative_id = self.__dict__.get("initiative_id")
 
     def page_cache_kinds(self) -> tuple[str, ...]:
         """What a change to this idea changes besides the statistics' counts (pagecache): its
-        challenge's counts, the ideas the public sees if it is or was published, and the
-        decided ideas (the median time to a decision) if it is or was decided. An idea
-        arriving, or one declined while it waited, is public nowhere else."""
+        challenge's counts, the ideas the public sees if it is or was published (with the
+        initiatives it leads or led to), and the decided ideas (the median time to a
+        decision) if it is or was decided. An idea arriving, or one declined while it waited,
+        is public nowhere else."""
         from helsingborg_innovation import pagecache
+        from initiatives.models import Initiative
 
         kinds = [pagecache.ideas_received(self.challenge.slug)]
         if ContributionStatus.PUBLISHED in (self.status, self._stored_status):
             kinds.append(pagecache.PUBLIC_IDEAS)
+            if initiatives := {self.initiative_id, self._stored_initiative_id} - {None}:
+                slugs = Initiative.objects.filter(pk__in=initiatives).values_list("slug", flat=True)
+                kinds.extend(pagecache.ideas_led_to(slug) for slug in slugs)
         if {self.status, self._stored_status} - {ContributionStatus.PENDING, None}:
             kinds.append(pagecache.DECISIONS)
         return tuple(kinds)

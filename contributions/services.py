@@ -224,7 +224,7 @@ def contribution_erase_personal_data(*, email: str) -> int:
     count = ideas.update(**_PERSONAL_DATA, anonymised_at=timezone.now())
     if count:
         # The names shown with published ideas are gone too.
-        pagecache.bump(pagecache.CONTRIBUTIONS, pagecache.PUBLIC_IDEAS)
+        pagecache.bump(pagecache.CONTRIBUTIONS, pagecache.PUBLIC_IDEAS, pagecache.IDEAS_REWRITTEN)
     return count
 
 
@@ -241,5 +241,5 @@ def contributions_anonymise_older_than(*, days: int) -> int:
     count = ideas.update(**_PERSONAL_DATA, anonymised_at=timezone.now())
     if count:
         # The names shown with published ideas are gone too.
-        pagecache.bump(pagecache.CONTRIBUTIONS, pagecache.PUBLIC_IDEAS)
+        pagecache.bump(pagecache.CONTRIBUTIONS, pagecache.PUBLIC_IDEAS, pagecache.IDEAS_REWRITTEN)
     return count

@@ -53,23 +53,45 @@ METHODS = "methods"
 # Every idea, whatever its status: what the statistics count.
 CONTRIBUTIONS = "contributions"
 # The ideas the public sees (published ones): an idea waiting for moderation changes neither.
+# The pages of all of them (search, the feeds); a challenge's or an initiative's page watches
+# only its own ideas (`ideas_received`, `ideas_led_to`) and IDEAS_REWRITTEN.
 PUBLIC_IDEAS = "public-ideas"
+# Ideas changed in bulk, without their signals (names erased): every page that shows an idea.
+IDEAS_REWRITTEN = "ideas-rewritten"
 # The ideas decided (published, declined or marked as spam), as the median time to a decision
 # counts them: an idea arriving to wait for moderation changes none.
 DECISIONS = "decisions"
 VOCABULARY = "vocabulary"
-ALL = (CHALLENGES, INITIATIVES, METHODS, CONTRIBUTIONS, PUBLIC_IDEAS, DECISIONS, VOCABULARY)
+ALL = (
+    CHALLENGES,
+    INITIATIVES,
+    METHODS,
+    CONTRIBUTIONS,
+    PUBLIC_IDEAS,
+    IDEAS_REWRITTEN,
+    DECISIONS,
+    VOCABULARY,
+)
 # Figures counted afresh (see `remembered`): what pages made during the count showed instead,
 # the figures as last counted, is out of date.
 COUNTED = "counted"
 # What anonymous visitors can see of every kind: ideas only once published.
 PUBLIC = (CHALLENGES, INITIATIVES, METHODS, PUBLIC_IDEAS, VOCABULARY)
+# What a challenge's or an initiative's page shows besides its own ideas.
+ITEM_PAGE = (CHALLENGES, INITIATIVES, METHODS, VOCABULARY, IDEAS_REWRITTEN)
 
 
 def ideas_received(challenge_slug: str) -> str:
     """The kind of content that is one challenge's ideas, whatever their status: what its page
-    counts ("ideas received"). An idea arriving changes it, and no other challenge's page."""
+    counts ("ideas received") and the published ones it lists. An idea arriving or decided
+    changes it, and no other challenge's page."""
     return f"ideas-of:{challenge_slug}"
+
+
+def ideas_led_to(initiative_slug: str) -> str:
+    """The published ideas that led to one initiative: what its page lists of ideas. A
+    moderator publishing ideas for other initiatives, or none, leaves its page cached."""
+    return f"ideas-for:{initiative_slug}"
 
 
 # Which generation each model belongs to, by label, so this module imports no app.
@@ -98,9 +120,9 @@ ROUTES = {
     "home": (CHALLENGES, INITIATIVES, METHODS, VOCABULARY),
     "challenges:list": (CHALLENGES, VOCABULARY),
     # A challenge's page counts its ideas of every status, and lists the published ones.
-    "challenges:detail": lambda slug: (*PUBLIC, ideas_received(slug)),
+    "challenges:detail": lambda slug: (*ITEM_PAGE, ideas_received(slug)),
     "initiatives:list": (INITIATIVES, CHALLENGES, METHODS, VOCABULARY),
-    "initiatives:detail": PUBLIC,
+    "initiatives:detail": lambda slug: (*ITEM_PAGE, ideas_led_to(slug)),
     "lessons:list": (INITIATIVES, CHALLENGES, VOCABULARY),
     "methods:list": (METHODS, VOCABULARY),
     "methods:detail": (METHODS, INITIATIVES, CHALLENGES, VOCABULARY),
