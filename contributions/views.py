@@ -47,10 +47,13 @@ def contribution_create(request: HttpRequest, slug: str) -> HttpResponse:
     return _contribution_form(request, slug)
 
 
+# What the form's page and the closed page show of the challenge, and `is_open`: its body and
+# image are long, and storing an idea reads the challenge afresh with its contact.
+FORM_PAGE_COLUMNS = ("title", "slug", "open_until")
+
+
 def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = get_object_or_404(
-        Challenge.objects.published().select_related("contact"), slug=slug
-    )
+    challenge = get_object_or_404(Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug)
     form = ContributionForm(request.POST) if request.method == "POST" else None
     if not challenge.is_open:
         return _closed(request, challenge, form)

@@ -34,14 +34,17 @@ ONCE_LIMIT = 64
 
 
 class OnceNode(template.Node):
-    def __init__(self, nodelist, values):
+    def __init__(self, nodelist, values, unless=None):
         self.nodelist = nodelist
         self.values = values
+        self.unless = unless
         self.rendered: dict[tuple, str] = {}
 
     def render(self, context) -> str:
         if settings.DEBUG:
             return self.nodelist.render(context)  # translations may change under runserver
+        if self.unless is not None and self.unless.resolve(context):
+            return self.nodelist.render(context)
         key = (
             get_language(),
             get_script_prefix(),
@@ -65,9 +68,20 @@ def once(parser, token):
     compiled once per worker, and this is the same for what it renders. Nothing inside may
     depend on the visitor, the request or the content, only on the code and translations.
 
+    `{% once unless condition %}` renders the block each time the condition holds: the idea
+    form's fields are the same for everyone while empty, not once sent back with errors.
+
     The frame of every page had some twenty translations and a dozen addresses to look up:
     half the time of a page of text."""
-    values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    bits = token.split_contents()[1:]
+    unless = None
+    if "unless" in bits:
+        at = bits.index("unless")
+        if at != len(bits) - 2:
+            raise template.TemplateSyntaxError("{% once %} takes one condition after 'unless'")
+        unless = parser.compile_filter(bits[-1])
+        bits = bits[:at]
+    values = [parser.compile_filter(bit) for bit in bits]
     nodelist = parser.parse(("endonce",))
     parser.delete_first_token()
-    return OnceNode(nodelist, values)
+    return OnceNode(nodelist, values, unless)

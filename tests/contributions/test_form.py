@@ -33,6 +33,20 @@ def test_form_page_shows_the_fields_notice_and_personal_data_link(client, challe
     assert 'tabindex="-1"' in page
 
 
+def test_the_empty_form_made_once_never_shows_what_another_visitor_typed(
+    client, challenge, form_data
+):
+    """The empty form's fields are rendered once per worker (see {% once %}); a form sent
+    back with errors is rendered for its sender."""
+    empty = client.get(url(challenge)).text
+    sent_back = client.post(url(challenge), form_data(email="inte-en-adress")).text
+    assert "Anna Andersson" in sent_back
+    assert 'id="id_email-error"' in sent_back
+    assert client.get(url(challenge)).text.count("Anna Andersson") == 0
+    assert 'id="id_email-error"' not in client.get(url(challenge)).text
+    assert "Anna Andersson" not in empty
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

@@ -76,3 +76,25 @@ def test_the_navigation_marks_the_section_of_each_page_in_each_language(db):
             assert marked == []
         else:
             assert len(marked) == 1 and f">{current}</a>" in marked[0], (path, marked)
+
+
+def test_a_block_is_rendered_each_time_its_condition_holds(settings):
+    """The idea form's fields: the same for everyone while empty, not once sent back."""
+    settings.DEBUG = False
+    template = _template("{% once unless sent %}{{ counted }}{% endonce %}")
+    counted = Counted()
+    assert template.render({"counted": counted, "sent": False}) == "rendering 1"
+    assert template.render({"counted": counted, "sent": False}) == "rendering 1"
+    assert template.render({"counted": counted, "sent": True}) == "rendering 2"
+    assert template.render({"counted": counted, "sent": True}) == "rendering 3"
+    assert template.render({"counted": counted, "sent": False}) == "rendering 1"
+
+
+def test_a_condition_must_follow_unless():
+    import pytest
+    from django.template import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError):
+        _template("{% once unless %}x{% endonce %}")
+    with pytest.raises(TemplateSyntaxError):
+        _template("{% once unless a b %}x{% endonce %}")
