@@ -156,17 +156,56 @@ def test_a_lost_connection_to_redis_means_asking_redis_again(
 
 
 def test_generations_are_trusted_only_for_a_moment(near, make_challenge, monkeypatch):
+    """Should Redis's message of a change ever be lost, the worker still sees the change
+    within TRUST_SECONDS, when it reads the generations it knows again."""
     from helsingborg_innovation import nearcache
 
     url = make_challenge().get_absolute_url()
     client = Client()
     client.get(url)
     assert client.get(url)["X-Page-Cache"] == "hit"
-    watched = [pagecache._generation_key(pagecache.CHALLENGES), pagecache.NEXT_CHANGE_KEY]
-    assert near.values(watched) is not None
+    generation = pagecache._generation_key(pagecache.CHALLENGES)
+    watched = [generation, pagecache.NEXT_CHANGE_KEY]
+    current = near.values(watched)
+    assert current is not None
+    near._values[generation] = -1  # as if the message of a change had been lost
+    assert near.values(watched)[generation] == -1
     later = nearcache.time.monotonic() + nearcache.TRUST_SECONDS + 1
     monkeypatch.setattr(nearcache.time, "monotonic", lambda: later)
-    assert near.values(watched) is None
+    assert near.values(watched) == current
+
+
+def test_generations_are_read_again_all_in_one_round_trip(near, make_challenge, monkeypatch):
+    """Each challenge's page watches its own ideas' generation: a worker serving many of them
+    reads them again together when their trust runs out, not one page at a time."""
+    from helsingborg_innovation import nearcache
+
+    challenges = [make_challenge() for _ in range(5)]
+    client = Client()
+    for _round in range(2):  # the first of all is read before the worker listens
+        for challenge in challenges:
+            client.get(challenge.get_absolute_url())
+        _settle(near)
+    watched = [
+        pagecache._generation_key(pagecache.ideas_received(challenge.slug))
+        for challenge in challenges
+    ]
+    before = near.values(watched)
+    assert before is not None
+    reads = []
+    real_get_many = pagecache.cache.get_many
+
+    def counted(keys, *args, **kwargs):
+        reads.append(list(keys))
+        return real_get_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(pagecache.cache, "get_many", counted)
+    later = nearcache.time.monotonic() + nearcache.TRUST_SECONDS + 1
+    monkeypatch.setattr(nearcache.time, "monotonic", lambda: later)
+    for key in watched:
+        assert near.values([key]) == {key: before[key]}
+    assert len(reads) == 1
+    assert set(watched) <= set(reads[0])
 
 
 def test_kept_pages_stay_within_their_budget(near):
