@@ -296,6 +296,87 @@ class IdeaBurst:
             connection.close()
 
 
+# A moderator clearing the queue publishes an idea every few seconds. Each changes its own
+# challenge's page (and that of the initiative it led to); the other item pages, measured here
+# spread over many of them as visitors and search engines spread, stay cached.
+MODERATION_SECONDS = 2
+SPREAD_PAGES = 200
+MODERATED_TITLE = "Bench: an idea moderated"
+
+
+def spread_pages() -> list[tuple[str, list[str]]]:
+    """Rows measured over many pages of one kind at once, while a moderator publishes ideas
+    (for a challenge none of them is)."""
+    from challenges.models import Challenge
+    from initiatives.models import Initiative
+
+    label = f"{SPREAD_PAGES} {{}}, an idea published every {MODERATION_SECONDS} s"
+    initiatives = Initiative.objects.published().filter(slug__startswith="bench-").order_by("pk")
+    challenges = (
+        Challenge.objects.published().filter(slug__startswith="bench-").order_by("-pk")
+    )  # the moderated challenge is the first
+    return [
+        (label.format("initiatives"), [i.get_absolute_url() for i in initiatives[:SPREAD_PAGES]]),
+        (label.format("challenges"), [c.get_absolute_url() for c in challenges[:SPREAD_PAGES]]),
+    ]
+
+
+class Moderation:
+    """A moderator publishing the ideas waiting for one challenge, one every
+    MODERATION_SECONDS, as the admin does (the page cache hears of each); until stopped, then
+    deletes them."""
+
+    def __init__(self, seconds: float = MODERATION_SECONDS):
+        import threading
+
+        from challenges.models import Challenge
+        from contributions.models import Contribution, SubmitterKind
+
+        self.seconds = seconds
+        challenge = (
+            Challenge.objects.published().open().filter(slug__startswith="bench-").order_by("pk")
+        ).first()
+        Contribution.objects.filter(title=MODERATED_TITLE).delete()
+        self.waiting = [
+            Contribution.objects.create(
+                challenge=challenge,
+                title=MODERATED_TITLE,
+                text="Published while the pages are measured.",
+                kind=SubmitterKind.RESIDENT,
+                consent=True,
+            )
+            for _ in range(100)
+        ]
+        self.sent = 0  # published, as IdeaBurst counts the ideas it sent
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._publish, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        from contributions.models import Contribution
+
+        self._stop.set()
+        self._thread.join()
+        Contribution.objects.filter(title=MODERATED_TITLE).delete()
+
+    def _publish(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+
+        from contributions import services
+
+        moderator = get_user_model().objects.filter(is_superuser=True).first()
+        try:
+            while self.waiting and not self._stop.wait(self.seconds):
+                services.contribution_publish(contribution=self.waiting.pop(), by=moderator)
+                self.sent += 1
+        finally:
+            connection.close()
+
+
 def timed_requests(client, url: str, rounds: int) -> dict:
     """Wall and SQL time of `rounds` requests (after one to warm up), in milliseconds."""
     from django.db import connection
@@ -486,9 +567,27 @@ def warm(url: str, requests: int = 20, budget: float = 15) -> str:
     return header
 
 
-def wrk(url: str, args, duration: int | None = None) -> dict:
+def wrk(url: str, args, duration: int | None = None, paths: list[str] | None = None) -> dict:
+    """wrk against `url`, or against each of `paths` on its server in turn."""
     seconds = duration or args.duration
     command = ["wrk", "-t2", f"-c{args.connections}", f"-d{seconds}s", "--latency"]
+    if paths:
+        script = STATE / "paths.lua"
+        script.parent.mkdir(exist_ok=True)
+        # The requests are made once, up front: formatting each one in Lua cost wrk, on the
+        # same two cores as the server, a tenth of the throughput.
+        script.write_text(
+            "local paths = {" + ",".join(json.dumps(path) for path in paths) + "}\n"
+            "local requests, i = {}, 0\n"
+            "init = function()\n"
+            '  for n, path in ipairs(paths) do requests[n] = wrk.format("GET", path) end\n'
+            "end\n"
+            "request = function()\n"
+            "  i = i % #requests + 1\n"
+            "  return requests[i]\n"
+            "end\n"
+        )
+        command += ["-s", str(script)]
     output = subprocess.run(
         [*command, "--timeout", "10s", url],
         capture_output=True,
@@ -607,14 +706,19 @@ def main() -> None:
     wait_for(f"http://127.0.0.1:{HELLO_PORT}/")
     warm(f"http://127.0.0.1:{HELLO_PORT}/")
 
-    def measured(label: str, mode: str, path: str, during=contextlib.nullcontext) -> dict:
-        """The page after the hello-world view, each with wrk; `during` runs beside the page."""
+    def measured(label: str, mode: str, path, during=contextlib.nullcontext) -> dict:
+        """The page (or the pages, a list of paths, in turn) after the hello-world view, each
+        with wrk; `during` runs beside the page."""
         log(f"{label} ({mode}), after the hello-world view")
-        url = f"http://127.0.0.1:{PORTAL_PORT}{path}"
+        paths = path if isinstance(path, list) else None
+        url = f"http://127.0.0.1:{PORTAL_PORT}{paths[0] if paths else path}"
+        if paths:
+            for each in paths:  # each page once into the cache, then into every worker
+                warm(f"http://127.0.0.1:{PORTAL_PORT}{each}", requests=args.workers * 2)
         cache = warm(url) or "-"
         reference = wrk(f"http://127.0.0.1:{HELLO_PORT}/", args, args.reference_duration)
         with during() as beside:
-            result = wrk(url, args)
+            result = wrk(url, args, paths=paths)
         result["cache"] = cache if mode == "cached" else "off"
         result["reference"] = reference
         result["beside"] = beside
@@ -638,6 +742,12 @@ def main() -> None:
                     continue
                 result = measured(label, mode, path, during=IdeaBurst)
                 result["cache"] = f"{result['beside'].sent} ideas sent"
+                rows.append((label, mode, result))
+            for label, paths in spread_pages():
+                if args.pages and args.pages not in label:
+                    continue
+                result = measured(label, mode, paths, during=Moderation)
+                result["cache"] = f"{result['beside'].sent} ideas published"
                 rows.append((label, mode, result))
         peak[mode] = portal.sample_memory()
         portal.stop()
