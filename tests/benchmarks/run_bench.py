@@ -248,23 +248,25 @@ def burst_pages() -> list[tuple[str, str]]:
     ]
 
 
-class IdeaBurst:
-    """Sends ideas against one challenge from a thread of this process, at a steady rate, as
-    the contribution form stores them (the page cache hears of each), until stopped; then
-    deletes them."""
+class Beside:
+    """Ideas written from a thread of this process while pages are measured, one each
+    `interval` seconds (`step`), as the site stores them (the page cache hears of each), until
+    stopped; then its ideas (titled `title`) are deleted. `sent` counts the steps taken."""
 
-    def __init__(self, rate: float = BURST_IDEAS_PER_SECOND):
+    title = ""
+    interval = 1.0
+
+    def __init__(self):
         import threading
 
         from challenges.models import Challenge
 
-        self.rate = rate
         self.challenge = (
             Challenge.objects.published().open().filter(slug__startswith="bench-").order_by("pk")
         ).first()
         self.sent = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._send, daemon=True)
+        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self):
         self._thread.start()
@@ -275,25 +277,42 @@ class IdeaBurst:
 
         self._stop.set()
         self._thread.join()
-        Contribution.objects.filter(title=BURST_TITLE).delete()
+        Contribution.objects.filter(title=self.title).delete()
 
-    def _send(self) -> None:
-        from django.db import connection
-
+    def idea(self, text: str):
         from contributions.models import Contribution, SubmitterKind
 
+        return Contribution.objects.create(
+            challenge=self.challenge,
+            title=self.title,
+            text=text,
+            kind=SubmitterKind.RESIDENT,
+            consent=True,
+        )
+
+    def step(self) -> bool:
+        """One idea written; False when there is nothing more to do."""
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        from django.db import connection
+
         try:
-            while not self._stop.wait(1 / self.rate):
-                Contribution.objects.create(
-                    challenge=self.challenge,
-                    title=BURST_TITLE,
-                    text="Sent while the pages are measured.",
-                    kind=SubmitterKind.RESIDENT,
-                    consent=True,
-                )
+            while not self._stop.wait(self.interval) and self.step():
                 self.sent += 1
         finally:
             connection.close()
+
+
+class IdeaBurst(Beside):
+    """Ideas sent against one challenge at a steady rate, as the contribution form stores them."""
+
+    title = BURST_TITLE
+    interval = 1 / BURST_IDEAS_PER_SECOND
+
+    def step(self) -> bool:
+        self.idea("Sent while the pages are measured.")
+        return True
 
 
 # A moderator clearing the queue publishes an idea every few seconds. Each changes its own
@@ -321,60 +340,30 @@ def spread_pages() -> list[tuple[str, list[str]]]:
     ]
 
 
-class Moderation:
+class Moderation(Beside):
     """A moderator publishing the ideas waiting for one challenge, one every
-    MODERATION_SECONDS, as the admin does (the page cache hears of each); until stopped, then
-    deletes them."""
+    MODERATION_SECONDS, as the admin does; `sent` counts the ideas published."""
 
-    def __init__(self, seconds: float = MODERATION_SECONDS):
-        import threading
+    title = MODERATED_TITLE
+    interval = MODERATION_SECONDS
 
-        from challenges.models import Challenge
-        from contributions.models import Contribution, SubmitterKind
+    def __init__(self):
+        from django.contrib.auth import get_user_model
 
-        self.seconds = seconds
-        challenge = (
-            Challenge.objects.published().open().filter(slug__startswith="bench-").order_by("pk")
-        ).first()
-        Contribution.objects.filter(title=MODERATED_TITLE).delete()
-        self.waiting = [
-            Contribution.objects.create(
-                challenge=challenge,
-                title=MODERATED_TITLE,
-                text="Published while the pages are measured.",
-                kind=SubmitterKind.RESIDENT,
-                consent=True,
-            )
-            for _ in range(100)
-        ]
-        self.sent = 0  # published, as IdeaBurst counts the ideas it sent
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._publish, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
         from contributions.models import Contribution
 
-        self._stop.set()
-        self._thread.join()
-        Contribution.objects.filter(title=MODERATED_TITLE).delete()
+        super().__init__()
+        Contribution.objects.filter(title=self.title).delete()
+        self.waiting = [self.idea("Published while the pages are measured.") for _ in range(100)]
+        self.moderator = get_user_model().objects.filter(is_superuser=True).first()
 
-    def _publish(self) -> None:
-        from django.contrib.auth import get_user_model
-        from django.db import connection
-
+    def step(self) -> bool:
         from contributions import services
 
-        moderator = get_user_model().objects.filter(is_superuser=True).first()
-        try:
-            while self.waiting and not self._stop.wait(self.seconds):
-                services.contribution_publish(contribution=self.waiting.pop(), by=moderator)
-                self.sent += 1
-        finally:
-            connection.close()
+        if not self.waiting:
+            return False
+        services.contribution_publish(contribution=self.waiting.pop(), by=self.moderator)
+        return True
 
 
 def timed_requests(client, url: str, rounds: int) -> dict:
