@@ -726,17 +726,15 @@ def main() -> None:
             rows.append((label, mode, measured(label, mode, path)))
             portal.sample_memory()
         if mode == "cached":
-            for label, path in burst_pages():
+            beside = [
+                *((label, path, IdeaBurst, "ideas sent") for label, path in burst_pages()),
+                *((label, paths, Moderation, "ideas published") for label, paths in spread_pages()),
+            ]
+            for label, path, during, done in beside:
                 if args.pages and args.pages not in label:
                     continue
-                result = measured(label, mode, path, during=IdeaBurst)
-                result["cache"] = f"{result['beside'].sent} ideas sent"
-                rows.append((label, mode, result))
-            for label, paths in spread_pages():
-                if args.pages and args.pages not in label:
-                    continue
-                result = measured(label, mode, paths, during=Moderation)
-                result["cache"] = f"{result['beside'].sent} ideas published"
+                result = measured(label, mode, path, during=during)
+                result["cache"] = f"{result['beside'].sent} {done}"
                 rows.append((label, mode, result))
         peak[mode] = portal.sample_memory()
         portal.stop()
