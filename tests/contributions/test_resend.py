@@ -48,6 +48,17 @@ def send(client, challenge, data, capture):
         return client.post(url(challenge), data)
 
 
+def assert_one_idea_with_one_receipt(first, again):
+    """Both sendings stored one idea and went to its receipt."""
+    idea = Contribution.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert (
+        first["Location"]
+        == again["Location"]
+        == reverse("contributions:receipt", args=[idea.token])
+    )
+
+
 def test_the_same_form_sent_twice_stores_one_idea_and_gives_the_same_receipt(
     client, challenge, form_data, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -56,13 +67,7 @@ def test_the_same_form_sent_twice_stores_one_idea_and_gives_the_same_receipt(
     mails = len(mailoutbox)
     again = send(client, challenge, data, django_capture_on_commit_callbacks)
 
-    idea = Contribution.objects.get()
-    assert first.status_code == again.status_code == 302
-    assert (
-        first["Location"]
-        == again["Location"]
-        == reverse("contributions:receipt", args=[idea.token])
-    )
+    assert_one_idea_with_one_receipt(first, again)
     assert mails == 2  # the sender and the challenge's contact, once
     assert len(mailoutbox) == mails
 
@@ -87,13 +92,7 @@ def test_the_same_idea_sent_again_from_a_fresh_form_page_gets_its_first_receipt(
     mails = len(mailoutbox)
     again = send_fresh(client, challenge, form_data, django_capture_on_commit_callbacks)
 
-    idea = Contribution.objects.get()
-    assert first.status_code == again.status_code == 302
-    assert (
-        first["Location"]
-        == again["Location"]
-        == reverse("contributions:receipt", args=[idea.token])
-    )
+    assert_one_idea_with_one_receipt(first, again)
     assert len(mailoutbox) == mails
 
 
