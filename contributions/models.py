@@ -282,6 +282,10 @@ class Contribution(models.Model):
             return self.initiative
         return None
 
+    # What no public page shows and no statistic counts: a save of only these (the admin saves
+    # the fields a moderator changed) leaves every cached page as it is (pagecache).
+    PAGE_CACHE_UNSHOWN_FIELDS = frozenset({"internal_note", "email"})
+
     # Whether the idea was public as last read or saved: a save that takes it out of the public
     # changes what the public sees as much as one that makes it public.
     _stored_status: str | None = None

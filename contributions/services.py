@@ -194,15 +194,21 @@ def contribution_record_moderation(
     """Save a moderator's edit from the admin form. A new status is a decision: publishing,
     declining or marking as spam records who and when; putting an idea back in the queue
     clears both. An answer, a link to an initiative or another reason for declining leaves
-    them as they were, so the time taken to decide stays the time it took."""
-    if "status" in changed:
+    them as they were, so the time taken to decide stays the time it took.
+
+    Only the fields changed are written: the page cache hears which, and a note for staff
+    changes no public page (Contribution.PAGE_CACHE_UNSHOWN_FIELDS)."""
+    fields = set(changed) & {field.name for field in Contribution._meta.concrete_fields}
+    if "status" in fields:
+        fields |= {"decided_by", "decided_at"}
         if contribution.status in DECIDED:
             contribution.decided_by = by
             contribution.decided_at = timezone.now()
         else:
             contribution.decided_by = None
             contribution.decided_at = None
-    contribution.save()
+    if fields:
+        contribution.save(update_fields=fields)
     return contribution
 
 

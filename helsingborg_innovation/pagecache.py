@@ -780,8 +780,10 @@ def _cacheable(request, response, content: bytes) -> bool:
     return b"csrfmiddlewaretoken" not in content
 
 
-def _on_change(sender, instance, **kwargs):
+def _on_change(sender, instance, update_fields=None, **kwargs):
     kind = MODEL_KINDS.get(sender._meta.label_lower)
+    if update_fields and update_fields <= getattr(sender, "PAGE_CACHE_UNSHOWN_FIELDS", set()):
+        return  # only what no page shows was saved (see Contribution.PAGE_CACHE_UNSHOWN_FIELDS)
     if kind:
         # A model may name more precisely what a change to one of its rows changes (see
         # Contribution.page_cache_kinds).

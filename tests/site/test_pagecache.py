@@ -577,3 +577,47 @@ def test_names_erased_in_bulk_leave_every_page_that_showed_them(
     assert services.contribution_erase_personal_data(email="namn@example.org") == 1
 
     assert not any("Greta Garbo" in client.get(url).text for url in pages)
+
+
+def test_a_note_for_staff_saved_in_the_admin_leaves_every_public_page_cached(
+    client, moderator, make_challenge
+):
+    """A moderator's internal note is shown nowhere in public: saving only the note keeps the
+    pages cached. An answer saved the same way shows at once."""
+    from contributions.models import Contribution, ContributionStatus
+
+    challenge = make_challenge()
+    idea = _idea(challenge, status=ContributionStatus.PUBLISHED)
+    pages = [
+        challenge.get_absolute_url(),
+        reverse("statistics:dashboard"),
+        reverse("search:results") + "?q=laddstolpar",
+    ]
+    for url in pages:
+        client.get(url)
+    staff = Client()
+    staff.force_login(moderator)
+    change = reverse("admin:contributions_contribution_change", args=[idea.pk])
+
+    def save(**fields):
+        data = {
+            "status": ContributionStatus.PUBLISHED,
+            "decline_reason": "",
+            "internal_note": "",
+            "public_answer": "",
+            "initiative": "",
+            **fields,
+        }
+        assert staff.post(change, data).status_code == 302
+
+    save(internal_note="Ringde avsändaren, hon vill vara med i piloten.")
+    assert Contribution.objects.get(pk=idea.pk).internal_note.startswith("Ringde avsändaren")
+    assert [client.get(url)["X-Page-Cache"] for url in pages] == ["hit", "hit", "hit"]
+
+    save(
+        internal_note="Ringde avsändaren, hon vill vara med i piloten.",
+        public_answer="Tack! Vi prövar laddstolpar i hamnen i vår.",
+    )
+    response = client.get(challenge.get_absolute_url())
+    assert response["X-Page-Cache"] == "miss"
+    assert "Vi prövar laddstolpar i hamnen i vår." in response.text
