@@ -32,14 +32,16 @@ from helsingborg_innovation import search
 from helsingborg_innovation.publishing import choice_label
 from helsingborg_innovation.textsearch import clean_query
 
+# The first choice of each select of a reason for declining: words, where Django writes
+# "---------", which a screen reader reads as dashes and which says nothing of what to choose.
+DECLINE_REASON_CHOICES = [("", _("Choose a reason (only when declining)")), *DeclineReason.choices]
+
 
 class ModerationActionForm(helpers.ActionForm):
     """The admin's action bar, with the reason a bulk decline needs."""
 
     decline_reason = forms.ChoiceField(
-        label=_("Reason for declining"),
-        choices=[("", "---------"), *DeclineReason.choices],
-        required=False,
+        label=_("Reason for declining"), choices=DECLINE_REASON_CHOICES, required=False
     )
 
 
@@ -188,6 +190,11 @@ class ContributionAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return MODERATION_ORDER
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "decline_reason":
+            kwargs["choices"] = DECLINE_REASON_CHOICES
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = CappedCountPaginator if request.GET.get(SEARCH_VAR) else self.paginator

@@ -381,6 +381,24 @@ def test_the_swedish_admin_of_content_and_ideas_shows_no_english(
             assert english not in page, url
     # The empty choice of the action bar and of a select, the tags' hint, the date filter.
     assert "- Välj ett alternativ -" in admin_client.get(pages[0]).text
-    assert "- Välj ett alternativ -" in admin_client.get(pages[1]).text
+    assert "- Välj ett alternativ -" in admin_client.get(pages[3]).text
     assert "En kommaseparerad lista med taggar." in admin_client.get(pages[5]).text
     assert "Filtrera på publicera från" in admin_client.get(pages[6]).text
+
+
+def test_the_reason_for_declining_says_what_to_choose_instead_of_dashes(
+    client, moderator, make_contribution
+):
+    """Both selects of a reason, in the action bar and on the idea, start with words a screen
+    reader can say, not Django's "---------"."""
+    idea = make_contribution()
+    client.force_login(moderator)
+    pages = [
+        client.get(reverse(CHANGELIST)).text,
+        client.get(reverse("admin:contributions_contribution_change", args=[idea.pk])).text,
+    ]
+    for page in pages:
+        select = page[page.index('name="decline_reason"') :]
+        select = select[: select.index("</select>")]
+        assert '<option value="" selected>Välj ett skäl (bara när idén avböjs)</option>' in select
+        assert "---------" not in select
