@@ -96,6 +96,12 @@ class ContributionForm(forms.Form):
     error_messages = {
         "too_fast": _("The form was sent very quickly. Please check your idea and send it again."),
         "stale": _("The form could not be checked. Please check your idea and send it again."),
+        # Django's check against forged forms (CSRF) refused it: see views.contribution_unchecked.
+        "unchecked": _(
+            "Your idea has not been sent yet: the site could not check that the form came from "
+            "here. What you wrote is still below; send it again. If this happens again, allow "
+            "cookies for this site: the check needs one."
+        ),
     }
 
     def __init__(self, data=None, *args, **kwargs):

@@ -1,10 +1,12 @@
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -81,6 +83,24 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
             _remember_sent(request, response, sent, key, contribution)
             return response
     return _form_page(request, challenge, form)
+
+
+def contribution_unchecked(request: HttpRequest, slug: str) -> HttpResponse:
+    """The idea form as it was sent, when Django's check against forged forms refused it
+    (helsingborg_innovation.views.csrf_failure): the browser sent no cookie, or one that no
+    longer matches. Nothing is stored; what was typed comes back, with a fresh token, to be
+    sent again."""
+    challenge = get_object_or_404(Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug)
+    form = ContributionForm(request.POST)
+    if challenge.is_open:
+        form.is_valid()  # anything else to correct is said at the same time
+        form.add_error(None, ValidationError(form.error_messages["unchecked"], code="unchecked"))
+        response = _form_page(request, challenge, form)
+    else:
+        response = _closed(request, challenge, form)
+    response.status_code = 403
+    add_never_cache_headers(response)
+    return response
 
 
 # The ideas this browser sent in the last day, by their content: going back after sending

@@ -64,6 +64,8 @@ ALLOWED_HOSTS = env_list(
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# A refused form says so in the site's words, and the idea form keeps what was typed.
+CSRF_FAILURE_VIEW = "helsingborg_innovation.views.csrf_failure"
 # The site's own proxies (load balancers), addresses or networks such as 10.0.0.0/8: behind
 # them the visitor's address, which limits are kept per, is taken from X-Forwarded-For
 # (helsingborg_innovation/clients.py). Empty: the address the request came from.

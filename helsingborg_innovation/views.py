@@ -70,6 +70,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form refused by Django's check against forged forms. The idea
+    form comes back with what was typed (contribution_unchecked); any other form gets a page
+    in the site's frame and language instead of Django's bare one. Django logs the reason."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name == "contributions:create":
+        from contributions.views import contribution_unchecked
+
+        return contribution_unchecked(request, **match.kwargs)
+    return render(request, "403_csrf.html", status=403)
+
+
+@never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers: 200 when the database answers, 503 when it does not."""

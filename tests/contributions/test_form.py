@@ -2,6 +2,7 @@
 
 import html
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -135,6 +136,42 @@ def test_missing_or_forged_csrf_token_is_refused(challenge, form_data, token):
     response = client.post(url(challenge), data)
     assert response.status_code == 403
     assert not Contribution.objects.exists()
+
+
+def test_an_idea_the_security_check_refuses_comes_back_with_what_was_typed(
+    challenge, form_data
+):
+    """A browser that sent no cookie (blocked, or cleared while the form was open) got Django's
+    bare "CSRF verification failed" page, and the idea was gone. Now the form comes back, in
+    the site's frame and language, with the idea in it and a fresh token: sent again, it goes."""
+    client = Client(enforce_csrf_checks=True)
+    typed = form_data(title="Bänkar vid färjeläget", text="Många väntar stående en halvtimme.")
+    response = client.post(url(challenge), typed)
+
+    assert response.status_code == 403
+    assert not Contribution.objects.exists()
+    page = response.text
+    assert '<html lang="sv">' in page
+    assert "Din idé har inte skickats ännu" in page
+    assert 'value="Bänkar vid färjeläget"' in page
+    assert "Många väntar stående en halvtimme.</textarea>" in page
+    assert 'value="anna.andersson@example.org"' in page
+    assert "CSRF" not in page
+    assert "no-store" in response["Cache-Control"]
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(url(challenge), {**typed, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert Contribution.objects.get().title == "Bänkar vid färjeläget"
+
+
+def test_another_form_the_security_check_refuses_says_so_in_the_sites_words(client):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("admin:login"), {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    assert '<html lang="sv">' in response.text
+    assert "Formuläret kunde inte skickas" in response.text
+    assert "CSRF" not in response.text
 
 
 def test_with_a_real_csrf_token_it_is_accepted(challenge, form_data):
