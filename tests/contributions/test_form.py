@@ -138,9 +138,7 @@ def test_missing_or_forged_csrf_token_is_refused(challenge, form_data, token):
     assert not Contribution.objects.exists()
 
 
-def test_an_idea_the_security_check_refuses_comes_back_with_what_was_typed(
-    challenge, form_data
-):
+def test_an_idea_the_security_check_refuses_comes_back_with_what_was_typed(challenge, form_data):
     """A browser that sent no cookie (blocked, or cleared while the form was open) got Django's
     bare "CSRF verification failed" page, and the idea was gone. Now the form comes back, in
     the site's frame and language, with the idea in it and a fresh token: sent again, it goes."""
