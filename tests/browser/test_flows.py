@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from contributions.models import Contribution, ContributionStatus
 
-from .conftest import PHONE, screenshot
+from .conftest import PHONE, axe_violations, format_violations, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -158,3 +158,43 @@ def test_the_idea_form_works_with_the_keyboard_alone(page, live_server, challeng
     idea = Contribution.objects.get()
     assert (idea.title, idea.name, idea.email) == (IDEA_TITLE, "Bo Berg", "bo.berg@example.org")
     assert idea.consent is True
+
+
+def _send_without_the_cookie(page, form_url: str) -> None:
+    """Open the form, lose the site's cookies (blocked, or cleared while the form was open),
+    type an idea and send it."""
+    page.goto(form_url)
+    page.context.clear_cookies()
+    page.get_by_label("Rubrik på din idé").fill(IDEA_TITLE)
+    page.get_by_label(re.compile(r"^Din idé")).fill(IDEA_TEXT)
+    page.get_by_label("Ditt namn").fill("Anna Andersson")
+    page.get_by_label("Din e-postadress").fill("anna.andersson@example.org")
+    page.get_by_label("Invånare").check()
+    page.get_by_label("Jag godkänner").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skicka idén").click()
+
+
+def test_an_idea_refused_by_the_security_check_is_kept_and_sent_the_second_time(
+    page, axe_page, live_server, challenges
+):
+    form_url = live_server.url + reverse("contributions:create", args=[challenges.slug])
+    _send_without_the_cookie(page, form_url)
+
+    assert "Din idé har inte skickats ännu" in page.locator(".error-summary").inner_text()
+    assert page.get_by_label("Rubrik på din idé").input_value() == IDEA_TITLE
+    assert page.get_by_label(re.compile(r"^Din idé")).input_value() == IDEA_TEXT
+    assert not Contribution.objects.exists()
+    screenshot(page, "flow-refused-390")
+
+    assert page.get_by_label("Jag godkänner").is_checked()
+    # The page came with a fresh cookie: the second "Send" goes through.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skicka idén").click()
+    assert page.locator(".reference").inner_text() == Contribution.objects.get().reference
+    assert Contribution.objects.get().text == IDEA_TEXT
+
+    _send_without_the_cookie(axe_page, form_url)
+    assert "Din idé har inte skickats ännu" in axe_page.content()
+    violations = axe_violations(axe_page)
+    assert not violations, format_violations(axe_page.url, violations)
