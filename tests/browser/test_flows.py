@@ -53,6 +53,18 @@ def tab_to(page, wanted: str, *, limit: int = 60) -> None:
     raise AssertionError(f"{wanted!r} cannot be reached with the Tab key")
 
 
+def fill_in_the_idea(page, *, show_name: bool = False) -> None:
+    """Anna's idea in the form, as a resident types it, with her consent."""
+    page.get_by_label("Rubrik på din idé").fill(IDEA_TITLE)
+    page.get_by_label(re.compile(r"^Din idé")).fill(IDEA_TEXT)
+    page.get_by_label("Ditt namn").fill("Anna Andersson")
+    page.get_by_label("Din e-postadress").fill("anna.andersson@example.org")
+    page.get_by_label("Invånare").check()
+    if show_name:
+        page.get_by_label("Mitt namn får visas").check()
+    page.get_by_label("Jag godkänner").check()
+
+
 def test_resident_on_a_phone_sends_an_idea_and_sees_it_published(
     page, live_server, challenges, moderator, browser, settings
 ):
@@ -76,13 +88,7 @@ def test_resident_on_a_phone_sends_an_idea_and_sees_it_published(
     page.get_by_role("link", name="Tryggare vägar till skolan").click()
     page.get_by_role("link", name="Skicka en idé").click()
 
-    page.get_by_label("Rubrik på din idé").fill(IDEA_TITLE)
-    page.get_by_label(re.compile(r"^Din idé")).fill(IDEA_TEXT)
-    page.get_by_label("Ditt namn").fill("Anna Andersson")
-    page.get_by_label("Din e-postadress").fill("anna.andersson@example.org")
-    page.get_by_label("Invånare").check()
-    page.get_by_label("Mitt namn får visas").check()
-    page.get_by_label("Jag godkänner").check()
+    fill_in_the_idea(page, show_name=True)
     page.get_by_role("button", name="Skicka idén").click()
 
     reference = page.locator(".reference").inner_text()
@@ -165,12 +171,7 @@ def _send_without_the_cookie(page, form_url: str) -> None:
     type an idea and send it."""
     page.goto(form_url)
     page.context.clear_cookies()
-    page.get_by_label("Rubrik på din idé").fill(IDEA_TITLE)
-    page.get_by_label(re.compile(r"^Din idé")).fill(IDEA_TEXT)
-    page.get_by_label("Ditt namn").fill("Anna Andersson")
-    page.get_by_label("Din e-postadress").fill("anna.andersson@example.org")
-    page.get_by_label("Invånare").check()
-    page.get_by_label("Jag godkänner").check()
+    fill_in_the_idea(page)
     with page.expect_navigation():
         page.get_by_role("button", name="Skicka idén").click()
 

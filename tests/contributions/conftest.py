@@ -53,3 +53,15 @@ def make_contribution(db, make_challenge):
         return Contribution.objects.create(**fields)
 
     return make
+
+
+def moderation_data(**fields) -> dict:
+    """What the admin's form of an idea posts: a decision to publish, unless `fields` say else."""
+    return {
+        "status": ContributionStatus.PUBLISHED,
+        "decline_reason": "",
+        "internal_note": "",
+        "public_answer": "",
+        "initiative": "",
+        **fields,
+    }

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from contributions import mail
 from contributions.models import Contribution, ContributionStatus, DeclineReason, SubmitterKind
+from tests.contributions.conftest import moderation_data
 
 CHANGELIST = "admin:contributions_contribution_changelist"
 
@@ -183,16 +184,7 @@ def _decide(client, idea, *, changelist_filters: str = "", **fields):
     url = reverse("admin:contributions_contribution_change", args=[idea.pk])
     if changelist_filters:
         url += "?" + urlencode({"_changelist_filters": changelist_filters})
-    data = {
-        "status": ContributionStatus.PUBLISHED,
-        "decline_reason": "",
-        "internal_note": "",
-        "public_answer": "",
-        "initiative": "",
-        "_savenext": "1",
-        **fields,
-    }
-    return client.post(url, data, follow=True)
+    return client.post(url, moderation_data(_savenext="1", **fields), follow=True)
 
 
 def test_save_and_next_takes_the_moderator_to_the_oldest_idea_still_waiting(

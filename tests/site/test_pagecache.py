@@ -585,6 +585,7 @@ def test_a_note_for_staff_saved_in_the_admin_leaves_every_public_page_cached(
     """A moderator's internal note is shown nowhere in public: saving only the note keeps the
     pages cached. An answer saved the same way shows at once."""
     from contributions.models import Contribution, ContributionStatus
+    from tests.contributions.conftest import moderation_data
 
     challenge = make_challenge()
     idea = _idea(challenge, status=ContributionStatus.PUBLISHED)
@@ -600,15 +601,7 @@ def test_a_note_for_staff_saved_in_the_admin_leaves_every_public_page_cached(
     change = reverse("admin:contributions_contribution_change", args=[idea.pk])
 
     def save(**fields):
-        data = {
-            "status": ContributionStatus.PUBLISHED,
-            "decline_reason": "",
-            "internal_note": "",
-            "public_answer": "",
-            "initiative": "",
-            **fields,
-        }
-        assert staff.post(change, data).status_code == 302
+        assert staff.post(change, moderation_data(**fields)).status_code == 302
 
     save(internal_note="Ringde avsändaren, hon vill vara med i piloten.")
     assert Contribution.objects.get(pk=idea.pk).internal_note.startswith("Ringde avsändaren")
