@@ -6,7 +6,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -98,8 +97,7 @@ def contribution_unchecked(request: HttpRequest, slug: str) -> HttpResponse:
         response = _form_page(request, challenge, form)
     else:
         response = _closed(request, challenge, form)
-    response.status_code = 403
-    add_never_cache_headers(response)
+    response.status_code = 403  # never kept: csrf_failure is never_cache
     return response
 
 
