@@ -1,4 +1,6 @@
 import copy
+import hashlib
+import json
 
 from django import forms
 from django.contrib import admin, messages
@@ -114,9 +116,53 @@ def choice_column(name: str, choices):
     return column
 
 
+# What a moderator decides on an idea's page: a save is refused when any of these changed
+# after the page was opened.
+DECIDED_FIELDS = ("status", "decline_reason", "internal_note", "public_answer", "initiative_id")
+
+
+def _decision_digest(idea: Contribution) -> str:
+    values = json.dumps([getattr(idea, name) for name in DECIDED_FIELDS], default=str)
+    return hashlib.sha256(values.encode()).hexdigest()[:32]
+
+
+class ModerationForm(forms.ModelForm):
+    """The form of an idea, carrying what the moderator saw of it (`seen`). Two moderators
+    with the same idea open: the one who saved second undid the first one's decision without
+    knowing (a published idea went back to the queue). That save is now refused with the idea
+    as it is now; saved again, knowingly, it counts."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False, label="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen"].initial = _decision_digest(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        # The instance is the idea as it is now: the form's values go onto it after clean.
+        seen, now = cleaned.get("seen"), self.fields["seen"].initial
+        if seen and now and seen != now:
+            self.data = self.data.copy()
+            self.data["seen"] = now  # the page shown now is the one the next save is checked on
+            raise forms.ValidationError(
+                _(
+                    "Someone else changed this idea while you had it open. It is now "
+                    "“%(status)s”, and what you changed has not been saved. Compare your "
+                    "changes below with the idea as it is now, and save again to keep them."
+                ),
+                code="changed",
+                params={"status": self.instance.get_status_display()},
+            )
+        return cleaned
+
+
 @admin.register(Contribution)
 class ContributionAdmin(admin.ModelAdmin):
     """The moderators' queue: pending ideas first, oldest first."""
+
+    form = ModerationForm
 
     list_display = [
         "reference",
@@ -183,6 +229,7 @@ class ContributionAdmin(admin.ModelAdmin):
                     "decided_by",
                     "decided_at",
                     "anonymised_at",
+                    "seen",
                 ]
             },
         ),

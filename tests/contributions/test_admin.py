@@ -1,3 +1,5 @@
+import html
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -394,3 +396,62 @@ def test_the_reason_for_declining_says_what_to_choose_instead_of_dashes(
         select = select[: select.index("</select>")]
         assert '<option value="" selected>Välj ett skäl (bara när idén avböjs)</option>' in select
         assert "---------" not in select
+
+
+def _form_values(page: str) -> dict:
+    """The values the admin's form of an idea holds, as the browser would send them back."""
+    values = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    values["internal_note"] = html.unescape(
+        re.search(r'<textarea name="internal_note"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
+    )
+    return values
+
+
+def test_a_decision_made_while_another_moderator_had_the_idea_open_is_not_undone(
+    client, moderator, make_staff, make_contribution
+):
+    """Two moderators open the same waiting idea. One publishes it from the list; the other,
+    who still sees it waiting, adds a note and saves. That save put the idea back in the
+    queue and forgot who had published it. Now it is refused with the idea as it is now, and
+    nothing is lost: saved again, knowingly, the second moderator's version counts."""
+    from contributions import services
+
+    idea = make_contribution(title="Laddstolpar i hamnen")
+    client.force_login(moderator)
+    change = reverse("admin:contributions_contribution_change", args=[idea.pk])
+    seen = _form_values(client.get(change).text)
+
+    other = make_staff(groups=["Moderators"])
+    services.contribution_publish(contribution=Contribution.objects.get(pk=idea.pk), by=other)
+
+    note = "Ringde avsändaren."
+    data = moderation_data(**seen | {"status": ContributionStatus.PENDING, "internal_note": note})
+    response = client.post(change, data)
+    assert response.status_code == 200
+    assert "Någon annan har ändrat idén medan du hade den öppen. Den är nu ”Publicerad”" in (
+        response.text
+    )
+    idea.refresh_from_db()
+    assert (idea.status, idea.decided_by, idea.internal_note) == (
+        ContributionStatus.PUBLISHED,
+        other,
+        "",
+    )
+    # What the moderator wrote is still in the form.
+    assert note in response.text
+
+    again = moderation_data(**_form_values(response.text) | {"status": ContributionStatus.PENDING})
+    assert client.post(change, again).status_code == 302
+    idea.refresh_from_db()
+    assert (idea.status, idea.internal_note) == (ContributionStatus.PENDING, note)
+
+
+def test_saves_by_one_moderator_in_turn_are_never_refused(client, moderator, make_contribution):
+    idea = make_contribution()
+    client.force_login(moderator)
+    change = reverse("admin:contributions_contribution_change", args=[idea.pk])
+    for note in ("Först.", "Sedan."):
+        data = moderation_data(**_form_values(client.get(change).text) | {"internal_note": note})
+        assert client.post(change, data).status_code == 302
+    idea.refresh_from_db()
+    assert (idea.status, idea.internal_note) == (ContributionStatus.PUBLISHED, "Sedan.")
