@@ -15,6 +15,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,13 @@ class ModerationActionForm(helpers.ActionForm):
 
     decline_reason = forms.ChoiceField(
         label=_("Reason for declining"), choices=DECLINE_REASON_CHOICES, required=False
+    )
+    # When the list was opened: the ideas someone else decided since are left as they are.
+    listed_at = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        label="",
+        initial=lambda: timezone.now().isoformat(),
     )
 
 
@@ -156,6 +165,16 @@ class ModerationForm(forms.ModelForm):
                 params={"status": self.instance.get_status_display()},
             )
         return cleaned
+
+
+def _listed_at(request: HttpRequest):
+    """When the moderator opened the list the action was run from (ModerationActionForm), or
+    None when it is not known."""
+    try:
+        value = parse_datetime(request.POST.get("listed_at", ""))
+    except ValueError:
+        return None
+    return value if value is not None and timezone.is_aware(value) else None
 
 
 @admin.register(Contribution)
@@ -307,15 +326,38 @@ class ContributionAdmin(admin.ModelAdmin):
         return ideas.pending().exclude(pk=obj.pk).order_by(*MODERATION_ORDER).first()
 
     def _each(self, request, queryset: QuerySet, decide, message) -> None:
-        """Decide each selected idea; `message` is an ngettext_lazy keyed on "count"."""
-        count = 0
+        """Decide each selected idea; `message` is an ngettext_lazy keyed on "count". An idea
+        someone else decided after the moderator opened the list is left as it is: two
+        moderators clearing the same queue would otherwise undo each other's decisions."""
+        listed_at = _listed_at(request)
+        count, skipped = 0, []
         with transaction.atomic():
             # Lock only the ideas themselves: PostgreSQL cannot lock the nullable side of the
             # outer joins that the changelist's select_related adds.
             for contribution in queryset.select_for_update(of=("self",)):
+                if (
+                    listed_at
+                    and contribution.decided_at
+                    and contribution.decided_at > listed_at
+                    and contribution.decided_by_id != request.user.pk
+                ):
+                    skipped.append(contribution.reference)
+                    continue
                 decide(contribution)
                 count += 1
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        if skipped:
+            left = ngettext(
+                "%(count)d idea was left as it was: someone else decided it after you opened "
+                "the list (%(references)s).",
+                "%(count)d ideas were left as they were: someone else decided them after you "
+                "opened the list (%(references)s).",
+                len(skipped),
+            )
+            references = ", ".join(sorted(skipped))
+            self.message_user(
+                request, left % {"count": len(skipped), "references": references}, messages.WARNING
+            )
 
     @admin.action(description=_("Publish the selected ideas"), permissions=["change"])
     def publish(self, request, queryset):

@@ -455,3 +455,69 @@ def test_saves_by_one_moderator_in_turn_are_never_refused(client, moderator, mak
         assert client.post(change, data).status_code == 302
     idea.refresh_from_db()
     assert (idea.status, idea.internal_note) == (ContributionStatus.PUBLISHED, "Sedan.")
+
+
+def test_a_bulk_decision_leaves_the_ideas_someone_else_decided_after_the_list_was_opened(
+    client, moderator, make_staff, make_contribution
+):
+    """Two moderators clear the same queue. One publishes an idea; the other, whose list still
+    shows it waiting, declines it with others in one go. That declined the published idea.
+    Now the ideas decided by someone else after the list was opened are left as they are, and
+    the message names them."""
+    from contributions import services
+
+    first, second = make_contribution(title="Först"), make_contribution(title="Sedan")
+    client.force_login(moderator)
+    listed = client.get(reverse(CHANGELIST)).text
+    listed_at = re.search(r'name="listed_at" value="([^"]+)"', listed).group(1)
+
+    other = make_staff(groups=["Moderators"])
+    services.contribution_publish(contribution=Contribution.objects.get(pk=first.pk), by=other)
+
+    data = {
+        "action": "decline",
+        "decline_reason": DeclineReason.DUPLICATE,
+        "listed_at": listed_at,
+        ACTION_CHECKBOX_NAME: [first.pk, second.pk],
+    }
+    page = client.post(reverse(CHANGELIST), data, follow=True).text
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.decided_by) == (ContributionStatus.PUBLISHED, other)
+    assert (second.status, second.decided_by) == (ContributionStatus.DECLINED, moderator)
+    assert "Avböjde 1 idé." in page
+    assert (
+        "1 idé lämnades som den var: någon annan beslutade om den efter att du öppnade "
+        f"listan ({first.reference})."
+    ) in page
+
+    # Run again from a list opened now, the moderator's decision counts.
+    listed = client.get(reverse(CHANGELIST)).text
+    data["listed_at"] = re.search(r'name="listed_at" value="([^"]+)"', listed).group(1)
+    client.post(reverse(CHANGELIST), data)
+    first.refresh_from_db()
+    assert first.status == ContributionStatus.DECLINED
+
+
+@pytest.mark.parametrize("listed_at", ["", "not a time", "2026-13-45T99:00:00", "2026-12-02T08:00"])
+def test_a_bulk_decision_with_no_usable_time_of_the_list_decides_every_idea(
+    client, moderator, make_contribution, listed_at
+):
+    from django.utils import timezone
+
+    declined_before = make_contribution(
+        status=ContributionStatus.DECLINED,
+        decline_reason=DeclineReason.DUPLICATE,
+        decided_at=timezone.now(),
+    )
+    ideas = [make_contribution(), declined_before]
+    client.force_login(moderator)
+    data = {
+        "action": "publish",
+        "listed_at": listed_at,
+        ACTION_CHECKBOX_NAME: [i.pk for i in ideas],
+    }
+    response = client.post(reverse(CHANGELIST), data, follow=True)
+    assert response.status_code == 200
+    assert "Publicerade 2 idéer." in response.text
+    assert Contribution.objects.published().count() == 2
