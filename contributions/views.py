@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -71,7 +72,7 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
                 request, scope="contribution", rate=settings.CONTRIBUTION_RATE_LIMIT
             )
             if retry_after is not None:
-                return ratelimit.too_many_requests(request, retry_after)
+                return _too_many(request, challenge, form, retry_after)
             try:
                 contribution = services.contribution_submit(
                     challenge=challenge, spam=form.is_trapped, **form.submission()
@@ -84,6 +85,31 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
     return _form_page(request, challenge, form)
 
 
+def _sent_back(request, challenge, form, error: ValidationError, status: int) -> HttpResponse:
+    """The form again, with what was sent and `error` above it: the idea was not stored."""
+    form.add_error(None, error)
+    response = _form_page(request, challenge, form)
+    response.status_code = status
+    return response
+
+
+def _too_many(request, challenge, form, retry_after: int) -> HttpResponse:
+    """Past the limit of ideas from one address (a school's or a library's, shared by many):
+    the idea comes back in the form, with when to send it again. A page of its own said to go
+    back to the form, where the text was found again only if the browser restored it."""
+    minutes = max(1, (retry_after + 59) // 60)
+    message = ngettext(
+        "Your idea has not been sent yet: many ideas have been sent from your connection "
+        "lately. What you wrote is still below; send it again in %(minutes)d minute.",
+        "Your idea has not been sent yet: many ideas have been sent from your connection "
+        "lately. What you wrote is still below; send it again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+    response = _sent_back(request, challenge, form, ValidationError(message, code="limit"), 429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def contribution_unchecked(request: HttpRequest, slug: str) -> HttpResponse:
     """The idea form as it was sent, when Django's check against forged forms refused it
     (helsingborg_innovation.views.csrf_failure): the browser sent no cookie, or one that no
@@ -91,14 +117,13 @@ def contribution_unchecked(request: HttpRequest, slug: str) -> HttpResponse:
     sent again."""
     challenge = get_object_or_404(Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug)
     form = ContributionForm(request.POST)
-    if challenge.is_open:
-        form.is_valid()  # anything else to correct is said at the same time
-        form.add_error(None, ValidationError(form.error_messages["unchecked"], code="unchecked"))
-        response = _form_page(request, challenge, form)
-    else:
+    if not challenge.is_open:
         response = _closed(request, challenge, form)
-    response.status_code = 403  # never kept: csrf_failure is never_cache
-    return response
+        response.status_code = 403
+        return response
+    form.is_valid()  # anything else to correct is said at the same time
+    refused = ValidationError(form.error_messages["unchecked"], code="unchecked")
+    return _sent_back(request, challenge, form, refused, 403)  # csrf_failure is never_cache
 
 
 # The ideas this browser sent in the last day, by their content: going back after sending

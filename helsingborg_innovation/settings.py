@@ -260,8 +260,8 @@ ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 # Seconds a person needs at least to fill in the form, and the longest a form may stay open.
 CONTRIBUTION_MIN_SECONDS = env_int("CONTRIBUTION_MIN_SECONDS", 3)
 CONTRIBUTION_FORM_MAX_AGE_SECONDS = env_int("CONTRIBUTION_FORM_MAX_AGE_SECONDS", 24 * 60 * 60)
-# Forms sent per client address, such as "10/h" (per s, m, h or d), counting those with
-# mistakes too; more get a 429 page.
+# Ideas stored per client address, such as "10/h" (per s, m, h or d); past it, the form comes
+# back with the idea in it (429) and says when to send it again.
 CONTRIBUTION_RATE_LIMIT = env_str("CONTRIBUTION_RATE_LIMIT", "10/h")
 # Searches per visitor that the page cache did not answer, such as "120/m"; more get a 429.
 SEARCH_RATE_LIMIT = env_str("SEARCH_RATE_LIMIT", "120/m")

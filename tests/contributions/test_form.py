@@ -140,8 +140,9 @@ def test_missing_or_forged_csrf_token_is_refused(challenge, form_data, token):
 
 def test_an_idea_the_security_check_refuses_comes_back_with_what_was_typed(challenge, form_data):
     """A browser that sent no cookie (blocked, or cleared while the form was open) got Django's
-    bare "CSRF verification failed" page, and the idea was gone. Now the form comes back, in
-    the site's frame and language, with the idea in it and a fresh token: sent again, it goes."""
+    bare "CSRF verification failed" page, which did not say the idea was not sent or how to
+    get it back. Now the form comes back, in the site's frame and language, with the idea in
+    it and a fresh token: sent again, it goes."""
     client = Client(enforce_csrf_checks=True)
     typed = form_data(title="Bänkar vid färjeläget", text="Många väntar stående en halvtimme.")
     response = client.post(url(challenge), typed)
@@ -211,14 +212,30 @@ def test_missing_or_tampered_start_time_gets_a_fresh_one(client, challenge, form
     assert not Contribution.objects.exists()
 
 
-def test_rate_limit_answers_429(client, challenge, form_data, settings):
+def test_rate_limit_answers_429_with_the_idea_kept_in_the_form(
+    client, challenge, form_data, settings
+):
+    """A class in a workshop sends ideas from the school's one address. Past the limit, a
+    pupil got a page saying to go back to the form, where the idea was only if the browser
+    restored it. Now the form comes back with the idea in it and says when to send it again."""
     settings.CONTRIBUTION_RATE_LIMIT = "2/h"
     assert client.post(url(challenge), form_data(title="Idé 1")).status_code == 302
     assert client.post(url(challenge), form_data(title="Idé 2")).status_code == 302
-    response = client.post(url(challenge), form_data(title="Idé 3"))
+    response = client.post(
+        url(challenge), form_data(title="Idé 3", text="Skolgården behöver fler träd.")
+    )
     assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
-    assert "För många försök" in response.content.decode()
+    retry_after = int(response["Retry-After"])
+    assert 0 < retry_after <= 3600
+    page = response.text
+    minutes = (retry_after + 59) // 60
+    assert (
+        "Din idé har inte skickats ännu: många idéer har skickats från din uppkoppling den "
+        f"senaste tiden. Det du skrev finns kvar nedan; skicka det igen om {minutes} minuter."
+    ) in page
+    assert 'value="Idé 3"' in page
+    assert "Skolgården behöver fler träd.</textarea>" in page
+    assert "no-store" in response["Cache-Control"]
     assert Contribution.objects.count() == 2
     # Another address is not affected.
     other = client.post(url(challenge), form_data(title="Idé 3"), REMOTE_ADDR="192.0.2.9")
