@@ -228,10 +228,11 @@ def test_rate_limit_answers_429_with_the_idea_kept_in_the_form(
     retry_after = int(response["Retry-After"])
     assert 0 < retry_after <= 3600
     page = response.text
-    minutes = (retry_after + 59) // 60
+    minutes = (retry_after + 59) // 60  # the limit's window ends on the hour: 1 at xx:59
     assert (
         "Din idé har inte skickats ännu: många idéer har skickats från din uppkoppling den "
-        f"senaste tiden. Det du skrev finns kvar nedan; skicka det igen om {minutes} minuter."
+        f"senaste tiden. Det du skrev finns kvar nedan; skicka det igen om {minutes} "
+        f"{'minut' if minutes == 1 else 'minuter'}."
     ) in page
     assert 'value="Idé 3"' in page
     assert "Skolgården behöver fler träd.</textarea>" in page
@@ -358,3 +359,4 @@ def test_a_field_too_long_says_which_it_is(client, challenge, form_data):
     response = client.post(url(challenge), form_data(title="å" * (limit + 3)))
     assert response.status_code == 200
     assert f"Titeln får vara högst {limit} tecken (den har {limit + 3})." in response.text
+
