@@ -62,7 +62,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]
     if isinstance(exception, OperationalError | InterfaceError):
         logger.error("Database unavailable: %s", exception.__class__.__name__)
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        # After a form, what was sent was not stored: the page must not say all is safe.
+        sent = request.method not in ("GET", "HEAD")
+        response = HttpResponse(render_to_string("503.html", {"sent": sent}), status=503)
         response["Retry-After"] = "5"
         response["Cache-Control"] = "no-store"
         return response

@@ -360,3 +360,27 @@ def test_a_field_too_long_says_which_it_is(client, challenge, form_data):
     assert response.status_code == 200
     assert f"Titeln får vara högst {limit} tecken (den har {limit + 3})." in response.text
 
+
+def test_an_idea_sent_while_the_database_is_away_is_not_said_to_be_safe(
+    client, challenge, form_data, settings
+):
+    """The 503 page told someone who had just pressed "Send" that nothing they had sent was
+    lost, but their idea was not stored. After a form it now says so, and what to do."""
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    with mock.patch(
+        "contributions.views.get_object_or_404",
+        side_effect=OperationalError("could not connect to server"),
+    ):
+        sent = client.post(url(challenge), form_data())
+        shown = client.get(url(challenge))
+    assert (sent.status_code, shown.status_code) == (503, 503)
+    assert "Det du just skickade har inte tagits emot" in sent.text
+    assert "har gått förlorat" not in sent.text
+    # A page that was only being read still says that nothing sent before is lost.
+    assert "Inget du redan har skickat till oss har gått förlorat" in shown.text
+    assert not Contribution.objects.exists()
