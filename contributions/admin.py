@@ -257,6 +257,15 @@ class ContributionAdmin(admin.ModelAdmin):
     def get_ordering(self, request):
         return MODERATION_ORDER
 
+    def get_object(self, request, object_id, from_field=None):
+        """The idea; for a save, locked until the save's transaction ends. Two saves of the
+        same idea at once: the second waits for the first, then is checked against it
+        (ModerationForm), instead of both being checked against the idea before either."""
+        idea = super().get_object(request, object_id, from_field)
+        if idea is not None and request.method == "POST":
+            idea = Contribution.objects.select_for_update().get(pk=idea.pk)
+        return idea
+
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "decline_reason":
             kwargs["choices"] = DECLINE_REASON_CHOICES

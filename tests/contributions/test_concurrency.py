@@ -52,3 +52,64 @@ def test_concurrent_ideas_are_each_stored_once(postgres_only, make_challenge, fo
     stored = list(Contribution.objects.values_list("title", "token"))
     assert sorted(stored) == sorted(acknowledged)
     assert len({token for _, token in stored}) == len(stored)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moderators_saving_the_same_idea_at_once_do_not_both_win(
+    postgres_only, make_staff, make_contribution, monkeypatch
+):
+    """Two moderators save the same waiting idea at the same moment, one publishing it, the
+    other marking it as spam. Each save checked the idea as it was before either, and both
+    went through: the last one won without anyone knowing. The second now waits for the
+    first and is refused, as a save after someone else's change is."""
+    import re
+    import time
+
+    from contributions import services
+    from contributions.models import ContributionStatus
+    from tests.contributions.conftest import moderation_data
+
+    idea = make_contribution()
+    change = reverse("admin:contributions_contribution_change", args=[idea.pk])
+    record = services.contribution_record_moderation
+
+    def slow_record(**kwargs):
+        time.sleep(0.3)  # between the check and the save: where the other save came in
+        return record(**kwargs)
+
+    monkeypatch.setattr(services, "contribution_record_moderation", slow_record)
+    clients = []
+    for _ in range(2):
+        client = Client()
+        # Superusers: the groups the migrations made went with the flush of the test before.
+        client.force_login(make_staff(superuser=True))
+        seen = re.search(r'name="seen" value="([^"]+)"', client.get(change).text).group(1)
+        clients.append((client, seen))
+    barrier = threading.Barrier(2)
+    answers: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def save(client, seen, status):
+        try:
+            barrier.wait()
+            answers[status] = client.post(
+                change, moderation_data(status=status, seen=seen)
+            ).status_code
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=save, args=(*clients[0], ContributionStatus.PUBLISHED)),
+        threading.Thread(target=save, args=(*clients[1], ContributionStatus.SPAM)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(answers.values()) == [200, 302]  # one saved, the other refused
+    idea.refresh_from_db()
+    assert answers[idea.status] == 302
