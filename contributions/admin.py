@@ -56,6 +56,10 @@ class ModerationActionForm(helpers.ActionForm):
     )
 
 
+# The largest id a database holds (a signed 64-bit integer).
+BIGGEST_ID = 2**63 - 1
+
+
 class ChallengeFilter(admin.SimpleListFilter):
     """The ideas of one challenge. The sidebar lists the most recently published challenges,
     and the one chosen: with thousands of challenges a link to each would be a page of its own
@@ -66,8 +70,12 @@ class ChallengeFilter(admin.SimpleListFilter):
     listed = 20
 
     def _chosen(self) -> int | None:
-        value = self.value()
-        return int(value) if value and value.isdigit() else None
+        """The challenge's id, or None for a value that can be no id: str.isdigit() is true
+        for "²", which int() refuses, and a number past the database's integers made it fail."""
+        value = self.value() or ""
+        if not (value.isascii() and value.isdigit()) or int(value) > BIGGEST_ID:
+            return None
+        return int(value)
 
     def lookups(self, request, model_admin):
         challenges = Challenge.objects.order_by("-publish_at", "-pk")

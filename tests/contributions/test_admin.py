@@ -239,6 +239,27 @@ def test_save_and_next_stays_in_the_list_the_moderator_came_from(
     assert "_changelist_filters=" in final  # the list's filters go along
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("value", ["²", "arabic-indic", "abc", "99999999999999999999", "-1"])
+def test_a_challenge_the_queue_cannot_read_shows_no_ideas(
+    client, moderator, make_contribution, value
+):
+    """An address edited by hand, or a link cut short, names no challenge: the queue says it
+    has no ideas for it. "²" counts as a digit to Python's isdigit() and gave a 500, as did a
+    number past the database's integers; the idea's own challenge in Arabic-Indic digits
+    chose it."""
+    idea = make_contribution(title="Någon annans idé")
+    if value == "arabic-indic":
+        value = str(idea.challenge_id).translate(ARABIC_INDIC)
+    client.force_login(moderator)
+    response = client.get(reverse(CHANGELIST), {"challenge": value})
+    assert response.status_code == 200
+    assert "Någon annans idé" not in response.text
+    assert "0 idéer" in response.text
+
+
 def test_a_decision_that_does_not_validate_stays_on_the_idea(client, moderator, make_contribution):
     idea = make_contribution()
     make_contribution()
