@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
@@ -29,7 +30,8 @@ class PortalFeed(Feed):
         return item.title
 
     def item_description(self, item) -> str:
-        return item.summary
+        # A description is HTML to a feed reader; a summary is plain text ("5 < 10").
+        return escape(item.summary)
 
     def item_pubdate(self, item):
         return item.publish_at
@@ -144,20 +146,21 @@ class ChallengeIdeasFeed(Feed):
         return idea.title
 
     def item_description(self, idea: Contribution) -> str:
-        return idea.text
+        # What a resident typed, as the challenge page shows it: escaped, in its paragraphs.
+        return linebreaks(idea.text, autoescape=True)
 
     def item_link(self, idea: Contribution) -> str:
+        # Also the entry's id (an Atom id must be an address; the reference alone is not).
         return f"{idea.challenge.get_absolute_url()}#idea-{idea.reference}"
-
-    def item_guid(self, idea: Contribution) -> str:
-        return idea.reference
-
-    item_guid_is_permalink = False
 
     def item_author_name(self, idea: Contribution) -> str:
         return str(idea.public_name)
 
     def item_pubdate(self, idea: Contribution):
+        return idea.decided_at or idea.created_at
+
+    def item_updateddate(self, idea: Contribution):
+        # Atom asks every entry for one; an idea's public part is set when it is decided.
         return idea.decided_at or idea.created_at
 
 

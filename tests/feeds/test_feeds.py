@@ -113,3 +113,58 @@ def test_ideas_feed_of_a_draft_challenge_is_not_found(client, make_challenge):
     challenge = make_challenge(status=Status.DRAFT)
     response = client.get(reverse("feeds:ideas_rss", kwargs={"slug": challenge.slug}))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", ["feeds:challenges_rss", "feeds:challenges_atom"])
+def test_a_summary_is_text_not_markup(client, make_challenge, name):
+    """A summary is plain text: a reader shows "<" as written, and runs no markup from it."""
+    make_challenge(title="Jämförelse", summary="5 < 10 & <b>inte fet</b>")
+    feed = _parse(client, reverse(name))
+    assert feed.entries[0].summary == "5 &lt; 10 &amp; &lt;b&gt;inte fet&lt;/b&gt;"
+
+
+def _published_idea(challenge, **fields) -> Contribution:
+    return Contribution.objects.create(
+        challenge=challenge,
+        kind="resident",
+        consent=True,
+        status=ContributionStatus.PUBLISHED,
+        decided_at=timezone.now(),
+        **fields,
+    )
+
+
+@pytest.mark.parametrize("suffix", ["rss", "atom"])
+def test_an_idea_is_text_in_its_paragraphs(client, make_challenge, suffix):
+    """What a resident typed reaches feed readers as the challenge page shows it: escaped,
+    with its paragraphs. It was sent as markup: a reader ran the <img onerror> in it, and
+    "a<b" became a broken tag."""
+    challenge = make_challenge()
+    _published_idea(
+        challenge,
+        title="Idé med tecken",
+        text="Rad ett <img src=x onerror=alert(1)> och a<b\n\nAndra stycket",
+    )
+    response = client.get(reverse(f"feeds:ideas_{suffix}", kwargs={"slug": challenge.slug}))
+    # Escaped once, "&lt;img" is an element to a reader; escaped twice, text.
+    assert "&lt;img" not in response.content.decode().replace("&amp;lt;img", "")
+    entry = feedparser.parse(response.content).entries[0]
+    assert entry.summary == (
+        "<p>Rad ett &lt;img src=x onerror=alert(1)&gt; och a&lt;b</p>\n\n<p>Andra stycket</p>"
+    )
+
+
+def test_each_idea_in_atom_has_an_address_for_id_and_a_time_it_was_updated(
+    client, make_challenge
+):
+    """RFC 4287 asks of every entry one atom:updated and an IRI as atom:id; the ideas' entries
+    had no updated and their reference ("HBG-…") as id."""
+    challenge = make_challenge()
+    _published_idea(challenge, title="Första", text="Ett")
+    _published_idea(challenge, title="Andra", text="Två")
+    feed = _parse(client, reverse("feeds:ideas_atom", kwargs={"slug": challenge.slug}))
+    assert len(feed.entries) == 2
+    ids = [entry.id for entry in feed.entries]
+    assert len(set(ids)) == 2
+    assert all(i.startswith("http://testserver/") for i in ids)
+    assert all(entry.updated_parsed for entry in feed.entries)
