@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.csp import LazyNonce
 from django.utils.html import escape
+from django.utils.http import parse_http_date_safe
 from django.utils.translation import activate, get_language, get_language_from_path, override
 
 from helsingborg_innovation import nearcache
@@ -694,7 +695,12 @@ def _from_copy(request, cached, holes) -> HttpResponse:
     response.headers["X-Page-Cache"] = "hit"
     if names:
         return response
-    return get_conditional_response(request, etag=response.headers.get("ETag"), response=response)
+    # As ConditionalGetMiddleware answers the page made afresh: feed readers often send only
+    # If-Modified-Since.
+    last_modified = parse_http_date_safe(response.headers.get("Last-Modified", ""))
+    return get_conditional_response(
+        request, etag=response.headers.get("ETag"), last_modified=last_modified, response=response
+    )
 
 
 def cache_public_page(*kinds: str):

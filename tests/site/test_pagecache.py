@@ -196,6 +196,22 @@ def test_cached_pages_answer_conditional_requests(client, make_challenge):
     assert again.status_code == 304
 
 
+def test_a_cached_feed_answers_a_reader_that_sends_only_its_date(client, make_challenge):
+    """Feed readers often send only If-Modified-Since. The page built afresh answered 304;
+    the same page from the cache sent the whole feed again."""
+    make_challenge()
+    url = reverse("feeds:challenges_atom")
+    first = client.get(url)
+    assert first["X-Page-Cache"] == "miss"
+    since = first["Last-Modified"]
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=since)
+    assert again.status_code == 304
+    assert again.content == b""
+    older = client.get(url, HTTP_IF_MODIFIED_SINCE="Mon, 01 Jan 2001 00:00:00 GMT")
+    assert older.status_code == 200
+    assert older["X-Page-Cache"] == "hit"
+
+
 def test_staff_never_get_a_cached_public_page(client, editor, make_challenge):
     make_challenge()
     client.get(reverse("challenges:list"))
