@@ -10,12 +10,14 @@ class SiteConfig(AppConfig):
     verbose_name = _("Shared vocabulary")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
         from django.db.models import fields
         from django_cleanup.signals import cleanup_post_delete
 
-        from helsingborg_innovation import images, pagecache
+        from helsingborg_innovation import images, pagecache, search
 
         pagecache.connect_signals()
+        connection_created.connect(search.register_sqlite_functions, dispatch_uid="casefold")
         cleanup_post_delete.connect(images.discard_renditions, dispatch_uid="discard_renditions")
         # The empty choice of every select, new in Django 6.1 and not yet in its Swedish
         # catalogue; the same words from ours.

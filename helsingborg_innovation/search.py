@@ -24,8 +24,20 @@ import re
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import BooleanField, Case, FloatField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Contains
 from django.utils.safestring import SafeString, mark_safe
 
 from helsingborg_innovation.models import SearchWord
@@ -58,7 +70,10 @@ _HEADLINE_OPTIONS = (
 )
 _MARKED = re.compile(f"{_START}(.*?){_STOP}", re.S)
 _WORD = re.compile(r"\w", re.U)
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _TRAILING = re.compile(r"\W+$")
+# What stands around a word of a query but is no part of it: "skola?", "(öresund)", '"park"'.
+_AROUND = re.compile(r"^[\W_]+|[\W_]+$")
 # Markdown's heading marks and emphasis, which a passage of the raw body would show.
 _MARKDOWN_HEADING = re.compile(r"(?:(?<=\s)|^)#{1,6}\s")
 _MARKDOWN_EMPHASIS = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)")
@@ -112,7 +127,7 @@ def is_postgres(queryset: QuerySet) -> bool:
 
 def is_searchable(text: str | None) -> bool:
     """Whether a query holds at least one letter or digit (punctuation alone finds nothing)."""
-    return bool(_WORD.search(clean_query(text)))
+    return bool(_LETTER_OR_DIGIT.search(clean_query(text)))
 
 
 def _column(queryset: QuerySet, field: str) -> str:
@@ -303,10 +318,45 @@ def _words(query: str) -> list[str]:
     return query.split()[:MAX_WORDS]
 
 
+def _bare_words(query: str) -> list[str]:
+    """The words of the query without what stands around them, for matching them as text."""
+    return [bare for word in _words(query) if (bare := _AROUND.sub("", word))]
+
+
+# SQLite's LOWER and LIKE fold ASCII letters only: "Öresund" did not match "öresund". The
+# simple matching compares both sides folded by Python (str.casefold), registered with each
+# SQLite connection under this name (register_sqlite_functions).
+SQLITE_CASEFOLD = "hbg_casefold"
+
+
+class Folded(Func):
+    """A text column folded for matching without regard to case, in any alphabet."""
+
+    function = "LOWER"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function=SQLITE_CASEFOLD, **extra)
+
+
+def _casefold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """Connected to connection_created (apps.py): what `Folded` calls on SQLite."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_CASEFOLD, 1, _casefold, deterministic=True)
+
+
+def _contains(field: str, word: str) -> Q:
+    return Q(Contains(Folded(F(field)), word.casefold()))
+
+
 def _all_words_in(field: str, words: list[str]) -> Q:
     condition = Q()
     for word in words:
-        condition &= Q(**{f"{field}__icontains": word})
+        condition &= _contains(field, word)
     return condition
 
 
@@ -316,7 +366,7 @@ def _simple_condition(fields: Fields, words: list[str]) -> Q:
     for word in words:
         any_field = Q()
         for name in fields.names:
-            any_field |= Q(**{f"{name}__icontains": word})
+            any_field |= _contains(name, word)
         condition &= any_field
     return condition
 
@@ -359,7 +409,7 @@ def search_filter(
         return queryset.filter(_pg_match(queryset, fields, query, fuzzy, similar)).annotate(
             search_rank=_pg_rank(queryset, fields, query, fuzzy)
         )
-    words = _words(query)
+    words = _bare_words(query)  # not empty: the query holds a letter or digit
     return queryset.filter(_simple_condition(fields, words)).annotate(
         search_rank=_simple_rank(fields, words)
     )
@@ -418,7 +468,7 @@ def highlight_words(text: str, query: str | None, *, width: int = 220) -> SafeSt
     """A passage around the first word of the query found in the text, escaped, with <mark>;
     cut between words, with an ellipsis where it leaves text out."""
     text = _one_line(text or "")
-    words = [w for w in _words(clean_query(query)) if _WORD.search(w)]
+    words = [w for w in _bare_words(clean_query(query)) if _WORD.search(w)]
     lower = text.lower()
     positions = [lower.find(w.lower()) for w in words]
     found = [(p, len(w)) for p, w in zip(positions, words, strict=True) if p >= 0]

@@ -158,6 +158,9 @@ def test_highlight_is_escaped(client, make_initiative):
         "<script>",
         "& | ! :*",
         "ä" * 300,
+        "_",
+        "__ ?!",
+        '"_"',
     ],
 )
 @pytest.mark.django_db
@@ -414,3 +417,16 @@ def test_the_passage_always_holds_the_word_found(text):
     passage = str(highlight_words(text, "cykelbanorna"))
     assert "<mark>cykelbanorna</mark>" in passage
     assert len(passage) < 600
+
+
+@pytest.mark.parametrize(
+    "query", ["öresund", "ÖRESUND", "Öresund", "öresund?", '"öresund"', "öresund,", "(öresund)"]
+)
+def test_case_and_punctuation_around_a_word_do_not_matter(client, make_initiative, query):
+    """On SQLite (`make run`), LIKE folds only ASCII letters, and a word was matched with
+    what stood around it: "öresund" and "skola?" found nothing that "Öresund" and "skola" did."""
+    make_initiative(title="Färja över Öresund", summary="Pendling till Helsingør.")
+    make_initiative(title="Något annat", summary="Inget om sundet.")
+    assert _titles(_search(client, q=query)) == ["Färja över Öresund"]
+    listed = client.get(reverse("initiatives:list"), {"q": query})
+    assert [i.title for i in listed.context["object_list"]] == ["Färja över Öresund"]
