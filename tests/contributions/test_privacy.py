@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from contributions.models import ContributionStatus, DeclineReason
+from helsingborg_innovation.publishing import Status
 
 
 @pytest.fixture
@@ -89,3 +90,23 @@ def test_status_page_of_one_idea_shows_nothing_of_another(client, ideas_in_every
     assert shown.title not in content
     assert hidden[1].title not in content
     assert hidden[0].title in content
+
+
+@pytest.mark.parametrize("status", [Status.ARCHIVED, Status.DRAFT])
+def test_a_challenge_taken_down_is_named_but_not_linked_from_the_senders_pages(
+    client, make_challenge, make_contribution, status
+):
+    """The sender's own pages of an idea whose challenge was later archived or taken back to
+    draft named it with a link to its page, which is no longer found (404)."""
+    challenge = make_challenge(title="Framtidens hamn")
+    idea = make_contribution(challenge=challenge, status=ContributionStatus.PUBLISHED)
+    url = challenge.get_absolute_url()
+    for name in ("contributions:status", "contributions:receipt"):
+        assert f'href="{url}' in client.get(reverse(name, args=[idea.token])).text
+    challenge.status = status
+    challenge.save()
+    assert client.get(url).status_code == 404
+    for name in ("contributions:status", "contributions:receipt"):
+        page = client.get(reverse(name, args=[idea.token])).text
+        assert "Framtidens hamn" in page
+        assert f'href="{url}' not in page
