@@ -154,9 +154,7 @@ def test_an_idea_is_text_in_its_paragraphs(client, make_challenge, suffix):
     )
 
 
-def test_each_idea_in_atom_has_an_address_for_id_and_a_time_it_was_updated(
-    client, make_challenge
-):
+def test_each_idea_in_atom_has_an_address_for_id_and_a_time_it_was_updated(client, make_challenge):
     """RFC 4287 asks of every entry one atom:updated and an IRI as atom:id; the ideas' entries
     had no updated and their reference ("HBG-…") as id."""
     challenge = make_challenge()
