@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
 from helsingborg_innovation.languages import ContentSelect
-from helsingborg_innovation.listing import DistinctForRelations
+from helsingborg_innovation.listing import DistinctForRelations, text_filter
 from helsingborg_innovation.models import Department, GlobalGoal
 from helsingborg_innovation.search import filter_text
 
@@ -11,7 +11,7 @@ from helsingborg_innovation.search import filter_text
 class ChallengeFilter(DistinctForRelations, django_filters.FilterSet):
     STATUS_CHOICES = [("open", _("Open for ideas")), ("closed", _("Closed"))]
 
-    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    q = text_filter()
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("All")
     )

@@ -1,13 +1,31 @@
 """The base views every public list and detail page stands on."""
 
+import django_filters
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.forms.models import ModelChoiceField
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from helsingborg_innovation import pagecache
+from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH
+
+
+def text_filter() -> django_filters.CharFilter:
+    """The free-text filter of every list (its FilterSet's `filter_text`): no longer than a
+    query is read, and saying so, on the list and its download alike."""
+    return django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_text",
+        max_length=MAX_QUERY_LENGTH,
+        error_messages={
+            "max_length": _(
+                "The search can be at most %(limit_value)d characters (it has %(show_value)d)."
+            )
+        },
+    )
 
 
 class DistinctForRelations:

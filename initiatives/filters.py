@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
 from helsingborg_innovation.languages import ContentSelect
+from helsingborg_innovation.listing import text_filter
 from helsingborg_innovation.models import Department, GlobalGoal, Partner
 from helsingborg_innovation.search import filter_text
 from initiatives.models import Initiative, Phase, StopReason
@@ -124,7 +125,7 @@ class PortfolioFilterSet(django_filters.FilterSet):
 class InitiativeFilter(PortfolioFilterSet):
     YES_NO = [("yes", _("Only stopped")), ("no", _("Not stopped"))]
 
-    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    q = text_filter()
     phase = django_filters.ChoiceFilter(
         label=_("Phase"), choices=Phase.choices, empty_label=_("All phases")
     )
@@ -160,7 +161,7 @@ class InitiativeFilter(PortfolioFilterSet):
 
 
 class LessonFilter(PortfolioFilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    q = text_filter()
     stop_reason = django_filters.ChoiceFilter(
         label=_("Reason for stopping"), choices=StopReason.choices, empty_label=_("Any reason")
     )

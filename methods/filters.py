@@ -1,13 +1,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation.listing import DistinctForRelations
+from helsingborg_innovation.listing import DistinctForRelations, text_filter
 from helsingborg_innovation.search import filter_text
 from methods.models import Method
 
 
 class MethodFilter(DistinctForRelations, django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    q = text_filter()
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Method.Kind.choices, empty_label=_("All kinds")
     )
