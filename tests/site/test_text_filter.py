@@ -35,3 +35,23 @@ def test_a_search_longer_than_is_read_is_said_to_be_so_on_every_list(client, nam
     if download:
         assert client.get(download, {"q": "x" * (MAX_QUERY_LENGTH + 1)}).status_code == 400
         assert client.get(download, {"q": "x" * MAX_QUERY_LENGTH}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "bad"),
+    [
+        ("/initiativ/", {"phase": "bogus"}),
+        ("/utmaningar/", {"status": "bogus"}),
+        ("/metoder/", {"kind": "bogus"}),
+    ],
+)
+def test_a_list_whose_filters_are_wrong_offers_no_download(client, make_initiative, url, bad):
+    """A list with a filter to correct shows no results and says what to correct; it also
+    offered to download "these results", a link that answered 400 in plain text."""
+    make_initiative()
+    links = re.compile(r'<a class="download-links__link" href="([^"]+)"')
+    offered = links.findall(client.get(url).text)
+    assert len(offered) == 2
+    assert all(client.get(href.replace("&amp;", "&")).status_code == 200 for href in offered)
+    assert links.findall(client.get(url, bad).text) == []
