@@ -212,6 +212,7 @@ class ContributionAdmin(admin.ModelAdmin):
         "kind",
         ChallengeFilter,
         "decline_reason",
+        "language",
         ("created_at", admin.DateFieldListFilter),
     ]
     list_select_related = ["challenge", "decided_by"]
@@ -234,12 +235,13 @@ class ContributionAdmin(admin.ModelAdmin):
         "show_name",
         "consent",
         "created_at",
+        "language",
         "decided_by",
         "decided_at",
         "anonymised_at",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "challenge", "created_at", "title", "text"]}),
+        (None, {"fields": ["reference", "challenge", "created_at", "language", "title", "text"]}),
         (
             _("Sender (never shown in public, except the name where allowed)"),
             {"fields": ["name", "email", "organisation", "kind", "show_name", "consent"]},

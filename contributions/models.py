@@ -75,6 +75,7 @@ PUBLIC_COLUMNS = (
     "kind",
     "public_answer",
     "reference",
+    "language",
     "created_at",
     "decided_at",
     "status",
@@ -189,6 +190,17 @@ class Contribution(models.Model):
     # Names the form page and idea it came from; "" for ideas that did not come from the form.
     submission_key = models.CharField(
         _("submission key"), max_length=64, blank=True, default="", editable=False
+    )
+    # The language of the form's page it was sent from ("" for ideas sent before it was
+    # recorded, counted as the content's): moderators answer in it, and pages in the other
+    # language mark the idea with it (WCAG 3.1.2).
+    language = models.CharField(
+        _("language of the form"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        editable=False,
     )
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     anonymised_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)

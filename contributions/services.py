@@ -46,6 +46,7 @@ def contribution_submit(
     organisation: str = "",
     spam: bool = False,
     submission_key: str = "",
+    language: str = "",
 ) -> Contribution:
     """Store an idea and its e-mails in one transaction, then send the e-mails once it is
     committed.
@@ -75,6 +76,7 @@ def contribution_submit(
         show_name=show_name,
         consent=consent,
         submission_key=submission_key,
+        language=language,
     )
     if spam:
         contribution.status = ContributionStatus.SPAM

@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -75,7 +75,10 @@ def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
                 return _too_many(request, challenge, form, retry_after)
             try:
                 contribution = services.contribution_submit(
-                    challenge=challenge, spam=form.is_trapped, **form.submission()
+                    challenge=challenge,
+                    spam=form.is_trapped,
+                    language=get_language(),
+                    **form.submission(),
                 )
             except services.ChallengeClosed:
                 return _closed(request, challenge, form)

@@ -16,9 +16,17 @@ from django.utils.translation import get_language
 def content_lang() -> SafeString:
     """' lang="sv"' for an element that holds what staff wrote, on a page in another language
     than theirs; nothing on a page in theirs. In every template's context as content_lang."""
-    if get_language() == settings.CONTENT_LANGUAGE:
+    return written_in(settings.CONTENT_LANGUAGE)
+
+
+def written_in(language: str | None) -> SafeString:
+    """' lang="…"' for an element that holds text written in `language` (an idea is written in
+    the language of the form it was sent from; the content's, where that is not known), on a
+    page in another language; nothing on a page in the same."""
+    language = language or settings.CONTENT_LANGUAGE
+    if get_language() == language:
         return mark_safe("")
-    return mark_safe(f' lang="{settings.CONTENT_LANGUAGE}"')
+    return format_html(' lang="{}"', language)
 
 
 def in_content_language(text) -> SafeString:

@@ -19,6 +19,7 @@ from taggit.models import Tag
 from challenges.models import Challenge
 from contributions.models import Contribution
 from helsingborg_innovation import pagecache, ratelimit, search
+from helsingborg_innovation.languages import written_in
 from helsingborg_innovation.search import Fields
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
 from initiatives.models import Initiative
@@ -53,7 +54,7 @@ def _published_ideas() -> QuerySet:
         Contribution.objects.published()
         .of_published_challenges()
         .select_related("challenge")
-        .only("pk", "title", "text", "reference", "created_at", "challenge__slug")
+        .only("pk", "title", "text", "reference", "language", "created_at", "challenge__slug")
     )
 
 
@@ -128,6 +129,9 @@ class Hit:
     url: str
     passage: SafeString
     rank: float
+    # ' lang="…"' for its title and passage on a page in another language than theirs: what
+    # staff wrote is in Swedish, an idea in the language of the form it was sent from.
+    lang: SafeString
 
 
 def _hits_sql(found: QuerySet) -> tuple[str, list]:
@@ -275,6 +279,7 @@ def _hits(page_rows: list[tuple[str, int, float]], query: str) -> list[Hit]:
                 url=source.url(obj),
                 passage=search.highlight(obj, query, source.fields),
                 rank=rank,
+                lang=written_in(getattr(obj, "language", "")),
             )
         )
     return hits

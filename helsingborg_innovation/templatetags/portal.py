@@ -17,6 +17,12 @@ def figure(chart, rule):
 
 
 @register.filter
+def written_in(language) -> SafeString:
+    """' lang="…"' for text written in `language`, on a page in another (languages.written_in)."""
+    return languages.written_in(language)
+
+
+@register.filter
 def in_content_language(text) -> SafeString:
     """What staff wrote, within a sentence of the page's own language: a span in theirs."""
     return languages.in_content_language(text)
