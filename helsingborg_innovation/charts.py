@@ -189,9 +189,10 @@ class Chart:
             )
             x += width
         apart = " chart__row--apart" if row.apart else ""
+        lang = content_lang() if self.labels_are_content else ""  # as in the table
         return (
             f'<g class="chart__row{apart}"><text class="chart__label" x="0" '
-            f'y="{y + LABEL_SIZE}" fill="{INK}">{_text(label)}</text>{"".join(segments)}'
+            f'y="{y + LABEL_SIZE}" fill="{INK}"{lang}>{_text(label)}</text>{"".join(segments)}'
             f'<text class="chart__value" x="{_num(x + 6)}" y="{bar_y + BAR_HEIGHT - 4}" '
             f'fill="{INK}" font-weight="700">{int(row.total)}</text></g>'
         )

@@ -702,3 +702,17 @@ def test_every_scrolling_table_can_be_reached_and_is_named(client, known, url_na
         assert 'role="region"' in box and 'tabindex="0"' in box
         (named_by,) = re.findall(r'aria-labelledby="([^"]+)"', box)
         assert re.search(rf'<caption[^>]* id="{named_by}">[^<]+</caption>', html), named_by
+
+
+@pytest.mark.parametrize(("language", "lang"), [("en", ' lang="sv"'), ("sv", "")])
+def test_chart_labels_from_content_are_marked_with_their_language(client, known, language, lang):
+    """The table beside a chart marked a department's name as Swedish on the English page;
+    the same label in the chart did not (WCAG 3.1.2). The page's own words stay unmarked."""
+    with translation.override(language):
+        html = client.get(reverse("statistics:dashboard")).text
+    labels = re.findall(r'<text class="chart__label"([^>]*)>Avdelning A</text>', html)
+    assert labels
+    for attrs in labels:
+        assert attrs.endswith(lang) if lang else "lang=" not in attrs
+    phases = re.search(r'<svg [^>]*aria-labelledby="chart-phases-title.*?</svg>', html, re.S)
+    assert "lang=" not in phases.group(0)
