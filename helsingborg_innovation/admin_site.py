@@ -65,7 +65,10 @@ class PortalAdminSite(admin.AdminSite):
             response["Retry-After"] = str(settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
             return response
         response = super().login(request, extra_context)
-        if attempts is not None and request.user.is_authenticated:
+        # Signed in by this request: the login view redirects only then. Whether someone is
+        # signed in is not enough: a staff member already signed in (as themselves) had each
+        # wrong guess at another's password given back, and could guess without limit.
+        if attempts is not None and response.status_code == 302 and request.user.is_authenticated:
             _give_back(key)
         return response
 

@@ -109,3 +109,18 @@ def test_the_addresses_of_one_ipv6_subscriber_share_one_limit(client, make_staff
     assert sign_in("2001:db8:1:2:abcd::7").status_code == 429
     # Another subscriber's /64, and an IPv4 visitor, are not held to it.
     assert sign_in("2001:db8:1:3::1", "correct horse battery staple").status_code == 302
+
+
+def test_a_signed_in_staff_member_guessing_another_password_is_limited_too(
+    client, make_staff, settings
+):
+    """Each failed guess was given back as a sign-in that succeeded whenever the sender was
+    already signed in (as themselves): a moderator could guess a superuser's password
+    without limit."""
+    settings.ADMIN_LOGIN_FAILURE_LIMIT = 3
+    make_staff(username="staff-user", superuser=True)
+    client.force_login(make_staff(username="moderator-user"))
+    for _ in range(3):
+        assert _attempt(client, "wrong").status_code == 200
+    refused = _attempt(client, "correct horse battery staple")
+    assert refused.status_code == 429
