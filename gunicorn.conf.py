@@ -6,6 +6,9 @@ share one file.
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # With Redis: the usual (2 x cores) + 1 sync workers, for short database-bound requests.
@@ -31,6 +34,21 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # X-Forwarded-For chain as it arrived ("-" without one): the visitor's address is the last one
 # a trusted balancer added (what DJANGO_TRUSTED_PROXIES tells the portal itself).
 access_log_format = '%(h)s "%({x-forwarded-for}i)s" "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# The address of an idea's private status page and receipt holds its token (contributions/
+# urls.py: "bidrag/<token>/", "/en/contributions/<token>/"): whoever could read the log could
+# open every sender's page. The token is logged as "[token]".
+PRIVATE_PATH = re.compile(r"^(/(?:en/)?(?:bidrag|contributions)/)[^/]+")
+
+
+class PrivateLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = PRIVATE_PATH.sub(r"\1[token]", atoms["U"])
+        return atoms
+
+
+logger_class = PrivateLogger
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

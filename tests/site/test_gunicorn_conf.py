@@ -20,7 +20,7 @@ def access_line(caplog):
     config = Config()
     config.set("accesslog", "-")
     config.set("access_log_format", settings["access_log_format"])
-    logger = Logger(config)
+    logger = settings.get("logger_class", Logger)(config)
 
     def line(environ: dict, headers: list[tuple[str, str]]) -> str:
         environ = {
@@ -56,6 +56,28 @@ def test_without_a_balancer_the_forwarded_field_is_empty(access_line):
 def test_query_strings_are_never_logged(access_line):
     line = access_line({"REMOTE_ADDR": "198.51.100.4"}, [])
     assert "secret" not in line
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("page", ["contributions:status", "contributions:receipt"])
+def test_the_token_of_an_ideas_private_page_is_never_logged(access_line, language, page):
+    """Whoever could read the access log could open every sender's private page: its token
+    is in the path, which the log shows."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    token = "aB3_x-" + "Q" * 37
+    with translation.override(language):
+        path = reverse(page, args=[token])
+    line = access_line({"REMOTE_ADDR": "198.51.100.4", "RAW_URI": path, "PATH_INFO": path}, [])
+    assert token not in line
+    assert path.replace(token, "[token]") in line
+
+
+def test_other_paths_are_logged_as_they_are(access_line):
+    path = "/utmaningar/bidrag-till-en-battre-hamn-2026-med-mycket-langt-namn/"
+    line = access_line({"REMOTE_ADDR": "198.51.100.4", "RAW_URI": path, "PATH_INFO": path}, [])
+    assert f'"GET {path} HTTP/1.1"' in line
 
 
 @pytest.mark.parametrize(
