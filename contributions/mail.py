@@ -11,6 +11,8 @@ request: after a failure a worker leaves its new mail to the queue for a while.
 """
 
 import logging
+import re
+import smtplib
 import time
 from collections.abc import Iterable
 from datetime import timedelta
@@ -105,7 +107,7 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
     except Exception as error:
         _paused_until = time.monotonic() + PAUSE_SECONDS
         for reference in sorted({mail.contribution.reference for mail in mails}):
-            logger.exception("Could not send e-mail about idea %s", reference)
+            logger.error("Could not send e-mail about idea %s: %s", reference, _described(error))
         _failed(mails, error)
         return 0, len(mails)
     sent, failed = [], 0
@@ -115,7 +117,11 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
             try:
                 connection.send_messages([message])
             except Exception as error:
-                logger.exception("Could not send e-mail about idea %s", mail.contribution.reference)
+                logger.error(
+                    "Could not send e-mail about idea %s: %s",
+                    mail.contribution.reference,
+                    _described(error),
+                )
                 _failed([mail], error)
                 failed += 1
             else:
@@ -132,8 +138,25 @@ def _failed(mails: list[QueuedMail], error: Exception) -> None:
         mail.attempts += 1
         wait = min(timedelta(minutes=2 ** min(mail.attempts - 1, 16)), LONGEST_WAIT)
         mail.send_after = now + wait
-        mail.last_error = f"{type(error).__name__}: {error}"[:300]
+        mail.last_error = _described(error)[:300]
     _record(lambda: QueuedMail.objects.bulk_update(mails, ["attempts", "send_after", "last_error"]))
+
+
+# An e-mail address in an error's text, as mail servers and smtplib name them.
+_ADDRESS = re.compile(r"[^\s<>'\"(),:;]+@[^\s<>'\"(),:;]+")
+
+
+def _described(error: Exception) -> str:
+    """What went wrong, for the log and the queue's page in the admin, without the addresses a
+    mail server's refusal names ("{'anna@example.org': (550, ...)}"): they are personal data,
+    the queue's page shows none, and the log keeps none."""
+    name = type(error).__name__
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _message in error.recipients.values()})
+        return f"{name}: {', '.join(str(code) for code in codes)}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{name}: {error.smtp_code}"
+    return f"{name}: {_ADDRESS.sub('[address]', str(error))}"
 
 
 def _record(write) -> None:

@@ -30,6 +30,49 @@ class BrokenMailBackend:
         raise ConnectionRefusedError("mail server down")
 
 
+class RefusingMailBackend(BrokenMailBackend):
+    """A mail server that is up and refuses the recipient, naming the address."""
+
+    def open(self):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPRecipientsRefused(
+            {
+                address: (550, b"5.1.1 <" + address.encode() + b"> unknown")
+                for address in messages[0].to
+            }
+        )
+
+
+def test_a_refused_address_stays_out_of_the_log_and_the_queues_page(
+    client, make_challenge, form_data, settings, django_capture_on_commit_callbacks, caplog,
+    make_staff,
+):  # fmt: skip
+    """The mail server's refusal names the address; it went into the log with its traceback,
+    and into the error kept with the queued mail, which the admin shows (found by review)."""
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusingMailBackend"}}
+    challenge = make_challenge()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("contributions:create", args=[challenge.slug]),
+            form_data(email="hemlig.person@example.org"),
+        )
+    contribution = Contribution.objects.get()
+    assert f"Could not send e-mail about idea {contribution.reference}" in caplog.text
+    assert "SMTPRecipientsRefused" in caplog.text and "550" in caplog.text
+    assert "hemlig.person" not in caplog.text
+    (receipt,) = QueuedMail.objects.filter(to=[contribution.email])
+    assert receipt.last_error.startswith("SMTPRecipientsRefused: 550")
+    assert "hemlig.person" not in receipt.last_error
+    client.force_login(make_staff(superuser=True))
+    page = client.get(reverse("admin:contributions_queuedmail_changelist")).text
+    assert "550" in page
+    assert "hemlig.person" not in page
+
+
 def test_failing_mail_server_loses_no_idea(
     client, make_challenge, form_data, settings, django_capture_on_commit_callbacks, caplog
 ):
