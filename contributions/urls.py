@@ -5,6 +5,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from contributions import views
+from helsingborg_innovation import converters  # noqa: F401 - registers "token"
 
 app_name = "contributions"
 
@@ -15,10 +16,12 @@ urlpatterns = [
         name="create",
     ),
     path(
-        format_lazy("{}<str:token>/", _("contributions/")), views.contribution_status, name="status"
+        format_lazy("{}<token:token>/", _("contributions/")),
+        views.contribution_status,
+        name="status",
     ),
     path(
-        format_lazy("{}<str:token>/{}", _("contributions/"), _("thanks/")),
+        format_lazy("{}<token:token>/{}", _("contributions/"), _("thanks/")),
         views.contribution_receipt,
         name="receipt",
     ),

@@ -7,7 +7,15 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from helsingborg_innovation import feeds, opendata, pages, search_views, stats_views, views
+from helsingborg_innovation import (  # converters registers "text" for the patterns below
+    converters,  # noqa: F401
+    feeds,
+    opendata,
+    pages,
+    search_views,
+    stats_views,
+    views,
+)
 from helsingborg_innovation.sitemaps import SITEMAPS
 
 handler500 = "helsingborg_innovation.views.server_error"
@@ -45,7 +53,7 @@ statistics_urls = ([path("", stats_views.dashboard, name="dashboard")], "statist
 opendata_urls = (opendata.urlpatterns(), "opendata")
 
 search_urls = ([path("", search_views.search_page, name="results")], "search")
-tag_urls = ([path("<str:slug>/", search_views.tag_detail, name="detail")], "tags")
+tag_urls = ([path("<text:slug>/", search_views.tag_detail, name="detail")], "tags")
 feed_urls = (
     [
         path(_("challenges.rss"), require_safe(feeds.ChallengesFeed()), name="challenges_rss"),
