@@ -1,6 +1,7 @@
 """Site-wide response policies."""
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 from django.utils.csp import build_policy
 
 PERMISSIONS_POLICY = (
@@ -30,6 +31,11 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         headers = response.headers
+        user = getattr(request, "user", None)  # none for a page the cache served
+        if user is not None and user.is_authenticated:
+            # A page as staff see it (a draft's preview, the admin) is theirs alone: a proxy
+            # or CDN that does not honour Vary: Cookie must not keep it for the public.
+            patch_cache_control(response, private=True)
         if response.status_code == 304:
             # A browser updates what it keeps of the page with the 304's headers: a policy
             # without the page's nonce would block the page's own script.

@@ -247,3 +247,18 @@ def test_detail_query_count_does_not_grow(
     # Eleven: the initiative, eight prefetched relations, the ideas that led to it and the
     # ranked related initiatives; none of them grows with the rows.
     assert _queries(client, big.get_absolute_url()) == small_count <= 11
+
+
+def test_a_page_for_signed_in_staff_is_kept_by_no_shared_cache(client, editor, make_initiative):
+    """A draft's preview, and any page as staff see it, went out without Cache-Control: a
+    proxy or CDN that does not honour Vary: Cookie could keep it and show it to the public
+    (found by review). Pages for the public stay shareable."""
+    draft = _hidden(make_initiative, HIDDEN["draft"])
+    public = make_initiative()
+    assert "private" not in client.get(public.get_absolute_url()).get("Cache-Control", "")
+    client.force_login(editor)
+    for url in (in_english("initiatives:detail", draft.slug), public.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "private" in response["Cache-Control"]
+        assert "public" not in response["Cache-Control"]
