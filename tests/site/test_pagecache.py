@@ -1,6 +1,7 @@
 """Anonymous pages come from the cache and are never stale."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -217,6 +218,39 @@ def test_staff_never_get_a_cached_public_page(client, editor, make_challenge):
     client.get(reverse("challenges:list"))
     client.force_login(editor)
     assert "X-Page-Cache" not in client.get(reverse("challenges:list"))
+
+
+@pytest.mark.parametrize("cookie", ["x", "a" * 32, "signed-out"])
+def test_a_session_cookie_nobody_is_signed_in_with_gets_the_cached_page(
+    client, editor, make_challenge, cookie
+):
+    """Any session cookie sent the visitor the whole way, so a robot sending "sessionid=x"
+    had every page built afresh for it, some twenty times the work of a copy (found by
+    review). Only a session someone is signed in to does now; so does a staff member's
+    session that signed out (its cookie is gone then, but a browser may send an old one)."""
+    make_challenge()
+    url = reverse("challenges:list")
+    client.get(url)
+    if cookie == "signed-out":
+        client.force_login(editor)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        client.logout()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_staff_session_sent_with_its_cookie_alone_is_never_served_a_copy(
+    client, editor, make_challenge
+):
+    make_challenge()
+    url = reverse("challenges:list")
+    client.get(url)
+    client.force_login(editor)
+    visitor = Client()
+    visitor.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[
+        settings.SESSION_COOKIE_NAME
+    ].value
+    assert "X-Page-Cache" not in visitor.get(url)
 
 
 def test_a_scheduled_item_appears_when_its_time_comes(client, make_challenge, monkeypatch):
