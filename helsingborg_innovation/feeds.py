@@ -159,9 +159,8 @@ class ChallengeIdeasFeed(Feed):
     def item_pubdate(self, idea: Contribution):
         return idea.decided_at or idea.created_at
 
-    def item_updateddate(self, idea: Contribution):
-        # Atom asks every entry for one; an idea's public part is set when it is decided.
-        return idea.decided_at or idea.created_at
+    # Atom asks every entry for one; an idea's public part is set when it is decided.
+    item_updateddate = item_pubdate
 
 
 class ChallengeIdeasAtomFeed(ChallengeIdeasFeed):

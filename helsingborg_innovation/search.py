@@ -468,7 +468,7 @@ def highlight_words(text: str, query: str | None, *, width: int = 220) -> SafeSt
     """A passage around the first word of the query found in the text, escaped, with <mark>;
     cut between words, with an ellipsis where it leaves text out."""
     text = _one_line(text or "")
-    words = [w for w in _bare_words(clean_query(query)) if _WORD.search(w)]
+    words = _bare_words(clean_query(query))  # each begins and ends with a letter or digit
     lower = text.lower()
     positions = [lower.find(w.lower()) for w in words]
     found = [(p, len(w)) for p, w in zip(positions, words, strict=True) if p >= 0]
