@@ -89,15 +89,17 @@ class NearCache:
                 return None
 
     def remember(self, values: dict, keys: list[str], read_since: float) -> None:
-        """Keep what Redis answered for `keys` (absent ones as None), read after the moment
-        `read_since` (from `now()`, taken before the round trip)."""
+        """Keep what Redis answered for `keys`, read after the moment `read_since` (from
+        `now()`, taken before the round trip). A key Redis lacks is not vouched for: whoever
+        reads it next asks Redis, and starts it (pagecache._started)."""
         with self._lock:
             if not self._watching() or read_since < self._forgot_at:
                 return  # something changed while the answer was on its way
             if not self._values:
                 self._read_at = read_since
             for key in keys:
-                self._values[key] = values.get(key)
+                if (value := values.get(key)) is not None:
+                    self._values[key] = value
 
     def now(self) -> float:
         return time.monotonic()
@@ -260,7 +262,8 @@ class NearCache:
             self._values = {}
             self._forgot_at = time.monotonic()
             return
-        renewed = {key: current.get(key) for key in keys}
+        # A generation Redis has lost (evicted) is forgotten, not vouched for as nothing.
+        renewed = {key: current[key] for key in keys if current.get(key) is not None}
         if renewed != self._values:
             # A change Redis did not report: pages made from the old generations no longer
             # match, and none made from them meanwhile may be kept.

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import logging
 import re
+import secrets
 import time
 from collections.abc import Callable
 from importlib import import_module
@@ -231,19 +232,47 @@ def _generation_key(kind: str) -> str:
     return f"pagecache:generation:{kind}"
 
 
+def _fresh_generation() -> int:
+    """A number to start a generation from. The cache server can lose a generation: Redis
+    evicts keys to make room, Django's local-memory cache culls a third of its entries when
+    full. Started again from the same number, or read as nothing, it would match the copies
+    of pages and values made from it before it was lost, and serve them after the changes
+    since. Started at random among 2**62 numbers, it never meets one of them again."""
+    return secrets.randbelow(2**62) + 1
+
+
+def _started(found: dict, keys: list[str]) -> dict:
+    """What the cache server answered (`found`), with each of these generations it lacks
+    started afresh (see `_fresh_generation`), so that no copy is ever made from, or matched
+    to, a generation that is not there."""
+    missing = [key for key in keys if found.get(key) is None]
+    if not missing:
+        return found
+    found = dict(found)
+    for key in missing:
+        fresh = _fresh_generation()
+        if cache.add(key, fresh, timeout=None):
+            found[key] = fresh
+        else:  # another worker started it first
+            found[key] = cache.get(key) or fresh
+    return found
+
+
 def generations(*kinds: str) -> str:
     """The generations of these kinds of content, for a cache of something else built from
-    them (see `remembered`): any change to them gives another value. From the worker's near
-    cache when it can vouch for them, otherwise from Redis; raises when that is away."""
+    them (see `remembered`): any change to them gives another value, a digest of the numbers
+    (each up to 19 digits long, see `_fresh_generation`). From the worker's near cache when
+    it can vouch for them, otherwise from Redis; raises when that is away."""
     keys = [_generation_key(kind) for kind in kinds]
     near = _near()
     known = near.values(keys) if near is not None else None
     if known is None:
         read_since = near.now() if near is not None else 0.0
-        known = cache.get_many(keys)
+        known = _started(cache.get_many(keys), keys)
         if near is not None:
             near.remember(known, keys, read_since)
-    return ",".join(f"{kind}={known.get(key) or 0}" for kind, key in zip(kinds, keys, strict=True))
+    numbers = ",".join(f"{kind}={known[key]}" for kind, key in zip(kinds, keys, strict=True))
+    return hashlib.blake2b(numbers.encode(), digest_size=16).hexdigest()
 
 
 # What `remembered` keeps is renewed at least this often: items scheduled to go public change
@@ -388,11 +417,11 @@ def _bump_now(kinds) -> None:
         key = _generation_key(kind)
         try:
             try:
-                cache.add(key, 1, timeout=None)
+                cache.add(key, _fresh_generation(), timeout=None)
                 cache.incr(key)
             except ValueError:
-                # Evicted between add and incr: starting again from a fresh value will do.
-                cache.set(key, 2, timeout=None)
+                # Lost between add and incr: starting again from a fresh value will do.
+                cache.set(key, _fresh_generation(), timeout=None)
         except Exception:
             _unsent_bumps.update(kinds)
             cache_failed(f"invalidating {kind}")
@@ -476,7 +505,7 @@ def _lookup(request, kinds) -> Lookup:
         # generations (`_behind_near`).
         page = near.page(key) if vouched or COUNTED in kinds else None
         if vouched:
-            generations = tuple(known[generation_key] or 0 for generation_key in keys)
+            generations = tuple(known[generation_key] for generation_key in keys)
             if page is not None and page[0] == generations:
                 return Lookup(key, generations, page, None, read_since)
         read_since = near.now()
@@ -494,10 +523,13 @@ def _lookup(request, kinds) -> Lookup:
         if next_change is not None:
             bump(*ALL)
             found = cache.get_many(keys)
+        found = _started(found, keys)
         cache.set(NEXT_CHANGE_KEY, _next_scheduled_publication(), timeout=None)
-    elif near is not None:
-        near.remember(found, watched, read_since)
-    generations = tuple(found.get(generation_key, 0) for generation_key in keys)
+    else:
+        found = _started(found, keys)
+        if near is not None:
+            near.remember(found, watched, read_since)
+    generations = tuple(found[generation_key] for generation_key in keys)
     cached = found.get(key)
     if cached is not None and len(cached) != 7:
         cached = None  # kept by a release that kept it otherwise
@@ -524,7 +556,8 @@ def _behind_near(key, keys, watched, page, read_since) -> Lookup | None:
     next_change = found.get(NEXT_CHANGE_KEY)
     if next_change is None or next_change <= time.time():
         return None  # the schedule is checked on the way that reads the page
-    generations = tuple(found.get(generation_key, 0) for generation_key in keys)
+    found = _started(found, keys)
+    generations = tuple(found[generation_key] for generation_key in keys)
     if page[0] == generations:
         _near().remember(found, watched, read_since)
         return Lookup(key, generations, page, None, read_since)

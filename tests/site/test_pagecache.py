@@ -189,6 +189,47 @@ def test_public_pages_are_cached_and_an_admin_edit_shows_at_once(client, editor,
     assert client.get(challenge.get_absolute_url()).status_code == 404
 
 
+def _lose_generation(kind: str) -> None:
+    """As when the cache server evicts a generation to make room (Django's local-memory cache
+    culls a third of its entries when full; Redis evicts the least used keys)."""
+    pagecache.cache.delete(pagecache._generation_key(kind))
+
+
+def test_a_generation_lost_and_bumped_again_never_brings_back_an_old_page(client, make_challenge):
+    challenge = make_challenge(title="Titeln före")
+    list_url = reverse("challenges:list")
+    client.get(list_url)
+    assert client.get(list_url)["X-Page-Cache"] == "hit"
+    _lose_generation(pagecache.CHALLENGES)
+    challenge.title = "Titeln efter"
+    challenge.save()  # the generation starts again
+    page = client.get(list_url).text
+    assert "Titeln efter" in page
+    assert "Titeln före" not in page
+
+
+def test_a_generation_lost_never_brings_back_a_page_made_before_it_existed(client, make_challenge):
+    challenge = make_challenge(title="Titeln före")
+    list_url = reverse("challenges:list")
+    _lose_generation(pagecache.CHALLENGES)  # the cache as it starts: no generation yet
+    assert "Titeln före" in client.get(list_url).text
+    challenge.title = "Titeln efter"
+    challenge.save()  # nobody visits the list until ...
+    _lose_generation(pagecache.CHALLENGES)  # ... the generation is lost again
+    page = client.get(list_url).text
+    assert "Titeln efter" in page
+    assert "Titeln före" not in page
+
+
+def test_a_generation_lost_never_brings_back_a_remembered_value(db):
+    kinds = (pagecache.INITIATIVES,)
+    _lose_generation(pagecache.INITIATIVES)
+    assert pagecache.remembered("figures", lambda: "old", kinds=kinds) == "old"
+    pagecache.bump(pagecache.INITIATIVES)
+    _lose_generation(pagecache.INITIATIVES)
+    assert pagecache.remembered("figures", lambda: "new", kinds=kinds) == "new"
+
+
 def test_cached_pages_answer_conditional_requests(client, make_challenge):
     make_challenge()
     first = client.get(reverse("challenges:list"))
