@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -21,14 +20,21 @@ _counter = itertools.count(1)
 
 
 def pytest_configure(config):
-    """Each parallel worker gets a Redis database of its own: tests clear the cache, and
-    clearing a Redis cache empties its whole database, under the other worker's feet too."""
+    """Each parallel worker gets a Redis database and key names of its own (named after its
+    process, so that two test runs on one machine keep apart too). Redis reports a change to a
+    key name, and any flush, to every worker's near cache whatever the database
+    (helsingborg_innovation/nearcache.py): with shared names, or a flush before and after
+    each test, one worker's tests kept making the other's forget what it was being tested
+    on."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     url = os.environ.get("REDIS_URL", "")
-    if not (worker.startswith("gw") and url):
+    if not url:
         return
     from django.conf import settings
 
+    settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker or 'main'}-{os.getpid()}"
+    if not worker.startswith("gw"):
+        return
     base, _, number = url.rpartition("/")
     n = int(worker[2:])
     # gw0 keeps the database it was given; the others count down from it, skipping the
@@ -54,14 +60,31 @@ def _default_language():
     translation.deactivate()
 
 
+def _empty_cache() -> None:
+    """Empties this worker's cache. On Redis it deletes this worker's keys rather than flush
+    the database: Redis reports a flush to the other worker's near cache too."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    default = caches["default"]
+    prefix = default.key_prefix
+    if not (isinstance(default, RedisCache) and prefix):
+        default.clear()
+        return
+    client = default._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache(monkeypatch):
-    cache.clear()
+    _empty_cache()
     pagecache.reset_cache_state()
     # A mail server that failed an earlier test is not this test's.
     monkeypatch.setattr("contributions.mail._paused_until", 0.0)
     yield
-    cache.clear()
+    _empty_cache()
     pagecache.reset_cache_state()
 
 
