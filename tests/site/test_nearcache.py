@@ -181,29 +181,40 @@ def test_generations_are_read_again_all_in_one_round_trip(near, make_challenge, 
     from helsingborg_innovation import nearcache
 
     challenges = [make_challenge() for _ in range(5)]
-    client = Client()
-    for _round in range(2):  # the first of all is read before the worker listens
-        for challenge in challenges:
-            client.get(challenge.get_absolute_url())
-        _settle(near)
     watched = [
         pagecache._generation_key(pagecache.ideas_received(challenge.slug))
         for challenge in challenges
     ]
-    before = near.values(watched)
-    assert before is not None
-    reads = []
-    real_get_many = pagecache.cache.get_many
+    client = Client()
+    reads, counting, ahead = [], [], [0.0]
+    real_get_many, real_monotonic = pagecache.cache.get_many, nearcache.time.monotonic
 
     def counted(keys, *args, **kwargs):
-        reads.append(list(keys))
+        if counting:
+            reads.append(list(keys))
         return real_get_many(keys, *args, **kwargs)
 
     monkeypatch.setattr(pagecache.cache, "get_many", counted)
-    later = nearcache.time.monotonic() + nearcache.TRUST_SECONDS + 1
-    monkeypatch.setattr(nearcache.time, "monotonic", lambda: later)
-    for key in watched:
-        assert near.values([key]) == {key: before[key]}
+    monkeypatch.setattr(nearcache.time, "monotonic", lambda: real_monotonic() + ahead[0])
+    # Another test run flushing the Redis server it shares makes the worker forget what it
+    # knows (see test_a_cached_page_is_served_without_asking_redis): try a few times.
+    for _try in range(5):
+        counting.clear()
+        for _round in range(2):  # the first of all is read before the worker listens
+            for challenge in challenges:
+                client.get(challenge.get_absolute_url())
+            _settle(near)
+        before = near.values(watched)
+        if before is None:
+            continue
+        reads.clear()
+        counting.append(True)
+        ahead[0] += nearcache.TRUST_SECONDS + 1  # the trust runs out
+        after = [near.values([key]) for key in watched]
+        if len(reads) == 1 and after == [{key: before[key]} for key in watched]:
+            break
+    assert before is not None
+    assert after == [{key: before[key]} for key in watched]
     assert len(reads) == 1
     assert set(watched) <= set(reads[0])
 
