@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.cache import cache
+from django.core.cache import caches
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -26,12 +26,13 @@ def _count_attempt(key: str) -> int | None:
     lockout period, or None when the cache is away. Counting first bounds what guesses sent
     all at once get checked: counted after, each of 60 guesses in flight together read a count
     below the limit and had its password checked."""
+    limits = caches["limits"]
     try:
-        cache.add(key, 0, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
-        return cache.incr(key)
+        limits.add(key, 0, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
+        return limits.incr(key)
     except ValueError:
         # The period ended between add and incr: this attempt starts the next one.
-        cache.set(key, 1, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
+        limits.set(key, 1, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
         return 1
     except Exception:
         logger.warning("Cache unavailable: admin sign-in not limited", exc_info=True)
@@ -43,7 +44,7 @@ def _give_back(key: str) -> None:
     the same address who signs in does not wipe out the guesses of another."""
     # Expired, or the cache is away: then nothing is held against anyone anyway.
     with contextlib.suppress(Exception):
-        cache.decr(key)
+        caches["limits"].decr(key)
 
 
 class PortalAdminSite(admin.AdminSite):

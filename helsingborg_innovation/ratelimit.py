@@ -1,4 +1,5 @@
-"""Per-visitor limits (ideas sent, searches), kept in the shared cache, without tracking anyone.
+"""Per-visitor limits (ideas sent, searches), kept in the shared "limits" cache, without
+tracking anyone.
 
 The visitor is known only by a keyed hash of their address (clients.py), kept for one time
 window. A limited visitor gets a 429 page that says when to try again.
@@ -10,7 +11,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -48,12 +49,13 @@ def hit(request: HttpRequest, *, scope: str, rate: str) -> int | None:
     now = time.time()
     window = int(now // seconds)
     key = _client_key(request, scope, window)
+    limits = caches["limits"]
     try:
-        cache.add(key, 0, timeout=seconds + 1)
-        count = cache.incr(key)
+        limits.add(key, 0, timeout=seconds + 1)
+        count = limits.incr(key)
     except ValueError:
         # Expired between add and incr: this is the first request of the window.
-        cache.set(key, 1, timeout=seconds + 1)
+        limits.set(key, 1, timeout=seconds + 1)
         count = 1
     except Exception:
         logger.warning("Cache unavailable: %s requests not limited", scope, exc_info=True)

@@ -179,8 +179,22 @@ if REDIS_URL:
             },
         }
     }
+    # The counters of the rate limits and of admin sign-in attempts: in the same Redis, so
+    # that every node counts together.
+    CACHES["limits"] = CACHES["default"]
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Apart from the pages: the local-memory cache holds 300 entries and culls a third of
+        # them when full, so a visitor asking for a few hundred addresses would wipe out the
+        # counts of their own guesses and ideas. Counters are small and few (one per visitor
+        # and window), so this one holds many.
+        "limits": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "limits",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

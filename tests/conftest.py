@@ -60,31 +60,32 @@ def _default_language():
     translation.deactivate()
 
 
-def _empty_cache() -> None:
-    """Empties this worker's cache. On Redis it deletes this worker's keys rather than flush
+def _empty_caches() -> None:
+    """Empties this worker's caches. On Redis it deletes this worker's keys rather than flush
     the database: Redis reports a flush to the other worker's near cache too."""
+    from django.conf import settings
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
-    default = caches["default"]
-    prefix = default.key_prefix
-    if not (isinstance(default, RedisCache) and prefix):
-        default.clear()
-        return
-    client = default._cache.get_client(write=True)
-    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-    if keys:
-        client.delete(*keys)
+    for alias in settings.CACHES:
+        backend = caches[alias]
+        if not (isinstance(backend, RedisCache) and backend.key_prefix):
+            backend.clear()
+            continue
+        client = backend._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache(monkeypatch):
-    _empty_cache()
+    _empty_caches()
     pagecache.reset_cache_state()
     # A mail server that failed an earlier test is not this test's.
     monkeypatch.setattr("contributions.mail._paused_until", 0.0)
     yield
-    _empty_cache()
+    _empty_caches()
     pagecache.reset_cache_state()
 
 

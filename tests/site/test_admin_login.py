@@ -124,3 +124,29 @@ def test_a_signed_in_staff_member_guessing_another_password_is_limited_too(
         assert _attempt(client, "wrong").status_code == 200
     refused = _attempt(client, "correct horse battery staple")
     assert refused.status_code == 429
+
+
+def _fill_the_page_cache() -> None:
+    """As when visitors ask for pages of many addresses (every search and filter has its own):
+    Django's local-memory cache holds 300 entries and culls a third when full."""
+    from django.core.cache import cache
+
+    cache.set_many({f"pagecache:page:{n}": b"<html>" for n in range(1000)})
+
+
+def test_pages_filling_the_cache_do_not_wipe_out_the_guesses(client, make_staff, settings):
+    settings.ADMIN_LOGIN_FAILURE_LIMIT = 3
+    make_staff(username="staff-user")
+    for _ in range(3):
+        _attempt(client, "wrong")
+    _fill_the_page_cache()
+    assert _attempt(client, "correct horse battery staple").status_code == 429
+
+
+def test_pages_filling_the_cache_do_not_wipe_out_the_ideas_sent(rf, settings):
+    from helsingborg_innovation import ratelimit
+
+    request = rf.post("/", REMOTE_ADDR="203.0.113.9")
+    assert ratelimit.hit(request, scope="contribution", rate="1/h") is None
+    _fill_the_page_cache()
+    assert ratelimit.hit(request, scope="contribution", rate="1/h") is not None
