@@ -155,9 +155,13 @@ ROUTES = {
 @functools.cache
 def _release() -> str:
     """What makes this release's pages: the form of a kept copy, the hashed names of the
-    static files, and the templates, code and translations. A copy made by another release
-    (before a deploy, or by a node not yet updated) is never served by this one."""
+    static files, the templates, code and translations, and the settings from the environment
+    that pages show. A copy made by another release (before a deploy, by a node not yet
+    updated, or before the operators changed such a setting and restarted) is never served by
+    this one."""
     digest = hashlib.sha256(f"copy-format-{COPY_FORMAT}".encode())
+    for name in RELEASE_SETTINGS:
+        digest.update(f"{name}={getattr(settings, name)!r}".encode())
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     if manifest.exists():
         digest.update(manifest.read_bytes())
@@ -172,6 +176,10 @@ def _release() -> str:
 
 # Bumped when the tuple a copy is kept as changes.
 COPY_FORMAT = 3
+# Settings read from the environment that change what pages show: the age of the age
+# notice, the size of a list's pages and the retention of personal data (the personal data
+# page). The code's own settings are part of the code.
+RELEASE_SETTINGS = ("CONTENT_AGE_NOTICE_DAYS", "PAGE_SIZE", "CONTRIBUTION_RETENTION_DAYS")
 RELEASE_FOLDERS = (
     "templates",
     "locale",

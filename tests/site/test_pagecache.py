@@ -1,5 +1,7 @@
 """Anonymous pages come from the cache and are never stale."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -434,6 +436,39 @@ def test_the_release_changes_with_the_templates(tmp_path, settings):
         assert pagecache._release() != before
     finally:
         pagecache._release.cache_clear()
+
+
+def test_a_setting_the_pages_show_changed_on_a_restart_shows_at_once(
+    client, make_challenge, settings
+):
+    """Operators set the age of the age notice and the retention of personal data in the
+    environment and restart: every node's pages must follow at once, as after a deploy, not
+    at midnight when the copies of the day before are passed over."""
+    from challenges.models import Challenge
+
+    challenge = make_challenge()
+    Challenge.objects.filter(pk=challenge.pk).update(
+        updated_at=challenge.updated_at - timedelta(days=70)
+    )
+    detail, personal_data = challenge.get_absolute_url(), reverse("pages:personal_data")
+    settings.CONTENT_AGE_NOTICE_DAYS = 60
+    settings.CONTRIBUTION_RETENTION_DAYS = 365
+    assert "äldre än 60 dagar" in client.get(detail).text
+    assert "bort 12 månader senare" in client.get(personal_data).text
+
+    settings.CONTENT_AGE_NOTICE_DAYS = 90
+    settings.CONTRIBUTION_RETENTION_DAYS = 730
+    _restart()
+
+    assert "äldre än" not in client.get(detail).text
+    assert "bort 24 månader senare" in client.get(personal_data).text
+
+
+def _restart():
+    """What a node forgets when it restarts: its release and its worker's copies."""
+    pagecache._release.cache_clear()
+    if (near := pagecache._near()) is not None:
+        near.reset()
 
 
 def test_each_host_gets_pages_that_name_it(client, make_initiative, settings):
