@@ -195,5 +195,9 @@ class Publishable(models.Model):
 
     @property
     def is_old(self) -> bool:
-        """Whether the page carries the notice that its content is older than the set age."""
-        return self.updated_at < timezone.now() - timedelta(days=self.age_notice_days)
+        """Whether the page carries the notice that its content is older than the set age:
+        from the day after it turned that old, so that it changes with the date, as the copies
+        of the page cache do (a notice due in the afternoon was missing from the copy made in
+        the morning until midnight)."""
+        last_young_day = timezone.localdate(self.updated_at) + timedelta(days=self.age_notice_days)
+        return last_young_day < timezone.localdate()

@@ -1,6 +1,6 @@
 """Anonymous pages come from the cache and are never stale."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -313,6 +313,42 @@ def test_a_scheduled_item_appears_when_its_time_comes(client, make_challenge, mo
     response = client.get(list_url)
     assert response["X-Page-Cache"] == "miss"
     assert "Schemalagd utmaning" in response.text
+
+
+def test_the_age_notice_comes_with_the_date_the_cached_pages_change_with(
+    client, make_challenge, monkeypatch, settings
+):
+    """Pages are kept for the day they were made (the age notice and open challenges change
+    with the date): content that turned older than the set age in the afternoon had no notice
+    on the page made in the morning until midnight, while staff saw it at once."""
+    from django.utils import timezone
+
+    from challenges.models import Challenge
+
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
+    monkeypatch.setattr(timezone, "now", lambda: noon)
+    challenge = make_challenge()
+    Challenge.objects.filter(pk=challenge.pk).update(
+        updated_at=noon - timedelta(days=settings.CONTENT_AGE_NOTICE_DAYS, hours=-1)
+    )
+    url = challenge.get_absolute_url()
+    first = client.get(url)
+    assert 'class="age-notice"' not in first.text
+
+    # Six hours later, the same day: the page from the cache and the page made afresh (as
+    # staff get it) agree.
+    evening = noon + timedelta(hours=6)
+    monkeypatch.setattr(timezone, "now", lambda: evening)
+    cached = client.get(url)
+    settings.PAGE_CACHE_ENABLED = False
+    made_afresh = Client().get(url)
+    settings.PAGE_CACHE_ENABLED = True
+    assert cached["X-Page-Cache"] == "hit"
+    assert ('class="age-notice"' in cached.text) == ('class="age-notice"' in made_afresh.text)
+
+    next_day = noon + timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: next_day)
+    assert 'class="age-notice"' in client.get(url).text
 
 
 def _csp_nonce(response) -> str:
