@@ -434,21 +434,38 @@ def _bump_now(kinds) -> None:
             _unsent_bumps.update(kinds)
             cache_failed(f"invalidating {kind}")
             return
-    if not SCHEDULED_KINDS.intersection(kinds):
-        return
-    try:
-        # A change may have scheduled something: work out the next moment afresh.
-        cache.delete(NEXT_CHANGE_KEY)
-    except Exception:
-        _unsent_bumps.update(kinds)
-        cache_failed("invalidating the schedule")
 
 
-NEXT_CHANGE_KEY = "pagecache:next-scheduled"
+# The schedule: when the next scheduled item goes public (a timestamp, infinity when none is),
+# with the generations of the kinds that can be scheduled it was read at (`_schedule`). A
+# change to one of them may have scheduled something, so the moment is read again (`_lookup`);
+# it is kept meanwhile, not deleted, so that a moment that came before anyone asked again
+# still makes every page start afresh.
+NEXT_CHANGE_KEY = "pagecache:schedule"
 SCHEDULED_MODELS = ("challenges.Challenge", "initiatives.Initiative", "methods.Method")
 # The kinds whose changes may schedule something (ideas, say, have no publishing date): only
 # they make every page ask for the schedule again.
-SCHEDULED_KINDS = frozenset({CHALLENGES, INITIATIVES, METHODS})
+SCHEDULED_KINDS = (CHALLENGES, INITIATIVES, METHODS)
+SCHEDULED_KEYS = tuple(_generation_key(kind) for kind in SCHEDULED_KINDS)
+
+
+def _schedule(found: dict) -> tuple[float | None, bool]:
+    """The next scheduled moment kept in `found` (None if none is), and whether it still holds:
+    read from the rows as they are now, that is at the generations `found` holds of the kinds
+    that can be scheduled. A moment read from the rows as they were before an editor's save
+    was committed, and kept after it, is read again."""
+    kept = found.get(NEXT_CHANGE_KEY)
+    if not isinstance(kept, tuple) or len(kept) != 2:
+        return None, False
+    moment, read_at = kept
+    return moment, read_at == tuple(found.get(generation) for generation in SCHEDULED_KEYS)
+
+
+def _schedule_vouches(found: dict) -> bool:
+    """Whether pages made from the generations in `found` may be served: the schedule kept
+    there holds, and its moment has not come."""
+    moment, holds = _schedule(found)
+    return holds and moment > time.time()
 
 
 def _next_scheduled_publication() -> float:
@@ -503,12 +520,13 @@ def _lookup(request, kinds) -> Lookup:
     """
     key = _page_key(request)
     keys = [_generation_key(kind) for kind in kinds]
-    watched = [*keys, NEXT_CHANGE_KEY]
+    generation_keys = list(dict.fromkeys([*keys, *SCHEDULED_KEYS]))
+    watched = [*generation_keys, NEXT_CHANGE_KEY]
     near = _near()
     read_since = 0.0
     if near is not None:
         known = near.values(watched)
-        vouched = known is not None and (known[NEXT_CHANGE_KEY] or 0) > time.time()
+        vouched = known is not None and _schedule_vouches(known)
         # Only a page of figures is served from the worker's copy without vouched-for
         # generations (`_behind_near`).
         page = near.page(key) if vouched or COUNTED in kinds else None
@@ -524,17 +542,19 @@ def _lookup(request, kinds) -> Lookup:
             if behind is not None:
                 return behind
     found = cache.get_many([key, *watched])
-    next_change = found.get(NEXT_CHANGE_KEY)
-    if next_change is None or next_change <= time.time():
-        # A scheduled item has gone public since pages were cached (or nobody knows yet):
-        # every page that shows content starts afresh.
-        if next_change is not None:
+    if not _schedule_vouches(found):
+        next_change, _holds = _schedule(found)
+        if next_change is not None and next_change <= time.time():
+            # A scheduled item has gone public since pages were cached: every page that
+            # shows content starts afresh.
             bump(*ALL)
-            found = cache.get_many(keys)
-        found = _started(found, keys)
-        cache.set(NEXT_CHANGE_KEY, _next_scheduled_publication(), timeout=None)
+            found = cache.get_many(generation_keys)
+        found = _started(found, generation_keys)
+        # The generations first, then the rows: a save committed in between is read again.
+        read_at = tuple(found[generation] for generation in SCHEDULED_KEYS)
+        cache.set(NEXT_CHANGE_KEY, (_next_scheduled_publication(), read_at), timeout=None)
     else:
-        found = _started(found, keys)
+        found = _started(found, generation_keys)
         if near is not None:
             near.remember(found, watched, read_since)
     generations = tuple(found[generation_key] for generation_key in keys)
@@ -561,8 +581,7 @@ def _behind_near(key, keys, watched, page, read_since) -> Lookup | None:
     before for most of each second; read from Redis (68 KB) each time, they were served at
     0.39-0.49 of the hello-world view."""
     found = cache.get_many([_made_key(key), remade_key(key), *watched])
-    next_change = found.get(NEXT_CHANGE_KEY)
-    if next_change is None or next_change <= time.time():
+    if not _schedule_vouches(found):
         return None  # the schedule is checked on the way that reads the page
     found = _started(found, keys)
     generations = tuple(found[generation_key] for generation_key in keys)

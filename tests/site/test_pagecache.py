@@ -315,6 +315,63 @@ def test_a_scheduled_item_appears_when_its_time_comes(client, make_challenge, mo
     assert "Schemalagd utmaning" in response.text
 
 
+def test_a_scheduled_item_appears_when_another_change_came_before_any_visitor(
+    client, make_challenge, make_method, monkeypatch
+):
+    """A method scheduled for seven in the morning, and an editor who saves a challenge at
+    five past, before the first visitor of the day: the methods were still served from the
+    copy made the evening before, without the new one, until the next change to a method."""
+    from django.utils import timezone
+
+    challenge = make_challenge()
+    make_method(title="Redan publicerad")
+    make_method(title="Schemalagd metod", publish_at=timezone.now() + timedelta(hours=2))
+    list_url = reverse("methods:list")
+    assert "Schemalagd metod" not in client.get(list_url).text
+    assert client.get(list_url)["X-Page-Cache"] == "hit"
+
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(pagecache.time, "time", later.timestamp)
+    challenge.title = "Ändrad före första besökaren"
+    challenge.save()
+
+    assert "Schemalagd metod" in client.get(list_url).text
+
+
+def test_a_schedule_read_before_an_editor_commits_is_not_kept_after_it(
+    client, make_challenge, monkeypatch
+):
+    """While an editor's save is under way every page asks for the next scheduled moment
+    again, and reads the rows as they were before the commit. A page that read them just
+    before the commit, and kept what it found just after it, hid the editor's item scheduled
+    by that save from every cached page, for good: nothing asked again."""
+    from django.utils import timezone
+
+    make_challenge(title="Redan publicerad")
+    list_url = reverse("challenges:list")
+    client.get(list_url)
+    read_from_the_database = pagecache._next_scheduled_publication
+
+    def read_then_the_editor_commits():
+        moment = read_from_the_database()
+        make_challenge(title="Schemalagd utmaning", publish_at=timezone.now() + timedelta(hours=2))
+        return moment
+
+    challenge = make_challenge()
+    challenge.title = "En ändring: nästa schemalagda ögonblick läses igen"
+    challenge.save()
+    monkeypatch.setattr(pagecache, "_next_scheduled_publication", read_then_the_editor_commits)
+    client.get(reverse("methods:list"))
+    monkeypatch.undo()
+    assert "Schemalagd utmaning" not in client.get(list_url).text
+
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(pagecache.time, "time", later.timestamp)
+    assert "Schemalagd utmaning" in client.get(list_url).text
+
+
 def test_the_age_notice_comes_with_the_date_the_cached_pages_change_with(
     client, make_challenge, monkeypatch, settings
 ):
