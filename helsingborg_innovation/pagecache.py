@@ -228,6 +228,19 @@ def cache_failed(doing: str) -> None:
     _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
 
 
+def send_unsent_bumps(*, attempts: int = 3) -> bool:
+    """For a process that ends after its changes, a management command: send the
+    invalidations the cache server did not take (see `cache_usable`), waiting out the pause
+    after each failure; whether all were sent. A web worker sends them with its next request;
+    a command has none, and the pages would show what it changed until they expire."""
+    for _attempt in range(attempts):
+        if not _unsent_bumps:
+            return True
+        time.sleep(max(0.0, _cache_down_until - time.monotonic()))
+        cache_usable()
+    return not _unsent_bumps
+
+
 def reset_cache_state() -> None:
     """Forget earlier failures of the cache server (for tests)."""
     global _cache_down_until

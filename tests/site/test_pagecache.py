@@ -531,6 +531,46 @@ def test_the_release_changes_with_the_templates(tmp_path, settings):
         pagecache._release.cache_clear()
 
 
+def test_names_erased_by_the_nightly_command_leave_the_pages_when_redis_blinked(
+    client, make_challenge, monkeypatch
+):
+    """The erasure of old ideas' personal data runs from cron, in a process of its own that
+    ends at once. Redis failing to answer its invalidation once (a blink, a timeout) left the
+    invalidation to a next request that never came: the names stayed on the cached pages for
+    the rest of the day, and the command said all was done."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from contributions.models import ContributionStatus
+
+    challenge = make_challenge()
+    _idea(
+        challenge,
+        status=ContributionStatus.PUBLISHED,
+        decided_at=timezone.now() - timedelta(days=400),
+        name="Greta Garbo",
+        show_name=True,
+    )
+    url = challenge.get_absolute_url()
+    assert "Greta Garbo" in client.get(url).text
+
+    incr, failures = pagecache.cache.incr, []
+
+    def blinks_once(*args, **kwargs):
+        if not failures:
+            failures.append(args)
+            raise ConnectionError("Timeout reading from Redis")
+        return incr(*args, **kwargs)
+
+    monkeypatch.setattr(pagecache.cache, "incr", blinks_once)
+    monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0.01)
+    call_command("anonymise_contributions", days=365)
+    assert failures
+    pagecache.reset_cache_state()  # the web nodes are other processes: they know nothing of it
+
+    assert "Greta Garbo" not in client.get(url).text
+
+
 def test_a_setting_the_pages_show_changed_on_a_restart_shows_at_once(
     client, make_challenge, settings
 ):

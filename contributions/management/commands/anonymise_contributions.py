@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from contributions.services import contributions_anonymise_older_than
+from helsingborg_innovation import pagecache
 
 
 class Command(BaseCommand):
@@ -25,3 +26,9 @@ class Command(BaseCommand):
             return
         count = contributions_anonymise_older_than(days=days)
         self.stdout.write(f"Erased personal data from {count} ideas decided over {days} days ago.")
+        if not pagecache.send_unsent_bumps():
+            # The names are gone from the database, but not from the cached pages.
+            raise CommandError(
+                "The cache server did not take the invalidation: cached public pages may "
+                "show the erased names until they expire at midnight."
+            )
