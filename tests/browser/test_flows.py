@@ -166,6 +166,24 @@ def test_the_idea_form_works_with_the_keyboard_alone(page, live_server, challeng
     assert idea.consent is True
 
 
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_failed_send_takes_focus_to_the_error_summary(
+    browser, live_server, challenges, javascript
+):
+    """The errors are listed above the form, on a long page: keyboard and screen reader users
+    start from them, with JavaScript or without (the site has none), not from the top."""
+    context = browser.new_context(viewport=PHONE, locale="sv-SE", java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(live_server.url + reverse("contributions:create", args=[challenges.slug]))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skicka idén").click()
+
+    assert page.locator(".error-summary").evaluate("e => e === document.activeElement")
+    page.keyboard.press("Tab")
+    assert _active(page) == "Skriv en rubrik på din idé."
+    context.close()
+
+
 def _send_without_the_cookie(page, form_url: str) -> None:
     """Open the form, lose the site's cookies (blocked, or cleared while the form was open),
     type an idea and send it."""
