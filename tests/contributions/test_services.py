@@ -178,6 +178,35 @@ def test_submit_refuses_a_closed_challenge(make_challenge):
     assert not Contribution.objects.exists()
 
 
+def test_the_e_mails_give_the_challenge_and_idea_as_written(
+    make_challenge, make_contact, moderator, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A subject line is plain text: "&", quotes and "<" reach the mail as typed, not as
+    "&amp;" and "&quot;"."""
+    moderator.email = "moderator@example.org"
+    moderator.save()
+    title = 'Mat & hälsa: "rätt" portion för <alla>'
+    challenge = make_challenge(title=title, contact=make_contact())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contribution_submit(
+            challenge=challenge,
+            title="Soppa & bröd",
+            text="Alla äter <tillsammans> & pratar.",
+            name="Anna",
+            email="anna@example.org",
+            kind="resident",
+            show_name=False,
+            consent=True,
+        )
+
+    receipt, contact_mail, moderator_mail = mailoutbox
+    assert f"{title}”" in receipt.body and "Soppa & bröd" in receipt.body
+    for notice in (contact_mail, moderator_mail):
+        assert notice.subject.endswith(f"{title}”")
+        assert f"{title}”" in notice.body
+        assert "Soppa & bröd" in notice.body and "Alla äter <tillsammans> & pratar." in notice.body
+
+
 def test_tokens_and_references_are_unique_and_long(make_contribution):
     ideas = [make_contribution() for _ in range(20)]
     assert len({idea.token for idea in ideas}) == 20
