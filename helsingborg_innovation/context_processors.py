@@ -2,7 +2,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse, translate_url
-from django.utils.translation import override
+from django.utils.translation import get_language_from_path, override
 
 from helsingborg_innovation.languages import content_lang
 
@@ -26,7 +26,8 @@ def _in_language(request, path: str, code: str) -> str:
     pages whose path was not resolved fall back to Django's own."""
     match = request.resolver_match
     if match is None:
-        return translate_url(path, code)
+        url = translate_url(path, code)
+        return _under_prefix(path, code) if url == path else url
     with override(code):
         try:
             url = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
@@ -34,3 +35,14 @@ def _in_language(request, path: str, code: str) -> str:
             return path
     parts = urlsplit(path)
     return urlunsplit(("", "", url, parts.query, parts.fragment))
+
+
+def _under_prefix(path: str, code: str) -> str:
+    """An address nothing answers (a page not found), under the prefix of `code`: translate_url
+    gives such an address back as it is, and the switch then led to the same page in the same
+    language."""
+    parts = urlsplit(path)
+    current = get_language_from_path(parts.path)
+    rest = parts.path.removeprefix(f"/{current}") if current else parts.path
+    prefix = "" if code == settings.LANGUAGE_CODE else f"/{code}"
+    return urlunsplit(("", "", prefix + (rest or "/"), parts.query, parts.fragment))

@@ -57,13 +57,12 @@ def test_switch_on_method_detail_points_to_swedish_detail(client, make_method):
         "/utmaningar/?status=open&page=2",
         "/en/initiatives/?stopped=yes",
         "/sok/?q=%C3%A5%C3%A4%C3%B6+%3Cb%3E",
-        "/finns-inte/",
-        "/en/no-such-page/?q=1",
+        "/utmaningar/finns-inte/",
     ],
 )
 def test_switch_says_what_djangos_translate_url_says(client, path):
     """The switch reverses the request's own match instead of resolving its path again: it
-    must give what `translate_url` gives, query string and pages that do not exist included."""
+    must give what `translate_url` gives, query string and items that do not exist included."""
     from django.urls import translate_url
 
     response = client.get(path)
@@ -72,3 +71,21 @@ def test_switch_says_what_djangos_translate_url_says(client, path):
         expected = translate_url(response.wsgi_request.get_full_path(), code)
         link = next(link for link in response.context["language_links"] if link["code"] == code)
         assert link["url"] == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "other"),
+    [
+        ("/finns-inte/", 'href="/en/finns-inte/" hreflang="en"'),
+        ("/en/no-such-page/?q=1", 'href="/no-such-page/?q=1" hreflang="sv"'),
+        ("/en/challenge/", 'href="/challenge/" hreflang="sv"'),
+    ],
+)
+def test_switch_on_an_address_that_does_not_exist_leads_to_the_other_language(client, path, other):
+    """Django's translate_url gives back an address it cannot resolve as it is: on a page not
+    found, "English" led to the same Swedish page again, and "Svenska" to the English one."""
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert f'class="language-switch__link" {other}' in response.text
