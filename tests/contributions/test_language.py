@@ -95,3 +95,42 @@ def test_search_marks_an_idea_with_its_own_language(client, ideas, language):
     html = client.get(url, {"q": "benches", "kind": "idea"}).text
     title = re.search(r'<h3 class="card__title"><a href="[^"]+"([^>]*)>More benches</a>', html)
     assert title.group(1) == ("" if language == "en" else ' lang="en"')
+
+
+def _answer_marks(html: str) -> dict[str, str]:
+    """Each answer on a page, by its text, with its lang attribute ("" for none)."""
+    found = re.findall(r'<div(?: class="answer")?((?: lang="\w+")?)><p>([^<]+)</p></div>', html)
+    return {text: attrs.removeprefix(' lang="').removesuffix('"') for attrs, text in found}
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_citys_answer_is_marked_with_the_language_of_the_idea_it_answers(
+    client, ideas, language
+):
+    """Moderators see the language of the form and answer in it: an answer to an idea from the
+    English form, in English, was marked as Swedish on every page, and read by a screen reader
+    with a Swedish voice on the sender's own page in English."""
+    challenge, initiative, sent = ideas
+    for idea, answer in [
+        (sent["en"], "Thank you, we are testing benches this spring."),
+        (sent["sv"], "Tack, vi testar bänkar i vår."),
+        (sent[""], "Tack för idén."),
+    ]:
+        idea.public_answer = answer
+        idea.save(update_fields=["public_answer"])
+    other = "en" if language == "sv" else "sv"
+    expected = {
+        "Thank you, we are testing benches this spring.": "" if language == "en" else "en",
+        "Tack, vi testar bänkar i vår.": "" if language == "sv" else "sv",
+        "Tack för idén.": "" if language == "sv" else "sv",
+    }
+    with translation.override(language):
+        urls = [challenge.get_absolute_url(), initiative.get_absolute_url()]
+        status_urls = {code: sent[code].get_absolute_url() for code in ("sv", "en")}
+
+    for url in urls:
+        assert _answer_marks(client.get(url).text) == expected
+    assert _answer_marks(client.get(status_urls[language]).text) == {
+        sent[language].public_answer: ""
+    }
+    assert _answer_marks(client.get(status_urls[other]).text) == {sent[other].public_answer: other}
