@@ -1,5 +1,6 @@
 """The home page: open challenges, latest initiatives and lessons, methods and key figures."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -159,3 +160,56 @@ def test_key_figures_follow_every_change_at_once(
     with CaptureQueriesContext(connection) as counted_again:
         _home(client)
     assert len(kept) == len(counted_again) == 4  # the four short lists, no count
+
+
+def _key_figures(response) -> list[str]:
+    figures = response.text.split('class="key-figures__list">')[1].split("</ul>")[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in figures.split("</li>")[:-1]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "sv",
+            [
+                "1 öppen utmaning",
+                "1 initiativ i portföljen",
+                "1 stoppat initiativ som delat sina lärdomar",
+                "1 metod eller verktyg",
+            ],
+        ),
+        (
+            "en",
+            [
+                "1 open challenge",
+                "1 initiative in the portfolio",
+                "1 stopped initiative that shared its lessons",
+                "1 method or aid",
+            ],
+        ),
+    ],
+)
+def test_a_key_figure_of_one_is_said_in_the_singular(
+    client, make_challenge, make_initiative, make_method, language, expected
+):
+    """A portal with one open challenge said "1 öppna utmaningar", "1 open challenges"."""
+    make_challenge()
+    make_initiative(phase=Phase.STOPPED)
+    make_method()
+
+    assert _key_figures(_home(client, language)) == expected
+
+
+@pytest.mark.django_db
+def test_key_figures_of_several_are_said_in_the_plural(client, make_challenge, make_method):
+    make_challenge()
+    make_challenge()
+
+    assert _key_figures(_home(client)) == [
+        "2 öppna utmaningar",
+        "0 initiativ i portföljen",
+        "0 stoppade initiativ som delat sina lärdomar",
+        "0 metoder och verktyg",
+    ]
