@@ -716,3 +716,46 @@ def test_chart_labels_from_content_are_marked_with_their_language(client, known,
         assert attrs.endswith(lang) if lang else "lang=" not in attrs
     phases = re.search(r'<svg [^>]*aria-labelledby="chart-phases-title.*?</svg>', html, re.S)
     assert "lang=" not in phases.group(0)
+
+
+def _key_figure_text(html: str, figure_id: str) -> str:
+    item = re.search(rf'<li class="key-figures__link" id="{figure_id}">(.*?)</li>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", item.group(1)).split())
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            {
+                "figure-initiatives": "1 initiative",
+                "figure-multi": "1 initiative involves two or more departments",
+                "figure-partnered": "1 initiative has external partners",
+                "figure-received": "1 idea received",
+            },
+        ),
+        (
+            "sv",
+            {
+                "figure-initiatives": "1 initiativ",
+                "figure-multi": "1 initiativ där två eller fler förvaltningar deltar",
+                "figure-partnered": "1 initiativ har externa partner",
+                "figure-received": "1 mottagen idé",
+            },
+        ),
+    ],
+)
+def test_a_key_figure_of_one_is_said_in_the_singular(
+    client, make_department, make_partner, make_initiative, make_idea, language, expected
+):
+    """A year with one initiative and one idea said "1 initiatives", "1 ideas received" and
+    "1 mottagna idéer"."""
+    make_initiative(departments=[make_department()], partners=[make_partner()])
+    make_idea()
+    with translation.override(language):
+        url = reverse("statistics:dashboard")
+
+    html = client.get(url).content.decode()
+
+    assert {key: _key_figure_text(html, key) for key in expected} == expected
