@@ -268,6 +268,11 @@ class Contribution(models.Model):
         """The private status page: only the sender (and whoever they share it with) knows it."""
         return reverse("contributions:status", kwargs={"token": self.token})
 
+    def get_public_url(self):
+        """Where the published idea is shown: on its challenge's page, at the page of its
+        ideas that holds it (?idea=, see templatetags.contributions.challenge_ideas)."""
+        return f"{self.challenge.get_absolute_url()}?idea={self.reference}#idea-{self.reference}"
+
     def clean(self):
         super().clean()
         if self.status == ContributionStatus.DECLINED and not self.decline_reason:

@@ -151,7 +151,7 @@ class ChallengeIdeasFeed(Feed):
 
     def item_link(self, idea: Contribution) -> str:
         # Also the entry's id (an Atom id must be an address; the reference alone is not).
-        return f"{idea.challenge.get_absolute_url()}#idea-{idea.reference}"
+        return idea.get_public_url()
 
     def item_author_name(self, idea: Contribution) -> str:
         return str(idea.public_name)

@@ -60,7 +60,7 @@ def _published_ideas() -> QuerySet:
 
 def _idea_url(idea: Contribution) -> str:
     # Ideas have no public page of their own: they are shown on their challenge's page.
-    return f"{idea.challenge.get_absolute_url()}#idea-{idea.reference}"
+    return idea.get_public_url()
 
 
 KINDS = [

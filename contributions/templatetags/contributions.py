@@ -4,7 +4,7 @@ from collections import Counter
 
 from django import template
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from challenges.models import Challenge
@@ -56,7 +56,9 @@ def challenge_ideas(context, challenge) -> dict:
     counts = _counts(challenge)
     paginator = Paginator(ideas, IDEAS_PER_PAGE)
     paginator.count = counts["published"]  # counted already, with the rest
-    page = paginator.get_page(context["request"].GET.get("page"))
+    query = context["request"].GET
+    number = query.get("page") or _page_holding(challenge, query.get("idea"))
+    page = paginator.get_page(number)
     return {
         "challenge": challenge,
         "ideas": page.object_list,
@@ -65,6 +67,22 @@ def challenge_ideas(context, challenge) -> dict:
         "counts": counts,
         "content_lang": content_lang(),
     }
+
+
+def _page_holding(challenge, reference: str | None) -> int:
+    """The page of the challenge's published ideas (newest first) that shows the idea with this
+    reference: links to an idea (Contribution.get_public_url) name it, as it moves on to later
+    pages while newer ideas are published. The first page when it is not among them."""
+    if not reference or not reference.isprintable():  # PostgreSQL refuses NUL in text
+        return 1
+    ideas = Contribution.objects.published().filter(challenge=challenge)
+    idea = ideas.filter(reference=reference).only("pk", "created_at").first()
+    if idea is None:
+        return 1
+    newer = ideas.filter(
+        Q(created_at__gt=idea.created_at) | Q(created_at=idea.created_at, pk__gt=idea.pk)
+    ).count()
+    return newer // IDEAS_PER_PAGE + 1
 
 
 @register.inclusion_tag("contributions/includes/initiative_ideas.html")

@@ -1,5 +1,9 @@
 """The whole life of an idea through the real views: send, receipt, status, moderation, public."""
 
+import html as html_module
+import re
+
+import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template import Context, Template
 from django.urls import reverse
@@ -176,3 +180,55 @@ def test_mark_spam_records_who_and_when(client, moderator, make_contribution):
     idea.refresh_from_db()
     assert idea.status == ContributionStatus.SPAM
     assert idea.decided_by == moderator and idea.decided_at is not None
+
+
+def _links_to(html: str, anchor: str) -> list[str]:
+    return [html_module.unescape(h) for h in re.findall(rf'href="([^"]*#{anchor})"', html)]
+
+
+def test_a_link_to_an_idea_leads_to_the_page_of_ideas_that_shows_it(
+    client, make_challenge, make_contribution
+):
+    """A challenge shows its published ideas twenty at a time, newest first; search, the
+    ideas' feed and the sender's status page linked every idea to the first of them, where an
+    older one is not, so whoever followed the link landed on other ideas."""
+    challenge = make_challenge(slug="cirkular-stad")
+    published = ContributionStatus.PUBLISHED
+    oldest = make_contribution(challenge=challenge, status=published, title="Lagningscafé")
+    for n in range(24):
+        make_contribution(challenge=challenge, status=published, title=f"Nyare idé {n}")
+    anchor = f"idea-{oldest.reference}"
+
+    search = client.get(reverse("search:results"), {"q": "lagningscafé", "kind": "idea"}).text
+    feed = client.get(reverse("feeds:ideas_rss", args=[challenge.slug])).text
+    status = client.get(oldest.get_absolute_url()).text
+    links = [
+        *_links_to(search, anchor),
+        *re.findall(rf"<link>http://testserver([^<]*#{anchor})</link>", feed),
+        *_links_to(status, anchor),
+    ]
+
+    assert len(links) == 3, links
+    for link in links:
+        page = client.get(link.split("#")[0]).text
+        assert f'id="{anchor}"' in page, link
+
+
+@pytest.mark.parametrize("reference", [None, "HBG-\x00", "\x00", "x" * 5000])
+def test_a_link_to_an_idea_that_is_no_longer_public_shows_the_first_page(
+    client, make_challenge, make_contribution, reference
+):
+    """An idea declined after the link was made, or a reference that is none (PostgreSQL
+    refuses NUL in text: that was a 500)."""
+    challenge = make_challenge()
+    idea = make_contribution(
+        challenge=challenge,
+        status=ContributionStatus.DECLINED,
+        decline_reason=DeclineReason.DUPLICATE,
+    )
+    make_contribution(challenge=challenge, status=ContributionStatus.PUBLISHED, title="Synlig")
+
+    response = client.get(challenge.get_absolute_url(), {"idea": reference or idea.reference})
+
+    assert response.status_code == 200
+    assert "Synlig" in response.text
