@@ -184,6 +184,20 @@ def test_a_failed_send_takes_focus_to_the_error_summary(
     context.close()
 
 
+def test_a_filter_to_correct_takes_focus_to_its_error_summary(page, live_server, challenges):
+    """As after a failed send of an idea: the list comes back with the error summary above
+    it, and keyboard and screen reader users start from there, not from the top."""
+    page.goto(live_server.url + reverse("initiatives:list"))
+    page.get_by_text("Fler filter").click()
+    page.get_by_label("Aktivt år").fill("20244")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filtrera").click()
+    assert page.locator(".error-summary").evaluate("e => e === document.activeElement")
+
+    page.goto(live_server.url + reverse("statistics:dashboard") + "?year=1800")
+    assert page.locator(".error-summary").evaluate("e => e === document.activeElement")
+
+
 def _send_without_the_cookie(page, form_url: str) -> None:
     """Open the form, lose the site's cookies (blocked, or cleared while the form was open),
     type an idea and send it."""
