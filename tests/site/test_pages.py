@@ -56,6 +56,14 @@ def test_about_page_names_targets_contact_and_facts(client):
         assert fact in text
 
 
+def test_about_page_says_since_when_hid_takes_shape_in_english(client):
+    """The English page read "is taking shape in Oceanhamnen since the first half of 2023"."""
+    text = client.get("/en/about/").text
+    assert "(HiD) has been taking shape in Oceanhamnen since the first half of 2023" in text
+    assert "is taking shape" not in text
+    assert "växer fram i Oceanhamnen sedan första halvåret 2023" in client.get("/om/").text
+
+
 def test_accessibility_statement_has_what_the_law_asks(client):
     text = client.get("/tillganglighet/").text
     assert "Myndigheten för digital förvaltning" in text
