@@ -132,6 +132,28 @@ def test_department_changelist_counts_without_a_query_per_row(
     assert '<td class="field-initiative_count">1</td>' in page
 
 
+def test_department_changelist_counts_challenges_and_initiatives_apart(
+    editor_client, make_department, make_challenge, make_initiative
+):
+    """Each count on its own: joined in one query, every challenge of a department met every
+    initiative of it (15 departments with 1,000 challenges and 7,000 initiatives each: 40 s)."""
+    department = make_department()
+    for _ in range(3):
+        make_challenge(owner_department=department)
+    for _ in range(4):
+        make_initiative(owner_department=department)
+    with CaptureQueriesContext(connection) as queries:
+        page = editor_client.get(reverse("admin:site_department_changelist")).text
+    assert '<td class="field-challenge_count">3</td>' in page
+    assert '<td class="field-initiative_count">4</td>' in page
+    joined = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'JOIN "challenges_challenge"' in q["sql"] and 'JOIN "initiatives_initiative"' in q["sql"]
+    ]
+    assert joined == []
+
+
 def test_moderators_cannot_edit_the_shared_vocabulary(client, moderator, make_department):
     department = make_department()
     client.force_login(moderator)
