@@ -265,6 +265,12 @@ class ContributionAdmin(admin.ModelAdmin):
     ]
 
     def get_ordering(self, request):
+        """The queue's order; with one status chosen (a reason for declining chooses one too),
+        the same order without "pending first", which then orders nothing: PostgreSQL read the
+        queue's index through every waiting idea before the first published one (0.9 s with
+        150,000 waiting), where the index of the time of sending finds it at once."""
+        if request.GET.get("status__exact") or request.GET.get("decline_reason__exact"):
+            return ["created_at", "pk"]
         return MODERATION_ORDER
 
     def get_object(self, request, object_id, from_field=None):

@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.mail import EmailMessage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -542,3 +544,33 @@ def test_a_bulk_decision_with_no_usable_time_of_the_list_decides_every_idea(
     assert response.status_code == 200
     assert "Publicerade 2 idéer." in response.text
     assert Contribution.objects.published().count() == 2
+
+
+@pytest.mark.parametrize(
+    "filters", [{"status__exact": "published"}, {"decline_reason__exact": "duplicate"}]
+)
+def test_ideas_of_one_decision_are_listed_without_stepping_over_the_waiting_ones(
+    client, moderator, make_contribution, filters
+):
+    """With one status chosen (or a reason for declining, which only declined ideas have),
+    "pending first" orders nothing. Ordered by it, PostgreSQL read the index of the queue
+    through every waiting idea before the first published one: 0.9 s with 150,000 waiting."""
+    older = make_contribution(
+        status=ContributionStatus.DECLINED, decline_reason=DeclineReason.DUPLICATE, title="Äldre"
+    )
+    newer = make_contribution(
+        status=ContributionStatus.DECLINED, decline_reason=DeclineReason.DUPLICATE, title="Nyare"
+    )
+    Contribution.objects.filter(pk__in=[older.pk, newer.pk]).update(
+        status=filters.get("status__exact", ContributionStatus.DECLINED),
+        decline_reason="" if "status__exact" in filters else DeclineReason.DUPLICATE,
+    )
+    make_contribution(title="Oprövad idé")
+    client.force_login(moderator)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse(CHANGELIST), filters).text
+    assert "Oprövad idé" not in page
+    assert page.index("Äldre") < page.index("Nyare")  # oldest first, as in the queue
+    listing = [q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"]]
+    listing = [sql for sql in listing if 'FROM "contributions_contribution"' in sql]
+    assert listing and not [sql for sql in listing if "CASE WHEN" in sql]
