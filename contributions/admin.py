@@ -217,8 +217,10 @@ class ContributionAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["challenge", "decided_by"]
     search_fields = ["reference", "title", "text", "name", "email", "organisation"]
-    # One count of the ideas shown, not a second of all of them (half a million).
+    # One count of the ideas shown, not a second of all of them (half a million), and no
+    # counts beside the filters (Django's "Show counts": 1.7 s a page).
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     action_form = ModerationActionForm
     actions = ["publish", "decline", "mark_spam", "erase_personal_data"]
     raw_id_fields = ["initiative"]

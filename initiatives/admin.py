@@ -105,6 +105,8 @@ class InitiativeAdmin(PublishableAdmin):
         "goals",
     ]
     list_select_related = ["owner_department"]
+    # No counts beside the filters (Django's "Show counts"): a second a page, with 100,000.
+    show_facets = admin.ShowFacets.NEVER
     autocomplete_fields = [
         "contact", "owner_department", "departments", "partners", "challenges", "methods", "goals",
     ]  # fmt: skip
