@@ -3,6 +3,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
@@ -50,6 +52,35 @@ class DepartmentAdmin(admin.ModelAdmin):
     @admin.display(description=_("initiatives owned"), ordering="initiative_count")
     def initiative_count(self, obj):
         return obj.initiative_count
+
+    def get_deleted_objects(self, objs, request):
+        """Departments that own challenges or initiatives cannot be deleted (those would lose
+        their owner): the page says how many each owns, linked to the list of them, where
+        Django collected and listed every one (8,600 links, 1 MB, 2.4 s for a department of
+        the benchmark's data)."""
+        departments = list(objs)
+        owned = []
+        for relation in ("challenges", "owned_initiatives"):
+            owner = Department._meta.get_field(relation).field
+            opts = owner.model._meta
+            counts = dict(
+                owner.model.objects.filter(**{f"{owner.name}__in": departments})
+                .order_by()
+                .values(owner.name)
+                .annotate(n=Count("pk"))
+                .values_list(owner.name, "n")
+            )
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            for department in departments:
+                if n := counts.get(department.pk):
+                    label = capfirst(opts.verbose_name_plural)
+                    if len(departments) > 1:
+                        label = f"{department}, {opts.verbose_name_plural}"
+                    link = f"{url}?{owner.name}__id__exact={department.pk}"
+                    owned.append(format_html('<a href="{}">{}: {}</a>', link, label, n))
+        if owned:
+            return [], {}, set(), owned
+        return super().get_deleted_objects(objs, request)
 
 
 @admin.register(ContactPerson)
