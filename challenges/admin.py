@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from challenges.models import Challenge
 from helsingborg_innovation.admin_actions import PublicStatusFilter, PublishableAdmin
@@ -51,6 +54,9 @@ class ChallengeAdmin(PublishableAdmin):
         PublishableAdmin.publishing_fieldset,
     ]
 
+    # Ideas listed by name on the page that says why a challenge cannot be deleted.
+    ideas_shown = 20
+
     def get_queryset(self, request):
         # A subquery for the rows shown, not a GROUP BY over every challenge and all its
         # initiatives (which the count and the date hierarchy would each repeat).
@@ -73,9 +79,9 @@ class ChallengeAdmin(PublishableAdmin):
         than the permissions an editor lacks to delete them. Otherwise only the challenge
         goes: the rows that merely link it to initiatives, methods, goals and tags are not
         listed, and the page says that what they link to stays."""
+        if protected := self._ideas_kept(list(objs)):
+            return [], {}, set(), protected
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if protected:
-            return deleted, counts, set(), protected
         # The through models of the challenge's many-to-many relations, both ways, and tags.
         links = [field.remote_field.through for field in Challenge._meta.many_to_many] + [
             rel.through for rel in Challenge._meta.related_objects if rel.many_to_many
@@ -95,6 +101,39 @@ class ChallengeAdmin(PublishableAdmin):
 
         counts = {name: n for name, n in counts.items() if name not in link_names}
         return without_links(deleted), counts, perms_needed, protected
+
+    def _ideas_kept(self, challenges: list) -> list:
+        """The first ideas sent to the challenges, and how many more there are, linked to
+        the queue of the challenge's ideas. Django collected every idea and listed each with a
+        link and a permission check: 1.7 s and 612 KB for a challenge with 5,000 ideas."""
+        ideas = Challenge._meta.get_field("contributions").related_model
+        sent = ideas.objects.filter(challenge__in=challenges)
+        total = sent.count()
+        if not total:
+            return []
+        opts = ideas._meta
+        change = f"admin:{opts.app_label}_{opts.model_name}_change"
+        shown = sent.order_by("created_at", "pk").only("reference", "title")[: self.ideas_shown]
+        kept = [
+            format_html(
+                '{}: <a href="{}">{}</a>',
+                capfirst(opts.verbose_name),
+                reverse(change, args=[idea.pk]),
+                idea,
+            )
+            for idea in shown
+        ]
+        if more := total - len(kept):
+            text = ngettext("…and %(count)d more idea", "…and %(count)d more ideas", more) % {
+                "count": more
+            }
+            if len(challenges) == 1:
+                queue = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+                text = format_html(
+                    '<a href="{}?challenge={}">{}</a>', queue, challenges[0].pk, text
+                )
+            kept.append(text)
+        return kept
 
     @admin.display(description=_("initiatives"), ordering="initiative_count")
     def initiative_count(self, obj):

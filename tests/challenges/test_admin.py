@@ -207,3 +207,36 @@ def test_deleting_a_challenge_lists_the_challenge_not_its_link_rows(
     assert not Challenge.objects.filter(pk=challenge.pk).exists()
     assert Initiative.objects.filter(pk=initiative.pk).exists()
     assert Method.objects.filter(pk=method.pk).exists()
+
+
+def test_a_challenge_with_thousands_of_ideas_shows_a_few_and_counts_the_rest(
+    editor_client, make_challenge
+):
+    """Django's page collected every idea of the challenge and listed each with a link and a
+    permission check: 1.7 s and 612 KB for a challenge with 5,000 ideas."""
+    challenge = make_challenge()
+
+    def ideas(n: int) -> None:
+        Contribution.objects.bulk_create(
+            Contribution(challenge=challenge, title=f"Idé {i}", text="Text", consent=True)
+            for i in range(n)
+        )
+
+    url = reverse("admin:challenges_challenge_delete", args=[challenge.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(url).status_code == 200
+        return len(queries)
+
+    ideas(1)
+    few = count()
+    ideas(60)
+    assert count() == few
+    page = editor_client.get(url).text
+    assert page.count('href="/admin/contributions/contribution/') < 30
+    queue = reverse("admin:contributions_contribution_changelist")
+    assert f'href="{queue}?challenge={challenge.pk}"' in page
+    assert "och 41 idéer till" in page
+    editor_client.post(url, {"post": "yes"})
+    assert Challenge.objects.filter(pk=challenge.pk).exists()
