@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from challenges.models import Challenge
-from helsingborg_innovation.admin_actions import PublicStatusFilter, PublishableAdmin
+from helsingborg_innovation.admin_actions import GoalFilter, PublicStatusFilter, PublishableAdmin
 
 
 class OpenForIdeasFilter(admin.SimpleListFilter):
@@ -41,7 +41,7 @@ class ChallengeAdmin(PublishableAdmin):
         "status",
         OpenForIdeasFilter,
         "owner_department",
-        "goals",
+        GoalFilter,
     ]
     list_select_related = ["owner_department"]
     autocomplete_fields = ["contact", "owner_department", "goals", "suggested_methods"]

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from helsingborg_innovation import search
 from helsingborg_innovation.images import image_store
+from helsingborg_innovation.models import GlobalGoal
 from helsingborg_innovation.publishing import Status
 from helsingborg_innovation.textsearch import clean_query
 
@@ -108,6 +109,26 @@ class PublicStatusFilter(admin.SimpleListFilter):
                 return queryset.filter(status=Status.PUBLISHED, publish_at__lte=now)
             case "archived":
                 return queryset.filter(status=Status.ARCHIVED)
+        return queryset
+
+
+class GoalFilter(admin.SimpleListFilter):
+    """The items serving a global goal, or none. Django's filter of the relation made every
+    row DISTINCT (its whole text included) for the count, the page and the dates: 0.5-0.9 s
+    with 100,000 initiatives. An item serves a goal once: nothing is to be made distinct."""
+
+    title = _("global goals")
+    parameter_name = "goal"
+
+    def lookups(self, request, model_admin):
+        goals = [(str(goal.pk), str(goal)) for goal in GlobalGoal.objects.all()]
+        return [*goals, ("none", _("No global goal"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(goals__isnull=True)
+        if self.value() in dict(self.lookup_choices):
+            return queryset.filter(goals=self.value())
         return queryset
 
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation.admin_actions import PublicStatusFilter, PublishableAdmin
+from helsingborg_innovation.admin_actions import GoalFilter, PublicStatusFilter, PublishableAdmin
 from helsingborg_innovation.models import Partner
 from initiatives.models import ImpactGoal, Initiative, PhaseChange
 from initiatives.services import initiative_record_phase
@@ -102,7 +102,7 @@ class InitiativeAdmin(PublishableAdmin):
         HasLessonsFilter,
         "owner_department",
         PartnerKindFilter,
-        "goals",
+        GoalFilter,
     ]
     list_select_related = ["owner_department"]
     # No counts beside the filters (Django's "Show counts"): a second a page, with 100,000.

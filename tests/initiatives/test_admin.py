@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone
 
-from helsingborg_innovation.models import Partner
+from helsingborg_innovation.models import GlobalGoal, Partner
 from helsingborg_innovation.publishing import Status
 from initiatives.models import Initiative, Phase, PhaseChange, StopReason
 
@@ -252,3 +252,25 @@ def test_the_portfolio_offers_no_counts_beside_its_filters(editor_client, make_i
     counted = editor_client.get(reverse(CHANGELIST), {"_facets": "True"})
     assert counted.status_code == 200
     assert not counted.context["cl"].add_facets
+
+
+def test_the_goal_filter_lists_each_initiative_once_without_distinct_rows(
+    editor_client, make_initiative, goal
+):
+    """Filtered through the goals, Django made every row DISTINCT (its whole text included) for
+    the count, the page and the dates: 0.5-0.9 s with 100,000 initiatives. An initiative
+    serves a goal once, so there is nothing to make distinct."""
+    other = GlobalGoal.objects.exclude(pk=goal.pk).first()
+    make_initiative(title="Målet och ett till", goals=[goal, other])
+    make_initiative(title="Bara ett annat mål", goals=[other])
+    make_initiative(title="Inga mål alls")
+    with CaptureQueriesContext(connection) as queries:
+        page = editor_client.get(reverse(CHANGELIST), {"goal": goal.pk}).text
+    assert page.count('class="action-select" aria-label=') == 1  # one row
+    assert "Målet och ett till" in page
+    assert "Bara ett annat mål" not in page and "Inga mål alls" not in page
+    rows = 'DISTINCT "initiatives_initiative"."id"'
+    assert not [q for q in queries.captured_queries if rows in q["sql"]]
+    without = editor_client.get(reverse(CHANGELIST), {"goal": "none"}).text
+    assert "Inga mål alls" in without and "Målet och ett till" not in without
+    assert "Inget globalt mål" in without
