@@ -110,6 +110,33 @@ class PartnerAdmin(admin.ModelAdmin):
     def initiative_count(self, obj):
         return obj.initiative_count
 
+    def get_deleted_objects(self, objs, request):
+        """The partners, and from how many initiatives each is taken: Django's page listed
+        every link as "Initiative-partner relation: Initiative_partners object (17)" (7,870
+        of them, 587 KB, for a partner of the benchmark's data). The initiatives stay."""
+        partners = list(objs)
+        links = Partner._meta.get_field("initiatives").through
+        uses = dict(
+            links.objects.filter(partner__in=partners)
+            .values("partner")
+            .annotate(n=Count("pk"))
+            .values_list("partner", "n")
+        )
+        deleted = []
+        for partner in partners:
+            deleted.append(f"{capfirst(Partner._meta.verbose_name)}: {partner}")
+            if n := uses.get(partner.pk, 0):
+                deleted.append(
+                    [
+                        ngettext("Taken from %(n)d initiative", "Taken from %(n)d initiatives", n)
+                        % {"n": n}
+                    ]
+                )
+        perms_needed = set()
+        if not self.has_delete_permission(request):
+            perms_needed.add(Partner._meta.verbose_name)
+        return deleted, {Partner._meta.verbose_name_plural: len(partners)}, perms_needed, []
+
 
 @admin.register(GlobalGoal)
 class GlobalGoalAdmin(admin.ModelAdmin):

@@ -335,6 +335,33 @@ def test_deleting_a_department_that_owns_nothing(editor_client, make_department,
     assert ContactPerson.objects.get().department is None
 
 
+@pytest.mark.parametrize("uses", [1, 12])
+def test_deleting_a_partner_in_use_says_how_many_initiatives_lose_it(
+    editor_client, make_partner, make_initiative, uses
+):
+    """Django's page listed every initiative's link to the partner, as "Initiative-partner
+    relation: Initiative_partners object (17)": 7,870 of them, 587 KB, for a partner of the
+    benchmark's data. Deleting a partner takes it from its initiatives; they stay."""
+    from initiatives.models import Initiative
+
+    partner = make_partner(name="Lunds universitet")
+    for _ in range(uses):
+        make_initiative(partners=[partner])
+    url = reverse("admin:site_partner_delete", args=[partner.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = editor_client.get(url)
+    assert page.status_code == 200
+    assert len(queries) < 12
+    assert "object (" not in page.text and "relation" not in page.text
+    assert "Lunds universitet" in page.text
+    assert f"Tas bort från {uses} initiativ" in page.text
+
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Partner.objects.filter(pk=partner.pk).exists()
+    assert Initiative.objects.count() == uses
+
+
 def test_a_filter_in_an_admin_address_that_names_nothing_is_no_server_error(superuser_client):
     """A filter edited by hand into an admin list's address (Django allows one on any
     relation) that names no row: the list answers 200, 302 (?e=1) or 400, never a 500. On
