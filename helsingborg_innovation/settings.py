@@ -1,8 +1,8 @@
 """Settings for the portal, read from the environment.
 
 Development defaults are safe on a laptop (SQLite, local-memory cache, console e-mail);
-production differs only by environment variables and refuses to start without a secret key
-and allowed hosts.
+production differs only by environment variables and refuses to start without a secret key,
+allowed hosts and the site's address.
 """
 
 import ipaddress
@@ -258,7 +258,21 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "innovation@helsingbor
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The portal's own rules.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address e-mails and feeds link to. Without it in production, the link to each sender's
+# status page led to 127.0.0.1.
+SITE_URL = env_str("SITE_URL").strip().rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SITE_URL must be set when DJANGO_DEBUG is off: the address the e-mails link to, "
+            "e.g. https://innovation.helsingborg.se"
+        )
+    SITE_URL = "http://127.0.0.1:8000"
+elif not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an absolute address such as https://innovation.helsingborg.se, "
+        f"got {SITE_URL!r}"
+    )
 CONTENT_AGE_NOTICE_DAYS = env_int("CONTENT_AGE_NOTICE_DAYS", 60)
 PAGE_SIZE = env_int("PAGE_SIZE", 12)
 # Whole pages for anonymous visitors come from the cache (helsingborg_innovation/pagecache.py).

@@ -71,6 +71,7 @@ def _production_env(**extra):
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="x" * 64 + "-a-long-random-production-secret-for-the-test-only",
         DJANGO_ALLOWED_HOSTS="innovation.example.org",
+        SITE_URL="https://innovation.example.org",
     )
     env.update(extra)
     return env

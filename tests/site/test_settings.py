@@ -19,6 +19,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "a-long-random-secret-for-the-test-only",
     "DJANGO_ALLOWED_HOSTS": "innovation.helsingborg.se",
+    "SITE_URL": "https://innovation.helsingborg.se",
 }
 
 
@@ -50,13 +51,21 @@ def test_production_settings_load_when_everything_is_set():
     [
         ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off."),
         ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off."),
+        # Without it every link in the e-mails (the sender's status page) led to 127.0.0.1.
+        ("SITE_URL", "SITE_URL must be set when DJANGO_DEBUG is off"),
     ],
 )
-def test_production_refuses_to_start_without_a_secret_or_hosts(missing, message):
+def test_production_refuses_to_start_without_a_secret_hosts_or_address(missing, message):
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
     result = _import_settings(**env)
     assert result.returncode != 0
     assert f"django.core.exceptions.ImproperlyConfigured: {message}" in result.stderr
+
+
+def test_the_sites_address_must_be_absolute():
+    result = _import_settings(**{**PRODUCTION, "SITE_URL": "innovation.helsingborg.se"})
+    assert result.returncode != 0
+    assert "SITE_URL must be an absolute address" in result.stderr
 
 
 def test_empty_allowed_hosts_count_as_missing():
