@@ -9,7 +9,6 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect, QueryDict
@@ -33,6 +32,7 @@ from contributions.models import (
     SubmitterKind,
 )
 from helsingborg_innovation import search
+from helsingborg_innovation.admin_actions import FromEitherEndPaginator
 from helsingborg_innovation.publishing import choice_label
 from helsingborg_innovation.textsearch import clean_query
 
@@ -110,7 +110,7 @@ TRIGRAM = 3
 SEARCH_COUNT_CAP = 1000
 
 
-class CappedCountPaginator(Paginator):
+class CappedCountPaginator(FromEitherEndPaginator):
     """A paginator that counts at most SEARCH_COUNT_CAP rows; `capped` says there were more."""
 
     capped = False
@@ -205,6 +205,7 @@ class ContributionAdmin(admin.ModelAdmin):
     # Fifty ideas a page, enough for a bulk decision on what a moderator has read: a hundred
     # rows, each with its links, checkbox and labels, took most of a page's time.
     list_per_page = 50
+    paginator = FromEitherEndPaginator
     # Received today, in the past 7 days, this month or this year. (A date_hierarchy would read
     # the date of every idea on every page of the queue: a third of a second with 500,000.)
     list_filter = [

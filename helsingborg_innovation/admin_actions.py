@@ -2,8 +2,9 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -132,8 +133,30 @@ class GoalFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FromEitherEndPaginator(Paginator):
+    """Reads a page in the second half of a list from the list's end. The rows before a page
+    are skipped one by one (OFFSET): the last page of the idea queue, half a million ideas,
+    read every one of them (1.8 s). Read backwards, the last pages are as quick as the first;
+    the pages in the middle of a long list stay slow. The admin's lists are ordered in full
+    (ChangeList adds the primary key), so backwards is exactly the same rows."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        if bottom > self.count - top and isinstance(rows, QuerySet) and rows.ordered:
+            backwards = list(rows.reverse()[self.count - top : self.count - bottom])
+            return self._get_page(backwards[::-1], number, self)
+        return self._get_page(rows[bottom:top], number, self)
+
+
 class PublishableAdmin(admin.ModelAdmin):
     """What every publishable kind of content shares in the admin."""
+
+    paginator = FromEitherEndPaginator
 
     actions = [publish, unpublish, archive]
     prepopulated_fields = {"slug": ("title",)}

@@ -585,3 +585,29 @@ def test_the_queue_offers_no_counts_beside_its_filters(client, make_staff, make_
     counted = client.get(reverse(CHANGELIST), {"_facets": "True"})
     assert counted.status_code == 200
     assert not counted.context["cl"].add_facets
+
+
+def _listed_titles(page: str) -> list[str]:
+    return re.findall(r'<t[hd] class="field-title"><a [^>]*>([^<]*)</a>', page)
+
+
+def test_the_last_pages_of_the_queue_are_read_from_its_end(
+    client, moderator, make_contribution, monkeypatch
+):
+    """Rows before a page are skipped one by one: the last page of half a million ideas read
+    all of them (1.8 s). A page in the second half is read backwards, and shown forwards."""
+    from contributions.admin import ContributionAdmin
+
+    monkeypatch.setattr(ContributionAdmin, "list_per_page", 2)
+    for n in range(5):
+        make_contribution(title=f"Idé {n}")
+    client.force_login(moderator)
+    shown = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse(CHANGELIST), {"p": number}).content.decode()
+        shown.append(_listed_titles(page))
+        listing = [q["sql"] for q in queries if "contributions_contribution" in q["sql"]][-1]
+        if number == 3:
+            assert "OFFSET" not in listing
+    assert shown == [["Idé 0", "Idé 1"], ["Idé 2", "Idé 3"], ["Idé 4"]]
