@@ -77,30 +77,10 @@ class ChallengeAdmin(PublishableAdmin):
         """What deleting challenges deletes, said plainly. A challenge with ideas cannot be
         deleted by anyone (ideas are protected records), so the page lists the ideas rather
         than the permissions an editor lacks to delete them. Otherwise only the challenge
-        goes: the rows that merely link it to initiatives, methods, goals and tags are not
-        listed, and the page says that what they link to stays."""
+        goes, and the page says that what it links to stays (PublishableAdmin)."""
         if protected := self._ideas_kept(list(objs)):
             return [], {}, set(), protected
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        # The through models of the challenge's many-to-many relations, both ways, and tags.
-        links = [field.remote_field.through for field in Challenge._meta.many_to_many] + [
-            rel.through for rel in Challenge._meta.related_objects if rel.many_to_many
-        ]
-        link_names = {model._meta.verbose_name_plural for model in links}
-        prefixes = tuple(f"{capfirst(model._meta.verbose_name)}: " for model in links)
-
-        def without_links(items: list) -> list:
-            kept = []
-            for item in items:
-                if isinstance(item, list):
-                    if nested := without_links(item):
-                        kept.append(nested)
-                elif not str(item).startswith(prefixes):
-                    kept.append(item)
-            return kept
-
-        counts = {name: n for name, n in counts.items() if name not in link_names}
-        return without_links(deleted), counts, perms_needed, protected
+        return super().get_deleted_objects(objs, request)
 
     def _ideas_kept(self, challenges: list) -> list:
         """The first ideas sent to the challenges, and how many more there are, linked to

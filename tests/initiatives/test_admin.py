@@ -290,3 +290,26 @@ def test_the_partner_kind_filter_reads_no_distinct_rows(
     assert "Med två lärosäten" in page and "Med ett företag" not in page
     rows = 'DISTINCT "initiatives_initiative"."id"'
     assert not [q for q in queries.captured_queries if rows in q["sql"]]
+
+
+def test_deleting_an_initiative_lists_the_initiative_not_its_link_rows(
+    editor_client, make_initiative, make_partner, make_method, make_challenge, make_department
+):
+    partner, method, challenge = make_partner(), make_method(), make_challenge()
+    initiative = make_initiative(
+        title="Laddstolpar i hamnen",
+        partners=[partner],
+        methods=[method],
+        challenges=[challenge],
+        departments=[make_department()],
+        tags=["energi"],
+    )
+    url = reverse("admin:initiatives_initiative_delete", args=[initiative.pk])
+    page = editor_client.get(url).text
+    for link_row in ("relation", "Initiative_", "agged"):
+        assert link_row not in page
+    assert "Laddstolpar i hamnen" in page
+    assert "kopplingar" in page  # what it is linked to stays
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Initiative.objects.filter(pk=initiative.pk).exists()
+    assert Partner.objects.filter(pk=partner.pk).exists()

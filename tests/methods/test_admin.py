@@ -113,3 +113,35 @@ def test_changelist_counts_attachments_without_a_query_per_row(editor_client, ma
     assert count() == few
     page = editor_client.get(reverse(CHANGELIST)).text
     assert '<td class="field-attachment_count">2</td>' in page
+
+
+def test_deleting_a_method_lists_the_method_not_each_use_of_it(
+    editor_client, make_method, make_challenge, make_initiative
+):
+    """Django listed every use as "Initiative-method relation: Initiative_methods object (17)",
+    a line for each initiative that used the method, which tells an editor nothing."""
+    method = make_method(title="Designsprint", tags=["workshop"])
+    Attachment.objects.create(method=method, title="Mall", file=ContentFile(PDF, "mall.pdf"))
+    challenge = make_challenge(suggested_methods=[method])
+    initiatives = [make_initiative(methods=[method]) for _ in range(3)]
+    url = reverse("admin:methods_method_delete", args=[method.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(url).status_code == 200
+        return len(queries)
+
+    page = editor_client.get(url).text
+    for link_row in ("relation", "Initiative_", "Challenge_", "agged"):
+        assert link_row not in page
+    assert "Designsprint" in page
+    assert "Mall" in page  # the attachment goes with it
+    assert "kopplingar" in page  # what it is linked to stays
+    few = count()
+    for _ in range(10):
+        make_initiative(methods=[method])
+    assert count() == few
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Method.objects.filter(pk=method.pk).exists()
+    assert challenge.__class__.objects.filter(pk=challenge.pk).exists()
+    assert all(i.__class__.objects.filter(pk=i.pk).exists() for i in initiatives)
