@@ -62,12 +62,15 @@ BIGGEST_ID = 2**63 - 1
 
 class ChallengeFilter(admin.SimpleListFilter):
     """The ideas of one challenge. The sidebar lists the most recently published challenges,
-    and the one chosen: with thousands of challenges a link to each would be a page of its own
-    (and a second the queue would wait for). Any challenge can be chosen by its id."""
+    those of the ideas first in the queue, and the one chosen: with thousands of challenges a
+    link to each would be a page of its own (and a second the queue would wait for). Any
+    challenge can be chosen by its id."""
 
     title = _("challenge")
     parameter_name = "challenge"
     listed = 20
+    # The waiting ideas whose challenges are listed: the first of the queue's index.
+    waiting_read = 200
 
     def _chosen(self) -> int | None:
         """The challenge's id, or None for a value that can be no id: str.isdigit() is true
@@ -79,7 +82,11 @@ class ChallengeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         challenges = Challenge.objects.order_by("-publish_at", "-pk")
+        waiting = Contribution.objects.pending().order_by(*MODERATION_ORDER)
+        first_waiting = waiting.values_list("challenge_id", flat=True)[: self.waiting_read]
         listed = Q(pk__in=challenges.values("pk")[: self.listed])
+        # An older challenge still receiving ideas, which a moderator needs most.
+        listed |= Q(pk__in=list(dict.fromkeys(first_waiting))[: self.listed])
         if self._chosen() is not None:
             listed |= Q(pk=self._chosen())
         shown = Challenge.objects.filter(listed).only("pk", "title").order_by("title", "pk")

@@ -1,5 +1,6 @@
 import html
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -8,7 +9,7 @@ from django.core.mail import EmailMessage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from contributions import mail
 from contributions.models import Contribution, ContributionStatus, DeclineReason, SubmitterKind
@@ -573,6 +574,8 @@ def test_ideas_of_one_decision_are_listed_without_stepping_over_the_waiting_ones
     assert page.index("Äldre") < page.index("Nyare")  # oldest first, as in the queue
     listing = [q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"]]
     listing = [sql for sql in listing if 'FROM "contributions_contribution"' in sql]
+    # The ideas listed (not the challenges of the first waiting ones, for the filter).
+    listing = [sql for sql in listing if '"contributions_contribution"."title"' in sql]
     assert listing and not [sql for sql in listing if "CASE WHEN" in sql]
 
 
@@ -611,3 +614,24 @@ def test_the_last_pages_of_the_queue_are_read_from_its_end(
         if number == 3:
             assert "OFFSET" not in listing
     assert shown == [["Idé 0", "Idé 1"], ["Idé 2", "Idé 3"], ["Idé 4"]]
+
+
+def test_the_challenge_filter_offers_the_challenges_whose_ideas_are_waiting(
+    client, moderator, make_challenge, make_contribution, monkeypatch
+):
+    """The newest challenges, and those of the ideas first in the queue: an older challenge
+    still receiving ideas could otherwise only be chosen by typing its id into the address."""
+    from contributions.admin import ChallengeFilter
+
+    monkeypatch.setattr(ChallengeFilter, "listed", 2)
+    older = make_challenge(title="Äldre utmaning", publish_at=timezone.now() - timedelta(days=400))
+    quiet = make_challenge(title="Tyst utmaning", publish_at=timezone.now() - timedelta(days=300))
+    make_contribution(challenge=quiet, status=ContributionStatus.PUBLISHED)
+    for n in range(2):
+        make_challenge(title=f"Ny utmaning {n}")
+    make_contribution(challenge=older)  # waiting
+    client.force_login(moderator)
+    page = client.get(reverse(CHANGELIST)).text
+    assert f"?challenge={older.pk}" in page
+    assert "Ny utmaning 1" in page
+    assert f"?challenge={quiet.pk}" not in page
