@@ -136,8 +136,8 @@ def test_counts_on_the_challenge_page(client, make_challenge, make_contribution)
     counts = " ".join(counts.split())
     # Spam is not counted as received.
     assert "<dt>Mottagna idéer</dt><dd>5</dd>" in counts
-    assert "<dt>Publicerad</dt><dd>1</dd>" in counts
-    assert "<dt>Avböjd</dt><dd>3 <ul" in counts
+    assert "<dt>Publicerade</dt><dd>1</dd>" in counts  # idéer: plural, as "Mottagna idéer"
+    assert "<dt>Avböjda</dt><dd>3 <ul" in counts
     assert "Samma idé har redan skickats in: 2" in counts
     assert "Handlar inte om den här utmaningen: 1" in counts
 
