@@ -9,6 +9,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect, QueryDict
@@ -117,8 +118,10 @@ TRIGRAM = 3
 SEARCH_COUNT_CAP = 1000
 
 
-class CappedCountPaginator(FromEitherEndPaginator):
-    """A paginator that counts at most SEARCH_COUNT_CAP rows; `capped` says there were more."""
+class CappedCountPaginator(Paginator):
+    """A paginator that counts at most SEARCH_COUNT_CAP rows; `capped` says there were more.
+    Its pages are read from the start (never from the end, as FromEitherEndPaginator reads
+    the last ones): a count cut short does not say where the end is."""
 
     capped = False
 

@@ -164,6 +164,22 @@ def test_a_search_that_finds_many_ideas_counts_only_so_far_and_says_so(
     assert "Fler än" not in everything and "6 idéer" in everything
 
 
+def test_the_pages_of_a_search_counted_only_so_far_follow_each_other(
+    client, moderator, make_contribution, monkeypatch
+):
+    """A page in the second half of the count is read from the end of the list, but a search
+    counted only so far has no known end: its pages are read from the start."""
+    from contributions.admin import ContributionAdmin
+
+    monkeypatch.setattr("contributions.admin.SEARCH_COUNT_CAP", 4)
+    monkeypatch.setattr(ContributionAdmin, "list_per_page", 2)
+    for n in range(7):
+        make_contribution(title=f"Cykelbana {n}")
+    client.force_login(moderator)
+    second = client.get(reverse(CHANGELIST), {"q": "Cykelbana", "p": 2}).text
+    assert _listed_titles(second) == ["Cykelbana 2", "Cykelbana 3"]
+
+
 def test_moderators_find_an_idea_by_its_senders_name_or_organisation(
     client, moderator, make_contribution
 ):
