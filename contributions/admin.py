@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
@@ -283,6 +283,14 @@ class ContributionAdmin(admin.ModelAdmin):
         queue's index through every waiting idea before the first published one (0.9 s with
         150,000 waiting), where the index of the time of sending finds it at once."""
         if request.GET.get("status__exact") or request.GET.get("decline_reason__exact"):
+            return ["created_at", "pk"]
+        if sort := request.GET.get(ORDER_VAR):
+            # Sorted by a column: ideas of equal value by their time of sending, in the same
+            # direction, which each column's index serves read either way (Meta.indexes).
+            # After "pending first", half a million ideas were read and sorted for each page
+            # (0.37-0.70 s).
+            if sort.startswith("-"):
+                return ["-created_at", "-pk"]
             return ["created_at", "pk"]
         return MODERATION_ORDER
 

@@ -651,3 +651,41 @@ def test_the_challenge_filter_offers_the_challenges_whose_ideas_are_waiting(
     assert f"?challenge={older.pk}" in page
     assert "Ny utmaning 1" in page
     assert f"?challenge={quiet.pk}" not in page
+
+
+@pytest.mark.parametrize("column", ["title", "kind", "status", "decline_reason", "decided_by"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_queue_sorted_by_a_column_is_read_off_an_index_of_it(
+    client, moderator, make_contribution, column, descending
+):
+    """Sorted by a column, then by "pending first" and time, half a million ideas were read and
+    sorted for each page (0.37-0.70 s). Sorted by a column, the ideas of equal value follow
+    by their time of sending in the same direction, which an index of the column serves
+    read either way."""
+    from contributions.admin import ContributionAdmin
+
+    make_contribution(title="Äldre")
+    make_contribution(title="Nyare")
+    client.force_login(moderator)
+    # The column's number in the address counts the actions' checkbox before the columns.
+    number = 1 + ContributionAdmin.list_display.index(
+        next(name for name in ContributionAdmin.list_display if name.startswith(column))
+    )
+    sort = f"{'-' if descending else ''}{number}"
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse(CHANGELIST), {"o": sort}).text
+    listing = [q["sql"] for q in queries if '"contributions_contribution"."title"' in q["sql"]]
+    order = listing[-1].split("ORDER BY")[1].split("LIMIT")[0].strip()
+    direction = "DESC" if descending else "ASC"
+    assert "CASE WHEN" not in order
+    assert order.endswith(
+        f'"contributions_contribution"."created_at" {direction}, '
+        f'"contributions_contribution"."id" {direction}'
+    )
+    if column == "kind":  # equal values: by time, oldest first unless reversed
+        assert (page.index("Äldre") < page.index("Nyare")) != descending
+    field = Contribution._meta.get_field(column).column
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Contribution._meta.db_table)
+    indexed = [c["columns"] for c in constraints.values() if c["index"]]
+    assert [field, "created_at", "id"] in indexed
