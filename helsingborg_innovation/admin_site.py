@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from helsingborg_innovation import ratelimit
 from helsingborg_innovation.clients import client_network
 
 logger = logging.getLogger(__name__)
@@ -26,14 +27,8 @@ def _count_attempt(key: str) -> int | None:
     lockout period, or None when the cache is away. Counting first bounds what guesses sent
     all at once get checked: counted after, each of 60 guesses in flight together read a count
     below the limit and had its password checked."""
-    limits = caches["limits"]
     try:
-        limits.add(key, 0, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
-        return limits.incr(key)
-    except ValueError:
-        # The period ended between add and incr: this attempt starts the next one.
-        limits.set(key, 1, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
-        return 1
+        return ratelimit.count_one(key, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
     except Exception:
         logger.warning("Cache unavailable: admin sign-in not limited", exc_info=True)
         return None

@@ -43,20 +43,27 @@ def _client_key(request: HttpRequest, scope: str, window: int) -> str:
     return f"ratelimit:{scope}:{digest.hexdigest()[:32]}:{window}"
 
 
+def count_one(key: str, seconds: int) -> int:
+    """Count one more under `key` in the "limits" cache, kept `seconds` from the first; the
+    count so far. Raises when the cache is away."""
+    limits = caches["limits"]
+    try:
+        limits.add(key, 0, timeout=seconds)
+        return limits.incr(key)
+    except ValueError:
+        # Expired between add and incr: this is the first of the next period.
+        limits.set(key, 1, timeout=seconds)
+        return 1
+
+
 def hit(request: HttpRequest, *, scope: str, rate: str) -> int | None:
     """Count one request; return None when allowed, else the seconds until the next window."""
     limit, seconds = parse_rate(rate)
     now = time.time()
     window = int(now // seconds)
     key = _client_key(request, scope, window)
-    limits = caches["limits"]
     try:
-        limits.add(key, 0, timeout=seconds + 1)
-        count = limits.incr(key)
-    except ValueError:
-        # Expired between add and incr: this is the first request of the window.
-        limits.set(key, 1, timeout=seconds + 1)
-        count = 1
+        count = count_one(key, seconds + 1)
     except Exception:
         logger.warning("Cache unavailable: %s requests not limited", scope, exc_info=True)
         return None
