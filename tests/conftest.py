@@ -44,6 +44,14 @@ def pytest_configure(config):
     settings.CACHES["default"]["LOCATION"] = os.environ["REDIS_URL"]
 
 
+def indexed_columns(table: str) -> list[list[str]]:
+    """The columns of each index of a table (its primary key left out), as the database has
+    them."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return [c["columns"] for c in constraints.values() if c["index"] and not c["primary_key"]]
+
+
 def _n() -> int:
     return next(_counter)
 

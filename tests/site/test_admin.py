@@ -13,6 +13,7 @@ from helsingborg_innovation import roles
 from helsingborg_innovation.models import ContactPerson, Department, GlobalGoal, Partner
 from initiatives.models import ImpactGoal, PhaseChange
 from methods.models import Attachment
+from tests.conftest import indexed_columns
 
 
 @pytest.fixture
@@ -387,17 +388,11 @@ def test_a_filter_in_an_admin_address_that_names_nothing_is_no_server_error(supe
     assert failed == []
 
 
-def _indexed_columns(table: str) -> list[list[str]]:
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table)
-    return [c["columns"] for c in constraints.values() if c["index"] and not c["primary_key"]]
-
-
 @pytest.mark.django_db
 def test_the_admin_log_is_indexed_for_recent_actions_and_an_items_history():
     """Every decision on an idea is a line of the admin's log. The admin's home lists a
     member of staff's latest (a moderator with 350,000 lines: 134 ms, most of the page), and
     an item's history page finds its lines by the item: both read an index, not the table."""
-    indexed = _indexed_columns("django_admin_log")
+    indexed = indexed_columns("django_admin_log")
     assert ["user_id", "action_time"] in indexed
     assert ["content_type_id", "object_id"] in indexed
