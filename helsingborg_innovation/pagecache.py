@@ -555,21 +555,20 @@ def _lookup(request, kinds) -> Lookup:
             if behind is not None:
                 return behind
     found = cache.get_many([key, *watched])
-    if not _schedule_vouches(found):
-        next_change, _holds = _schedule(found)
-        if next_change is not None and next_change <= time.time():
-            # A scheduled item has gone public since pages were cached: every page that
-            # shows content starts afresh.
-            bump(*ALL)
-            found = cache.get_many(generation_keys)
-        found = _started(found, generation_keys)
+    next_change, holds = _schedule(found)
+    vouched = holds and next_change > time.time()
+    if next_change is not None and next_change <= time.time():
+        # A scheduled item has gone public since pages were cached: every page that shows
+        # content starts afresh.
+        bump(*ALL)
+        found = cache.get_many(generation_keys)
+    found = _started(found, generation_keys)
+    if not vouched:
         # The generations first, then the rows: a save committed in between is read again.
         read_at = tuple(found[generation] for generation in SCHEDULED_KEYS)
         cache.set(NEXT_CHANGE_KEY, (_next_scheduled_publication(), read_at), timeout=None)
-    else:
-        found = _started(found, generation_keys)
-        if near is not None:
-            near.remember(found, watched, read_since)
+    elif near is not None:
+        near.remember(found, watched, read_since)
     generations = tuple(found[generation_key] for generation_key in keys)
     cached = found.get(key)
     if cached is not None and len(cached) != 7:
