@@ -633,6 +633,31 @@ def test_the_last_pages_of_the_queue_are_read_from_its_end(
     assert shown == [["Idé 0", "Idé 1"], ["Idé 2", "Idé 3"], ["Idé 4"]]
 
 
+def test_pages_far_down_the_queue_skip_only_the_keys_of_the_ideas_before_them(
+    client, moderator, make_contribution, monkeypatch
+):
+    """Far from both ends of the queue, the keys of a page's ideas are read first and then the
+    ideas: skipping 250,000 whole ideas to reach page 5,000 of 10,000 took 1.1 s. The pages
+    show the same ideas in the same order, in either direction of a sort."""
+    from contributions.admin import ContributionAdmin
+    from helsingborg_innovation import admin_actions
+
+    monkeypatch.setattr(ContributionAdmin, "list_per_page", 2)
+    monkeypatch.setattr(admin_actions, "KEYS_FIRST_AFTER", 1)
+    for n in range(7):
+        make_contribution(title=f"Idé {n}")
+    client.force_login(moderator)
+    for order, titles in (("", range(7)), ("-7", reversed(range(7)))):
+        shown = []
+        for number in (1, 2, 3, 4):
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(reverse(CHANGELIST), {"p": number, "o": order}).text
+            shown.extend(_listed_titles(page))
+            ideas = [q["sql"] for q in queries if '"contributions_contribution"."text"' in q["sql"]]
+            assert ideas and not [sql for sql in ideas if "OFFSET" in sql]
+        assert shown == [f"Idé {n}" for n in titles]
+
+
 def test_the_challenge_filter_offers_the_challenges_whose_ideas_are_waiting(
     client, moderator, make_challenge, make_contribution, monkeypatch
 ):
