@@ -126,6 +126,7 @@ class Contribution(models.Model):
         verbose_name=_("challenge"),
         on_delete=models.PROTECT,
         related_name="contributions",
+        db_index=False,  # indexed with the time and the key (Meta.indexes)
     )
     title = models.CharField(_("title"), max_length=150)
     text = models.TextField(_("idea"), max_length=5000)
@@ -202,7 +203,8 @@ class Contribution(models.Model):
         default="",
         editable=False,
     )
-    created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    # Indexed with the key (Meta.indexes), for the pages far down the queue.
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
     anonymised_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
     objects = ContributionQuerySet.as_manager()
@@ -242,8 +244,26 @@ class Contribution(models.Model):
                 include=["decline_reason", "kind", "created_at", "decided_at"],
                 name="contribution_stats_idx",
             ),
-            # The moderators' queue: a page of half a million ideas read off the index.
-            models.Index(PENDING_FIRST, "created_at", "id", name="contribution_moderation_idx"),
+            # The moderators' queue: a page of half a million ideas read off the index. With
+            # the status in it, the keys of a page far down the queue are read from the index
+            # alone (FromEitherEndPaginator): 21 ms to skip 250,000 ideas, 137 without it.
+            models.Index(
+                PENDING_FIRST,
+                "created_at",
+                "id",
+                name="contribution_moderation_idx",
+                include=["status"],
+            ),
+            # The ideas by time of sending, newest or oldest first: the keys of a page far down
+            # the queue sorted so, read from the index alone (20 ms for 250,000 ideas, 95 ms off
+            # the time alone). It also serves what an index of the time alone served.
+            models.Index(fields=["created_at", "id"], name="contribution_received_idx"),
+            # A challenge's ideas by time: the queue sorted by challenge, whose pages far down
+            # are then read off it, challenge by challenge (58-100 ms of SQL to skip 250,000
+            # ideas, 260 ms joined and sorted in full), and a challenge's public ideas.
+            models.Index(
+                fields=["challenge", "created_at", "id"], name="contribution_challenge_idx"
+            ),
             # The queue sorted by one of its columns, then by time (ContributionAdmin.get_ordering).
             *(
                 models.Index(fields=[column, "created_at", "id"], name=f"contribution_{name}_idx")

@@ -449,15 +449,28 @@ def admin_timings(rounds: int) -> list[tuple[str, dict]]:
     user, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
     )
+    from contributions.models import Contribution
+    from initiatives.models import Initiative
+
     client = Client()
     client.force_login(user)
+    # The page in the middle of each list, as far from either end as a page can be (50 rows a
+    # page): the slowest to read (helsingborg_innovation.admin_actions.FromEitherEndPaginator).
+    ideas_middle = max(Contribution.objects.count() // 100, 1)
+    initiatives_middle = max(Initiative.objects.count() // 100, 1)
     results = []
     for label, url in [
         ("idea queue", "/admin/contributions/contribution/"),
+        ("idea queue, middle page", f"/admin/contributions/contribution/?p={ideas_middle}"),
+        (
+            "idea queue, newest first, middle page",
+            f"/admin/contributions/contribution/?o=-7&p={ideas_middle}",
+        ),
         ("idea queue, pending", "/admin/contributions/contribution/?status__exact=pending"),
         ("idea queue, search", "/admin/contributions/contribution/?q=cykel"),
         ("idea queue, a sender", "/admin/contributions/contribution/?q=Anna+Svensson"),
         ("initiatives", "/admin/initiatives/initiative/"),
+        ("initiatives, middle page", f"/admin/initiatives/initiative/?p={initiatives_middle}"),
         ("initiatives, stopped", "/admin/initiatives/initiative/?phase__exact=stopped"),
         ("initiatives, search", "/admin/initiatives/initiative/?q=cykel"),
         ("challenges", "/admin/challenges/challenge/"),
