@@ -33,7 +33,7 @@ from contributions.models import (
     SubmitterKind,
 )
 from helsingborg_innovation import search
-from helsingborg_innovation.admin_actions import FromEitherEndPaginator
+from helsingborg_innovation.paging import FromEitherEndPaginator
 from helsingborg_innovation.publishing import choice_label
 from helsingborg_innovation.textsearch import clean_query
 

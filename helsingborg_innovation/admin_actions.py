@@ -2,9 +2,8 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +12,7 @@ from django.utils.translation import ngettext
 from helsingborg_innovation import search
 from helsingborg_innovation.images import image_store
 from helsingborg_innovation.models import GlobalGoal
+from helsingborg_innovation.paging import FromEitherEndPaginator
 from helsingborg_innovation.publishing import Status
 from helsingborg_innovation.textsearch import clean_query
 
@@ -132,44 +132,6 @@ class GoalFilter(admin.SimpleListFilter):
         if self.value() in dict(self.lookup_choices):
             return queryset.filter(goals=self.value())
         return queryset
-
-
-# Rows skipped before a page from which the page's keys are read first (FromEitherEndPaginator).
-KEYS_FIRST_AFTER = 1000
-
-
-class FromEitherEndPaginator(Paginator):
-    """Reads a page in the second half of a list from the list's end, and a page far from
-    either end by its keys first. The rows before a page are skipped one by one (OFFSET): the
-    last page of the idea queue, half a million ideas, read every one of them (1.8 s). Read
-    backwards, the last pages are as quick as the first. The admin's lists are ordered in full
-    (ChangeList adds the primary key), so backwards is exactly the same rows."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        rows = self.object_list
-        if not isinstance(rows, QuerySet) or not rows.ordered:
-            return self._get_page(rows[bottom:top], number, self)
-        if bottom > self.count - top:
-            backwards = _slice(rows.reverse(), self.count - top, self.count - bottom)
-            return self._get_page(backwards[::-1], number, self)
-        return self._get_page(_slice(rows, bottom, top), number, self)
-
-
-def _slice(rows: QuerySet, start: int, stop: int) -> list:
-    """rows[start:stop]; far down a list, the keys of those rows first, then the rows. The
-    rows skipped are then read from an index of the list's order alone, not from the table:
-    page 5,000 of the idea queue's 10,000 skipped 250,000 whole ideas (1.1 s)."""
-    if start < KEYS_FIRST_AFTER or rows.query.distinct:
-        # A distinct list is left as it is: its keys alone would be made distinct by the
-        # columns it is ordered by as well.
-        return list(rows[start:stop])
-    keys = list(rows.values_list("pk", flat=True)[start:stop])
-    return list(rows.filter(pk__in=keys))
 
 
 class PublishableAdmin(admin.ModelAdmin):

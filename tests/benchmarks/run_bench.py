@@ -455,7 +455,7 @@ def admin_timings(rounds: int) -> list[tuple[str, dict]]:
     client = Client()
     client.force_login(user)
     # The page in the middle of each list, as far from either end as a page can be (50 rows a
-    # page): the slowest to read (helsingborg_innovation.admin_actions.FromEitherEndPaginator).
+    # page): the slowest to read (helsingborg_innovation.paging.FromEitherEndPaginator).
     ideas_middle = max(Contribution.objects.count() // 100, 1)
     initiatives_middle = max(Initiative.objects.count() // 100, 1)
     results = []

@@ -640,10 +640,10 @@ def test_pages_far_down_the_queue_skip_only_the_keys_of_the_ideas_before_them(
     ideas: skipping 250,000 whole ideas to reach page 5,000 of 10,000 took 1.1 s. The pages
     show the same ideas in the same order, in either direction of a sort."""
     from contributions.admin import ContributionAdmin
-    from helsingborg_innovation import admin_actions
+    from helsingborg_innovation import paging
 
     monkeypatch.setattr(ContributionAdmin, "list_per_page", 2)
-    monkeypatch.setattr(admin_actions, "KEYS_FIRST_AFTER", 1)
+    monkeypatch.setattr(paging, "KEYS_FIRST_AFTER", 1)
     for n in range(7):
         make_contribution(title=f"Idé {n}")
     client.force_login(moderator)
