@@ -2,7 +2,6 @@
 
 import django_filters
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.forms.models import ModelChoiceField
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +9,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from helsingborg_innovation import pagecache
+from helsingborg_innovation.paging import FromEitherEndPaginator
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH
 
 
@@ -52,7 +52,10 @@ class PortalFilterView(FilterView):
 
     http_method_names = ["get", "head"]  # 405 to any other, OPTIONS too, as require_safe
     paginate_by = settings.PAGE_SIZE
-    paginator_class = Paginator
+    # Crawlers follow the pages to the end: the last page of the portfolio skipped a hundred
+    # thousand initiatives (0.3 s built afresh); read from the end, and far from either end
+    # by the keys first, off an index of the list's order (initiative_order_idx).
+    paginator_class = FromEitherEndPaginator
 
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)

@@ -182,6 +182,30 @@ def test_a_page_past_the_end_shows_the_last_page(client, make_initiative, settin
     assert len(card_titles(response)) == 1
 
 
+def test_pages_far_down_the_portfolio_are_read_from_the_end_or_by_their_keys(
+    client, make_initiative, settings, monkeypatch
+):
+    """A hundred thousand initiatives: the last page skipped all of them, text and all (0.3 s
+    built afresh), a page in the middle half of them. The second half is read from the end,
+    and far from either end the keys of a page's initiatives are read first; the pages show
+    every initiative once, newest first."""
+    from helsingborg_innovation import paging
+
+    monkeypatch.setattr(paging, "KEYS_FIRST_AFTER", 1)
+    now = timezone.now()
+    count = settings.PAGE_SIZE * 3 + 1
+    for n in range(count):
+        make_initiative(title=f"Initiativ {n:02d}", publish_at=now - timedelta(hours=n))
+    shown = []
+    for number in (1, 2, 3, 4):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("initiatives:list"), {"page": number})
+        shown.extend(card_titles(response))
+        cards = [q["sql"] for q in queries if '"initiatives_initiative"."summary"' in q["sql"]]
+        assert cards and not [sql for sql in cards if "OFFSET" in sql]
+    assert shown == [f"Initiativ {n:02d}" for n in range(count)]
+
+
 def test_the_form_keeps_what_the_visitor_chose(client, portfolio):
     response = client.get(reverse("initiatives:list"), {"q": "solceller", "year": "2023"})
     assert 'value="solceller"' in response.text
