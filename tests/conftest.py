@@ -52,6 +52,16 @@ def indexed_columns(table: str) -> list[list[str]]:
     return [c["columns"] for c in constraints.values() if c["index"] and not c["primary_key"]]
 
 
+def plan_with_more_rows(queryset) -> str:
+    """PostgreSQL's plan for `queryset` as it could be with many rows: without the sequential
+    scans, sorts and bitmap scans that a test's handful of rows makes cheapest (run inside a
+    test's transaction, which the settings end with)."""
+    with connection.cursor() as cursor:
+        for method in ("seqscan", "sort", "incremental_sort", "bitmapscan"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+    return queryset.explain()
+
+
 def _n() -> int:
     return next(_counter)
 
