@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -740,3 +741,25 @@ def test_the_queue_sorted_by_a_column_is_read_off_an_index_of_it(
         assert (page.index("Äldre") < page.index("Nyare")) != descending
     field = Contribution._meta.get_field(column).column
     assert [field, "created_at", "id"] in indexed_columns(Contribution._meta.db_table)
+
+
+def test_only_those_who_may_read_an_idea_follow_its_view_on_site_to_the_senders_page(
+    client, editor, moderator, make_staff, make_contribution
+):
+    """An idea's "View on site" leads to its sender's private status page. Django's redirect
+    behind it answered every member of staff about every model: an editor, who may not read
+    ideas, had the token of every idea from its number alone."""
+    idea = make_contribution(title="Väntar i kön", text="Text som inte är publicerad.")
+    content_type = ContentType.objects.get_for_model(Contribution)
+    view_on_site = reverse("admin:view_on_site", args=[content_type.pk, idea.pk])
+    for someone in (editor, make_staff()):
+        client.force_login(someone)
+        response = client.get(view_on_site)
+        assert response.status_code == 403
+        assert idea.token not in response.get("Location", "")
+        assert idea.token not in response.content.decode()
+
+    client.force_login(moderator)
+    change = client.get(reverse("admin:contributions_contribution_change", args=[idea.pk]))
+    assert view_on_site in change.content.decode()
+    assert client.get(view_on_site)["Location"].endswith(idea.get_absolute_url())
