@@ -204,13 +204,24 @@ def _by_token(token: str) -> Contribution:
     )
 
 
+def _private_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A page whose address holds an idea's token: the browser sends that address to nobody,
+    as the Referer of the links followed from it or of the files it loads. The site's policy
+    (same origin) sent it to the site itself, and so into the logs of whatever serves the site
+    (a web server or load balancer logs the Referer), where anyone reading them could open
+    the sender's page."""
+    response = render(request, template, context)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @never_cache
 @require_safe
 def contribution_receipt(request: HttpRequest, token: str) -> HttpResponse:
     """Right after sending: the reference and the private status link."""
     contribution = _by_token(token)
     status_url = request.build_absolute_uri(contribution.get_absolute_url())
-    return render(
+    return _private_page(
         request,
         "contributions/contribution_receipt.html",
         {"contribution": contribution, "status_url": status_url},
@@ -222,4 +233,6 @@ def contribution_receipt(request: HttpRequest, token: str) -> HttpResponse:
 def contribution_status(request: HttpRequest, token: str) -> HttpResponse:
     """The sender's private page: the status of the idea and the city's answer."""
     contribution = _by_token(token)
-    return render(request, "contributions/contribution_status.html", {"contribution": contribution})
+    return _private_page(
+        request, "contributions/contribution_status.html", {"contribution": contribution}
+    )

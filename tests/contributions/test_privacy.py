@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from contributions.models import ContributionStatus, DeclineReason
 from helsingborg_innovation.publishing import Status
@@ -110,3 +111,18 @@ def test_a_challenge_taken_down_is_named_but_not_linked_from_the_senders_pages(
         page = client.get(reverse(name, args=[idea.token])).text
         assert "Framtidens hamn" in page
         assert f'href="{url}' not in page
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("name", ["contributions:status", "contributions:receipt"])
+def test_the_senders_pages_send_their_address_to_no_one(client, make_contribution, name, language):
+    """The address of an idea's status page and receipt is its token. Sent as the Referer of
+    every link followed from them and every file they load (the challenge's page, the style
+    sheet), it reached the logs of whatever serves the site (nginx logs the Referer), where
+    whoever read them could open the sender's page."""
+    idea = make_contribution(status=ContributionStatus.PUBLISHED)
+    with translation.override(language):
+        url = reverse(name, args=[idea.token])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Referrer-Policy"] == "no-referrer"
