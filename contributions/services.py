@@ -121,7 +121,8 @@ def _submission_messages(contribution: Contribution) -> list[EmailMessage]:
     body = render_to_string("contributions/email/receipt_body.txt", context)
     messages.append(EmailMessage(subject, body, to=[contribution.email]))
 
-    # Staff read the idea in the admin; their mail carries no address of the sender.
+    # Staff read the idea in the admin; their mail carries nothing personal of the sender (it
+    # goes to the challenge's contact, who may be no moderator, and outlives the retention).
     with translation.override(settings.LANGUAGE_CODE):
         context["admin_url"] = _absolute(
             reverse("admin:contributions_contribution_change", args=[contribution.pk])

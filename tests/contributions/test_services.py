@@ -207,6 +207,36 @@ def test_the_e_mails_give_the_challenge_and_idea_as_written(
         assert "Soppa & bröd" in notice.body and "Alla äter <tillsammans> & pratar." in notice.body
 
 
+def test_the_notices_about_a_new_idea_carry_nothing_personal_of_its_sender(
+    make_challenge, make_contact, moderator, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The notice goes to the challenge's contact person too, who is no moderator (often not
+    even on staff), and stays in inboxes after the retention period has erased the sender's
+    data from the idea. It named the sender's organisation; moderators read it in the admin."""
+    moderator.email = "moderator@example.org"
+    moderator.save()
+    challenge = make_challenge(contact=make_contact())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contribution_submit(
+            challenge=challenge,
+            title="Cykelställ vid stationen",
+            text="Fler platser behövs.",
+            name="Anna Privatsson",
+            email="anna.privatsson@example.org",
+            organisation="Privatssons Cykelklubb",
+            kind="association",
+            show_name=False,
+            consent=True,
+        )
+
+    _receipt, contact_mail, moderator_mail = mailoutbox
+    for notice in (contact_mail, moderator_mail):
+        assert "Cykelställ vid stationen" in notice.body
+        for personal in ("Anna Privatsson", "anna.privatsson@example.org", "Privatssons"):
+            assert personal not in notice.subject
+            assert personal not in notice.body
+
+
 def test_tokens_and_references_are_unique_and_long(make_contribution):
     ideas = [make_contribution() for _ in range(20)]
     assert len({idea.token for idea in ideas}) == 20
