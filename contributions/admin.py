@@ -449,16 +449,20 @@ class ContributionAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def erase_personal_data(self, request, queryset):
-        emails = {e.lower() for e in queryset.exclude(email="").values_list("email", flat=True)}
-        if len(emails) != 1:
+        senders = {
+            email.lower(): pk for pk, email in queryset.exclude(email="").values_list("pk", "email")
+        }
+        if len(senders) != 1:
             self.message_user(
                 request,
                 _("Select ideas from one sender (with an e-mail address) to erase their data."),
                 messages.ERROR,
             )
             return None
+        # The form is filled in from one of the ideas: an address in the page's own address
+        # went into the browser's history and the logs of the web server in front.
         url = reverse("admin:contributions_contribution_erase")
-        return HttpResponseRedirect(f"{url}?{urlencode({'email': emails.pop()})}")
+        return HttpResponseRedirect(f"{url}?{urlencode({'idea': senders.popitem()[1]})}")
 
     def get_urls(self):
         erase = self.admin_site.admin_view(self.erase_view)
@@ -466,6 +470,14 @@ class ContributionAdmin(admin.ModelAdmin):
             path("erase-personal-data/", erase, name="contributions_contribution_erase"),
             *super().get_urls(),
         ]
+
+    @staticmethod
+    def _sender_of(idea: str) -> str:
+        """The e-mail address of the idea with this number ("" for none)."""
+        if not (idea.isascii() and idea.isdigit()) or int(idea) > BIGGEST_ID:
+            return ""
+        found = Contribution.objects.filter(pk=int(idea)).values_list("email", flat=True)
+        return found.first() or ""
 
     def erase_view(self, request: HttpRequest):
         """Erase one person's personal data on request, by e-mail address."""
@@ -487,7 +499,7 @@ class ContributionAdmin(admin.ModelAdmin):
                 )
                 return HttpResponseRedirect(reverse("admin:contributions_contribution_changelist"))
         else:
-            form = EraseForm(initial={"email": request.GET.get("email", "")})
+            form = EraseForm(initial={"email": self._sender_of(request.GET.get("idea", ""))})
         email = form["email"].value() or ""
         matching = (
             Contribution.objects.filter(email__iexact=email.strip()).count() if email else None

@@ -1,7 +1,7 @@
 import html
 import re
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -107,6 +107,25 @@ def test_erase_personal_data_of_one_person(client, moderator, make_contribution)
         assert idea.title  # the idea itself stays: a public record
     other.refresh_from_db()
     assert other.email == "annan@example.net"
+
+
+def test_the_way_to_erasing_a_senders_data_puts_their_address_in_no_url(
+    client, moderator, make_contribution
+):
+    """The action led the browser to an address holding the sender's e-mail address: kept in
+    the browser's history and logged by the web server in front, for the very person who asked
+    to be erased."""
+    idea = make_contribution(email="Radera.Mig@example.net")
+    make_contribution(email="radera.mig@example.net")
+    client.force_login(moderator)
+    response = client.post(
+        reverse(CHANGELIST), {"action": "erase_personal_data", ACTION_CHECKBOX_NAME: [idea.pk]}
+    )
+    assert response["Location"].startswith(reverse("admin:contributions_contribution_erase"))
+    assert "radera" not in unquote(response["Location"]).lower()
+    page = client.get(response["Location"]).content.decode()
+    assert 'value="Radera.Mig@example.net"' in page
+    assert "2 idéer har skickats från den här adressen." in page
 
 
 def test_queued_mail_is_listed_for_whoever_runs_the_site_without_addresses(
