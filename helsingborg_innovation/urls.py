@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
@@ -20,6 +22,23 @@ from helsingborg_innovation.sitemaps import SITEMAPS
 
 handler500 = "helsingborg_innovation.views.server_error"
 
+
+def _revalidated_by_etag(view):
+    """GET and HEAD only, and without the Last-Modified that Django's feeds and sitemaps give
+    (the newest date among their items): an item unpublished, declined, archived or deleted
+    leaves them without any date moving, so a reader asking with If-Modified-Since alone was
+    told 304 and kept it. ConditionalGetMiddleware's ETag, a digest of what is sent (kept with
+    the page cache's copy), changes with whatever changed."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        del response.headers["Last-Modified"]
+        return response
+
+    return require_safe(wrapped)
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
@@ -27,13 +46,13 @@ urlpatterns = [
     path("favicon.ico", pages.favicon, name="favicon"),
     path(
         "sitemap.xml",
-        require_safe(sitemap_views.index),
+        _revalidated_by_etag(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        require_safe(sitemap_views.sitemap),
+        _revalidated_by_etag(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
@@ -56,24 +75,34 @@ search_urls = ([path("", search_views.search_page, name="results")], "search")
 tag_urls = ([path("<text:slug>/", search_views.tag_detail, name="detail")], "tags")
 feed_urls = (
     [
-        path(_("challenges.rss"), require_safe(feeds.ChallengesFeed()), name="challenges_rss"),
         path(
-            _("challenges.atom"), require_safe(feeds.ChallengesAtomFeed()), name="challenges_atom"
+            _("challenges.rss"), _revalidated_by_etag(feeds.ChallengesFeed()), name="challenges_rss"
         ),
-        path(_("initiatives.rss"), require_safe(feeds.InitiativesFeed()), name="initiatives_rss"),
+        path(
+            _("challenges.atom"),
+            _revalidated_by_etag(feeds.ChallengesAtomFeed()),
+            name="challenges_atom",
+        ),
+        path(
+            _("initiatives.rss"),
+            _revalidated_by_etag(feeds.InitiativesFeed()),
+            name="initiatives_rss",
+        ),
         path(
             _("initiatives.atom"),
-            require_safe(feeds.InitiativesAtomFeed()),
+            _revalidated_by_etag(feeds.InitiativesAtomFeed()),
             name="initiatives_atom",
         ),
-        path(_("lessons.rss"), require_safe(feeds.LessonsFeed()), name="lessons_rss"),
-        path(_("lessons.atom"), require_safe(feeds.LessonsAtomFeed()), name="lessons_atom"),
+        path(_("lessons.rss"), _revalidated_by_etag(feeds.LessonsFeed()), name="lessons_rss"),
+        path(_("lessons.atom"), _revalidated_by_etag(feeds.LessonsAtomFeed()), name="lessons_atom"),
         path(
-            _("ideas/<slug:slug>.rss"), require_safe(feeds.ChallengeIdeasFeed()), name="ideas_rss"
+            _("ideas/<slug:slug>.rss"),
+            _revalidated_by_etag(feeds.ChallengeIdeasFeed()),
+            name="ideas_rss",
         ),
         path(
             _("ideas/<slug:slug>.atom"),
-            require_safe(feeds.ChallengeIdeasAtomFeed()),
+            _revalidated_by_etag(feeds.ChallengeIdeasAtomFeed()),
             name="ideas_atom",
         ),
     ],
