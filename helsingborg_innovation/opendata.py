@@ -28,6 +28,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 from taggit.models import TaggedItem
@@ -381,7 +382,8 @@ def _idea_row(idea: Contribution, request: HttpRequest) -> dict:
         "text": idea.text,
         "submitter_kind": idea.kind,
         "name": idea.name if idea.show_name else "",
-        "received_at": _iso(idea.created_at.date()),
+        # The day in the site's time zone, as the challenge's page shows it (not UTC's).
+        "received_at": _iso(timezone.localdate(idea.created_at)),
         "public_answer": idea.public_answer,
         "initiative": initiative.slug if initiative and initiative.is_public else "",
     }

@@ -1,7 +1,7 @@
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -303,3 +303,20 @@ def test_plain_texts_and_numbers_are_unchanged_in_the_csv(client, make_challenge
     (row,) = rows(client, "challenges", "csv")
     assert row["title"] == "Renare Öresund 2030"
     assert row["id"] == str(challenge.pk)
+
+
+def test_an_idea_received_after_midnight_has_the_day_the_challenge_page_shows(
+    client,
+    make_challenge,
+    make_idea,  # noqa: F811
+):
+    """An idea sent at half past midnight in Helsingborg (23.30 the day before in UTC) was
+    exported as received the day before the one its challenge's page shows."""
+    challenge = make_challenge()
+    received = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    make_idea(challenge=challenge, status=S.PUBLISHED, title="Nattidé", received=received)
+    page = client.get(challenge.get_absolute_url()).content.decode()
+    assert "2 mars 2026" in page
+    for fmt in ("csv", "json"):
+        (row,) = rows(client, "ideas", fmt)
+        assert row["received_at"] == "2026-03-02"
