@@ -518,7 +518,13 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     return response
 
 
-def schema() -> dict:
+def schema(request: HttpRequest) -> dict:
+    def address(key: str, fmt: str) -> str:
+        # Whole addresses: a program that reads the schema downloads the files from them.
+        return request.build_absolute_uri(
+            reverse("opendata:export", kwargs={"dataset": key, "fmt": fmt})
+        )
+
     return {
         "version": SCHEMA_VERSION,
         "licence": LICENCE,
@@ -528,8 +534,8 @@ def schema() -> dict:
             key: {
                 "title": str(data.title),
                 "description": str(data.description),
-                "csv": reverse("opendata:export", kwargs={"dataset": key, "fmt": "csv"}),
-                "json": reverse("opendata:export", kwargs={"dataset": key, "fmt": "json"}),
+                "csv": address(key, "csv"),
+                "json": address(key, "json"),
                 "fields": [
                     {"name": f.name, "type": f.type, "description": str(f.description)}
                     for f in data.fields
@@ -542,7 +548,7 @@ def schema() -> dict:
 
 @require_safe
 def schema_json(request: HttpRequest) -> JsonResponse:
-    response = JsonResponse(schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response = JsonResponse(schema(request), json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

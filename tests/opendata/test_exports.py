@@ -320,3 +320,16 @@ def test_an_idea_received_after_midnight_has_the_day_the_challenge_page_shows(
     for fmt in ("csv", "json"):
         (row,) = rows(client, "ideas", fmt)
         assert row["received_at"] == "2026-03-02"
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_schema_links_each_file_by_its_whole_address(client, db, language):
+    """A program reads the schema to find the files: "/oppna-data/initiativ.csv" was no address
+    it could download until it guessed the host."""
+    with translation.override(language):
+        schema = client.get(reverse("opendata:schema")).json()
+    for dataset in DATASETS:
+        for fmt in ("csv", "json"):
+            assert schema["datasets"][dataset][fmt] == "http://testserver" + url(
+                dataset, fmt, language
+            )
