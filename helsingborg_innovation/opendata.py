@@ -502,15 +502,15 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
         return HttpResponseBadRequest(
             "\n".join(messages) + "\n", content_type="text/plain; charset=utf-8"
         )
-    rows = _rows(data, queryset, request)
-    if fmt == "csv":
-        response = StreamingHttpResponse(
-            stream_csv(data, rows), content_type="text/csv; charset=utf-8"
-        )
+    content_type = "text/csv" if fmt == "csv" else "application/json"
+    if request.method == "HEAD":
+        # The headers a GET gets, without making the file: the server reads the whole body
+        # of a response to HEAD only to drop it, and link checkers and harvesters ask often.
+        content = iter(())
     else:
-        response = StreamingHttpResponse(
-            stream_json(rows), content_type="application/json; charset=utf-8"
-        )
+        rows = _rows(data, queryset, request)
+        content = stream_csv(data, rows) if fmt == "csv" else stream_json(rows)
+    response = StreamingHttpResponse(content, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{data.file_name(fmt)}"'
     response["X-Schema-Version"] = SCHEMA_VERSION
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
