@@ -4,6 +4,7 @@ syndication framework adds the scheme and host of the request)."""
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
+from django.db.models.functions import Greatest
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,6 +20,16 @@ from initiatives.models import Initiative
 ITEMS = 30
 # The content itself is written in Swedish, whatever the language of the page around it.
 CONTENT_LANGUAGE = "sv"
+
+
+def last_public_change(item):
+    """When the public last saw the item change: when it went public, or when it was changed
+    after that. An item saved on Monday to go public on Friday is new on Friday."""
+    return max(item.updated_at, item.publish_at)
+
+
+def by_last_public_change(queryset: QuerySet) -> QuerySet:
+    return queryset.alias(changed=Greatest("updated_at", "publish_at")).order_by("-changed", "-pk")
 
 
 class PortalFeed(Feed):
@@ -37,7 +48,7 @@ class PortalFeed(Feed):
         return item.publish_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        return last_public_change(item)
 
     def item_categories(self, item) -> list[str]:
         return [tag.name for tag in item.tags.all()]
@@ -71,15 +82,13 @@ class InitiativesFeed(PortalFeed):
         return reverse("initiatives:list")
 
     def items(self) -> QuerySet:
-        return (
-            Initiative.objects.published()
-            .prefetch_related("tags")
-            .order_by("-updated_at", "-pk")[:ITEMS]
-        )
+        return by_last_public_change(Initiative.objects.published().prefetch_related("tags"))[
+            :ITEMS
+        ]
 
     def item_pubdate(self, item):
         # "New and changed": a changed initiative comes back to the top of readers' lists.
-        return item.updated_at
+        return last_public_change(item)
 
 
 class InitiativesAtomFeed(InitiativesFeed):
@@ -95,12 +104,9 @@ class LessonsFeed(PortalFeed):
         return reverse("lessons:list")
 
     def items(self) -> QuerySet:
-        return (
-            Initiative.objects.published()
-            .with_lessons()
-            .prefetch_related("tags")
-            .order_by("-updated_at", "-pk")[:ITEMS]
-        )
+        return by_last_public_change(
+            Initiative.objects.published().with_lessons().prefetch_related("tags")
+        )[:ITEMS]
 
     def item_title(self, item) -> str:
         return str(_("Lessons from: %(title)s") % {"title": item.title})
@@ -109,7 +115,7 @@ class LessonsFeed(PortalFeed):
         return render_markdown(item.lessons_learned)
 
     def item_pubdate(self, item):
-        return item.updated_at
+        return last_public_change(item)
 
 
 class LessonsAtomFeed(LessonsFeed):

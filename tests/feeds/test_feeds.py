@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from challenges.models import Challenge
 from contributions.models import Contribution, ContributionStatus
 from helsingborg_innovation.publishing import Status
+from initiatives.models import Initiative
 
 FEEDS = [
     ("feeds:challenges_rss", "rss20"),
@@ -166,3 +168,51 @@ def test_each_idea_in_atom_has_an_address_for_id_and_a_time_it_was_updated(clien
     assert len(set(ids)) == 2
     assert all(i.startswith("http://testserver/") for i in ids)
     assert all(entry.updated_parsed for entry in feed.entries)
+
+
+def _date(entry, name: str):
+    """The date a reader orders the entry by: Atom's <updated>, RSS's <pubDate>."""
+    return entry.updated_parsed if name.endswith("_atom") else entry.published_parsed
+
+
+@pytest.mark.parametrize(
+    ("name", "phase"),
+    [
+        ("feeds:initiatives_rss", "pilot"),
+        ("feeds:initiatives_atom", "pilot"),
+        ("feeds:lessons_rss", "stopped"),
+        ("feeds:lessons_atom", "stopped"),
+    ],
+)
+def test_a_scheduled_initiative_is_new_when_it_goes_public(client, make_initiative, name, phase):
+    """An editor saves an initiative on Monday to go public on Friday. On Friday the feeds of
+    new and changed initiatives dated it Monday, under everything changed in between, and
+    left it out when thirty initiatives had changed since."""
+    now = timezone.now()
+    for n in range(30):
+        changed = make_initiative(title=f"Ändrat {n}", phase=phase)
+        Initiative.objects.filter(pk=changed.pk).update(updated_at=now - timedelta(days=2))
+    scheduled = make_initiative(title="Nytt i dag", phase=phase)
+    Initiative.objects.filter(pk=scheduled.pk).update(
+        updated_at=now - timedelta(days=4), publish_at=now - timedelta(hours=1)
+    )
+    feed = _parse(client, reverse(name))
+    assert len(feed.entries) == 30
+    first = feed.entries[0]
+    assert "Nytt i dag" in first.title
+    assert _date(first, name) == (now - timedelta(hours=1)).replace(microsecond=0).utctimetuple()
+
+
+@pytest.mark.parametrize("name", ["feeds:challenges_rss", "feeds:challenges_atom"])
+def test_a_scheduled_challenge_is_updated_no_earlier_than_it_went_public(
+    client, make_challenge, name
+):
+    """Atom readers order entries by their <updated>: a challenge saved on Monday to go public
+    on Friday was published on Friday but updated on Monday."""
+    now = timezone.now()
+    scheduled = make_challenge(title="Ny utmaning")
+    Challenge.objects.filter(pk=scheduled.pk).update(
+        updated_at=now - timedelta(days=4), publish_at=now - timedelta(hours=1)
+    )
+    (entry,) = _parse(client, reverse(name)).entries
+    assert _date(entry, name) == (now - timedelta(hours=1)).replace(microsecond=0).utctimetuple()
