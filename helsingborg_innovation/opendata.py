@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.forms import ModelChoiceField
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -349,6 +350,11 @@ def _idea_rows(request: HttpRequest, extra: dict):
     queryset = Contribution.objects.published().of_published_challenges()
     slug = request.GET.get("challenge", "").replace("\x00", "")
     if slug:
+        if not Challenge.objects.published().filter(slug=slug).exists():
+            # As the other exports' challenge filter answers: not an empty file, as if the
+            # challenge had no ideas, for a mistyped one or one the public does not see.
+            invalid = ModelChoiceField.default_error_messages["invalid_choice"]
+            return None, {"challenge": [str(invalid)]}
         queryset = queryset.filter(challenge__slug=slug)
     # Only what is exported leaves the database: never the e-mail address or the organisation.
     return (

@@ -350,3 +350,21 @@ def test_a_head_request_gets_the_headers_without_making_the_file(client, make_in
     with CaptureQueriesContext(connection) as queries:
         assert b"".join(head.streaming_content) == b""
     assert len(queries) == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_ideas_of_a_challenge_nobody_can_see_are_a_clear_400(
+    client,
+    make_challenge,
+    make_idea,  # noqa: F811
+    fmt,
+):
+    """A mistyped challenge gave a file of no ideas, as if it had none, where the other
+    exports' challenge filter says it is no valid choice; a draft is no choice either."""
+    make_challenge(slug="utkast", status=Status.DRAFT)
+    quiet = make_challenge(slug="tyst")
+    for slug in ("finns-inte", "utkast"):
+        response = client.get(url("ideas", fmt), {"challenge": slug})
+        assert response.status_code == 400
+        assert response.content.decode().startswith("challenge: ")
+    assert rows(client, "ideas", fmt, challenge=quiet.slug) == []
