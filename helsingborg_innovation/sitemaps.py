@@ -18,7 +18,8 @@ class PortalSitemap(Sitemap):
 
 
 class PagesSitemap(PortalSitemap):
-    """The pages that are not content items: home, lists and the info pages."""
+    """The pages that are not content items: home, lists, statistics, open data and the info
+    pages."""
 
     changefreq = "daily"
 
@@ -29,6 +30,8 @@ class PagesSitemap(PortalSitemap):
             "initiatives:list",
             "lessons:list",
             "methods:list",
+            "statistics:dashboard",
+            "opendata:index",
             "pages:about",
             "pages:accessibility",
             "pages:personal_data",

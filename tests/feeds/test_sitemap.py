@@ -62,3 +62,11 @@ def test_sitemap_lists_published_pages_in_both_languages(
         "x-default": "http://testserver/utmaningar/renare-luft/",
     }
     assert url.find("sm:lastmod", NS) is not None
+
+
+def test_sitemap_lists_the_statistics_and_the_open_data_in_both_languages(client, db):
+    """Both are public pages, linked from every page's footer, and were missing from the
+    sitemap that lists every published page."""
+    locations, _urls = _all_locations(client)
+    for path in ("/statistik/", "/en/statistics/", "/oppna-data/", "/en/open-data/"):
+        assert "http://testserver" + path in locations
