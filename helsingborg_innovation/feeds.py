@@ -8,7 +8,7 @@ from django.db.models.functions import Greatest
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +20,41 @@ from initiatives.models import Initiative
 ITEMS = 30
 # The content itself is written in Swedish, whatever the language of the page around it.
 CONTENT_LANGUAGE = "sv"
+
+
+# What XML 1.0 cannot hold: the C0 controls but tab, line feed and carriage return. Word's
+# line break (Shift+Enter) is a vertical tab and its page break a form feed: line feeds here.
+NOT_IN_XML = {code: None for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)} | {
+    0x0B: "\n",
+    0x0C: "\n",
+}
+
+
+def _xml_text(value):
+    if isinstance(value, str):
+        return value.translate(NOT_IN_XML)
+    if isinstance(value, list | tuple):
+        return [_xml_text(part) for part in value]
+    return value
+
+
+class XmlTextMixin:
+    """Texts a feed is given lose what XML 1.0 cannot hold. Django's feeds refuse it with an
+    exception: one idea pasted from Word made its challenge's feed a server error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_xml_text, args), **{k: _xml_text(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_xml_text, args), **{k: _xml_text(v) for k, v in kwargs.items()})
+
+
+class RssFeed(XmlTextMixin, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(XmlTextMixin, Atom1Feed):
+    pass
 
 
 def last_public_change(item):
@@ -35,6 +70,7 @@ def by_last_public_change(queryset: QuerySet) -> QuerySet:
 class PortalFeed(Feed):
     """What the feeds share: the content's language, titles and summaries, publishing dates."""
 
+    feed_type = RssFeed
     language = CONTENT_LANGUAGE
 
     def item_title(self, item) -> str:
@@ -70,7 +106,7 @@ class ChallengesFeed(PortalFeed):
 
 
 class ChallengesAtomFeed(ChallengesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = ChallengesFeed.description
 
 
@@ -92,7 +128,7 @@ class InitiativesFeed(PortalFeed):
 
 
 class InitiativesAtomFeed(InitiativesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = InitiativesFeed.description
 
 
@@ -119,7 +155,7 @@ class LessonsFeed(PortalFeed):
 
 
 class LessonsAtomFeed(LessonsFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = LessonsFeed.description
 
 
@@ -127,6 +163,7 @@ class ChallengeIdeasFeed(Feed):
     """The published ideas of one published challenge. Never the sender's e-mail; their name
     only where they allowed it."""
 
+    feed_type = RssFeed
     language = CONTENT_LANGUAGE
     description = _("Ideas sent in and published for this challenge.")
 
@@ -170,5 +207,5 @@ class ChallengeIdeasFeed(Feed):
 
 
 class ChallengeIdeasAtomFeed(ChallengeIdeasFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = ChallengeIdeasFeed.description

@@ -216,3 +216,31 @@ def test_a_scheduled_challenge_is_updated_no_earlier_than_it_went_public(
     )
     (entry,) = _parse(client, reverse(name)).entries
     assert _date(entry, name) == (now - timedelta(hours=1)).replace(microsecond=0).utctimetuple()
+
+
+@pytest.mark.parametrize("suffix", ["rss", "atom"])
+def test_a_control_character_pasted_into_an_idea_leaves_its_feed_readable(
+    client, make_challenge, suffix
+):
+    """Word's line break (Shift+Enter) is a vertical tab, which XML 1.0 cannot hold: one such
+    idea published, or a title pasted into the admin, made its feed a server error for
+    everyone. The challenge's page showed it."""
+    challenge = make_challenge(title="Tryggare\x0bparker", tags=["ljus\x08"])
+    _published_idea(
+        challenge,
+        title="Idé\x0bfrån Word",
+        text="Rad ett\x0bRad två\x0c\x1bslut",
+        name="Anna\x07 Synlig",
+        show_name=True,
+    )
+    ideas = _parse(client, reverse(f"feeds:ideas_{suffix}", kwargs={"slug": challenge.slug}))
+    assert not ideas.bozo, ideas.bozo_exception
+    (entry,) = ideas.entries
+    assert entry.title == "Idé\nfrån Word"
+    assert entry.summary == "<p>Rad ett\nRad två\nslut</p>"
+    assert entry.author == "Anna Synlig"
+    assert ideas.feed.title == "Idéer till: Tryggare\nparker"
+    challenges = _parse(client, reverse(f"feeds:challenges_{suffix}"))
+    assert not challenges.bozo, challenges.bozo_exception
+    assert challenges.entries[0].title == "Tryggare\nparker"
+    assert [tag.term for tag in challenges.entries[0].tags] == ["ljus"]
