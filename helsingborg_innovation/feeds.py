@@ -4,7 +4,6 @@ syndication framework adds the scheme and host of the request)."""
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
-from django.db.models.functions import Greatest
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from challenges.models import Challenge
 from contributions.models import Contribution
 from helsingborg_innovation.markup import render_markdown
+from helsingborg_innovation.publishing import PUBLIC_CHANGE
 from initiatives.models import Initiative
 
 ITEMS = 30
@@ -57,14 +57,8 @@ class AtomFeed(XmlTextMixin, Atom1Feed):
     pass
 
 
-def last_public_change(item):
-    """When the public last saw the item change: when it went public, or when it was changed
-    after that. An item saved on Monday to go public on Friday is new on Friday."""
-    return max(item.updated_at, item.publish_at)
-
-
-def by_last_public_change(queryset: QuerySet) -> QuerySet:
-    return queryset.alias(changed=Greatest("updated_at", "publish_at")).order_by("-changed", "-pk")
+def by_public_change(queryset: QuerySet) -> QuerySet:
+    return queryset.alias(changed=PUBLIC_CHANGE).order_by("-changed", "-pk")
 
 
 class PortalFeed(Feed):
@@ -84,7 +78,7 @@ class PortalFeed(Feed):
         return item.publish_at
 
     def item_updateddate(self, item):
-        return last_public_change(item)
+        return item.public_change_at
 
     def item_categories(self, item) -> list[str]:
         return [tag.name for tag in item.tags.all()]
@@ -118,13 +112,11 @@ class InitiativesFeed(PortalFeed):
         return reverse("initiatives:list")
 
     def items(self) -> QuerySet:
-        return by_last_public_change(Initiative.objects.published().prefetch_related("tags"))[
-            :ITEMS
-        ]
+        return by_public_change(Initiative.objects.published().prefetch_related("tags"))[:ITEMS]
 
     def item_pubdate(self, item):
         # "New and changed": a changed initiative comes back to the top of readers' lists.
-        return last_public_change(item)
+        return item.public_change_at
 
 
 class InitiativesAtomFeed(InitiativesFeed):
@@ -140,7 +132,7 @@ class LessonsFeed(PortalFeed):
         return reverse("lessons:list")
 
     def items(self) -> QuerySet:
-        return by_last_public_change(
+        return by_public_change(
             Initiative.objects.published().with_lessons().prefetch_related("tags")
         )[:ITEMS]
 
@@ -151,7 +143,7 @@ class LessonsFeed(PortalFeed):
         return render_markdown(item.lessons_learned)
 
     def item_pubdate(self, item):
-        return last_public_change(item)
+        return item.public_change_at
 
 
 class LessonsAtomFeed(LessonsFeed):

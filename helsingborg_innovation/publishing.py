@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Greatest
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -65,6 +66,11 @@ def slug_url(url_name: str, slug: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _slug_address(url_name, *_what_reverse_depends_on) -> str:
     return reverse(url_name, kwargs={"slug": _SLUG})
+
+
+# When the public last saw an item change: when it went public, or when it was changed after
+# that. An item saved on Monday to go public on Friday is new on Friday (feeds, sitemaps).
+PUBLIC_CHANGE = Greatest("updated_at", "publish_at")
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -180,6 +186,13 @@ class Publishable(models.Model):
             and self.publish_at is not None
             and self.publish_at <= timezone.now()
         )
+
+    @property
+    def public_change_at(self):
+        """See PUBLIC_CHANGE."""
+        if self.publish_at is None:
+            return self.updated_at
+        return max(self.updated_at, self.publish_at)
 
     @property
     def is_scheduled(self) -> bool:

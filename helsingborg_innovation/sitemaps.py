@@ -5,6 +5,7 @@ from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from challenges.models import Challenge
+from helsingborg_innovation.publishing import PUBLIC_CHANGE
 from initiatives.models import Initiative
 from methods.models import Method
 
@@ -45,14 +46,19 @@ class PublishedSitemap(PortalSitemap):
     model = None
 
     def items(self) -> QuerySet:
-        return self.model.objects.published().only("pk", "slug", "updated_at").order_by("pk")
+        return (
+            self.model.objects.published()
+            .only("pk", "slug", "updated_at", "publish_at")
+            .order_by("pk")
+        )
 
     def lastmod(self, item):
-        return item.updated_at
+        # A scheduled item is modified when it goes public: crawlers come back for it.
+        return item.public_change_at
 
     def get_latest_lastmod(self):
         # For the index: one aggregate instead of reading every item.
-        return self.model.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+        return self.model.objects.published().aggregate(latest=Max(PUBLIC_CHANGE))["latest"]
 
 
 class ChallengeSitemap(PublishedSitemap):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helsingborg_innovation.publishing import Status
+from initiatives.models import Initiative
 
 NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
@@ -70,3 +71,25 @@ def test_sitemap_lists_the_statistics_and_the_open_data_in_both_languages(client
     locations, _urls = _all_locations(client)
     for path in ("/statistik/", "/en/statistics/", "/oppna-data/", "/en/open-data/"):
         assert "http://testserver" + path in locations
+
+
+def test_a_scheduled_page_is_modified_when_it_goes_public(client, make_initiative):
+    """Crawlers read a section again when the index's <lastmod> for it moves. An initiative
+    saved on Monday to go public on Friday moved neither its own <lastmod> nor the index's, so
+    a crawler that had read the section on Thursday did not come back for it."""
+    now = timezone.now()
+    earlier = make_initiative(slug="tidigare")
+    Initiative.objects.filter(pk=earlier.pk).update(updated_at=now - timedelta(days=2))
+    scheduled = make_initiative(slug="nytt-i-dag")
+    went_public = now - timedelta(hours=1)
+    Initiative.objects.filter(pk=scheduled.pk).update(
+        updated_at=now - timedelta(days=4), publish_at=went_public
+    )
+    index = _xml(client, reverse("sitemap"))
+    (section,) = [
+        s for s in index.findall("sm:sitemap", NS) if "initiatives" in s.find("sm:loc", NS).text
+    ]
+    assert section.find("sm:lastmod", NS).text == timezone.localtime(went_public).isoformat()
+    _locations, urls = _all_locations(client)
+    url = next(u for u in urls if u.find("sm:loc", NS).text.endswith("/nytt-i-dag/"))
+    assert url.find("sm:lastmod", NS).text == timezone.localdate(went_public).isoformat()
