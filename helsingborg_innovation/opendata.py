@@ -505,9 +505,12 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     queryset, errors = data.rows(request, {})
     if queryset is None:
         messages = [f"{name}: {' '.join(e)}" for name, e in errors.items()]
-        return HttpResponseBadRequest(
+        response = HttpResponseBadRequest(
             "\n".join(messages) + "\n", content_type="text/plain; charset=utf-8"
         )
+        # Otherwise a script on another site gets a network error instead of the reason.
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
     content_type = "text/csv" if fmt == "csv" else "application/json"
     if request.method == "HEAD":
         # The headers a GET gets, without making the file: the server reads the whole body
@@ -521,6 +524,9 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     response["X-Schema-Version"] = SCHEMA_VERSION
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     response["Access-Control-Allow-Origin"] = "*"
+    # A browser shows a script on another site only the headers named here (and the few
+    # every response may show).
+    response["Access-Control-Expose-Headers"] = "X-Schema-Version, Link, Content-Disposition"
     return response
 
 

@@ -368,3 +368,17 @@ def test_ideas_of_a_challenge_nobody_can_see_are_a_clear_400(
         assert response.status_code == 400
         assert response.content.decode().startswith("challenge: ")
     assert rows(client, "ideas", fmt, challenge=quiet.slug) == []
+
+
+def test_a_script_on_another_site_reads_the_schema_version_and_a_refused_filter(client, db):
+    """The exports allow any site's scripts (CORS), but a browser shows a script only the
+    headers the response names, and nothing of a response that does not allow it: the schema
+    version and licence were hidden, and a 400 was a network error without its reason."""
+    origin = {"HTTP_ORIGIN": "https://example.org"}
+    response = client.get(url("initiatives", "json"), **origin)
+    exposed = {h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")}
+    assert {"x-schema-version", "link", "content-disposition"} <= exposed
+    refused = client.get(url("initiatives", "json"), {"year": "abc"}, **origin)
+    assert refused.status_code == 400
+    assert refused["Access-Control-Allow-Origin"] == "*"
+    assert refused.content.decode().startswith("year: ")
