@@ -2,6 +2,7 @@
 405 with an Allow header to every other, the same whether a function or a class serves them."""
 
 import pytest
+from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils.translation import override
 
@@ -61,4 +62,31 @@ def test_public_pages_answer_other_methods_with_405_and_allow(client, addresses)
             allow = {word.strip() for word in response.headers.get("Allow", "").split(",")}
             if response.status_code != 405 or allow != allowed:
                 wrong.append((name, method, response.status_code, response.headers.get("Allow")))
+    assert wrong == []
+
+
+MACHINE_ADDRESSES = (
+    "feeds:challenges_rss",
+    "feeds:ideas_atom",
+    "sitemap",
+    "sitemap_section",
+    "robots_txt",
+    "opendata:index",
+    "opendata:schema",
+    "opendata:export",
+)
+
+
+@pytest.mark.django_db
+def test_programs_that_post_to_the_feeds_and_open_data_are_told_the_method_is_wrong(addresses):
+    """The suite's client skips the CSRF check; a real one sending POST to a feed, sitemap or
+    export without a token got 403 and a page about a form that could not be sent, where the
+    answer is that only GET and HEAD are served there."""
+    client = Client(enforce_csrf_checks=True)
+    wrong = []
+    for name in MACHINE_ADDRESSES:
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = client.generic(method, addresses[name])
+            if response.status_code != 405 or response.get("Allow") != "GET, HEAD":
+                wrong.append((name, method, response.status_code))
     assert wrong == []
