@@ -49,11 +49,22 @@ class XmlTextMixin:
         super().add_item(*map(_xml_text, args), **{k: _xml_text(v) for k, v in kwargs.items()})
 
 
-class RssFeed(XmlTextMixin, Rss201rev2Feed):
+class DatedWhenEmptyMixin:
+    """A feed without entries is dated by its `empty_since` (see the feed's
+    `feed_extra_kwargs`), not at each request as Django dates it: its body and ETag were new
+    every time, so a reader of a challenge without ideas never got 304 without the page cache."""
+
+    def latest_post_date(self):
+        if not self.items and self.feed.get("empty_since"):
+            return self.feed["empty_since"]
+        return super().latest_post_date()
+
+
+class RssFeed(XmlTextMixin, DatedWhenEmptyMixin, Rss201rev2Feed):
     pass
 
 
-class AtomFeed(XmlTextMixin, Atom1Feed):
+class AtomFeed(XmlTextMixin, DatedWhenEmptyMixin, Atom1Feed):
     pass
 
 
@@ -167,6 +178,9 @@ class ChallengeIdeasFeed(Feed):
 
     def link(self, challenge: Challenge) -> str:
         return challenge.get_absolute_url()
+
+    def feed_extra_kwargs(self, challenge: Challenge) -> dict:
+        return {"empty_since": challenge.public_change_at}
 
     def items(self, challenge: Challenge) -> QuerySet:
         return (

@@ -2,9 +2,14 @@
 Last-Modified or both): they get 304 while nothing changed, and the feed or sitemap as it is
 now once something left it."""
 
+from datetime import timedelta
+
+import feedparser
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from challenges.models import Challenge
 from contributions.models import ContributionStatus
 from contributions.services import contribution_decline
 from helsingborg_innovation.publishing import Status
@@ -104,3 +109,21 @@ def test_an_archived_initiative_leaves_the_lessons_feed_of_readers_that_ask_agai
         leaving.save()
 
     _all_fresh(_after_removal(client, reverse("feeds:lessons_rss"), "Arkiveras", archive))
+
+
+@pytest.mark.parametrize("suffix", ["rss", "atom"])
+def test_the_feed_of_a_challenge_without_ideas_is_the_same_until_one_comes(
+    client, page_cache, make_challenge, suffix
+):
+    """Most challenges have no published idea yet. Their feeds were dated at the moment of
+    each request, so the body and its ETag were new every time, and a reader never got 304
+    without the page cache."""
+    challenge = make_challenge()
+    Challenge.objects.filter(pk=challenge.pk).update(updated_at=timezone.now() - timedelta(days=3))
+    url = reverse(f"feeds:ideas_{suffix}", kwargs={"slug": challenge.slug})
+    first = client.get(url)
+    feed = feedparser.parse(first.content)
+    assert feed.entries == []
+    assert feed.feed.updated_parsed == challenge.publish_at.replace(microsecond=0).utctimetuple()
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
