@@ -3,6 +3,8 @@
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,3 +95,34 @@ def test_a_scheduled_page_is_modified_when_it_goes_public(client, make_initiativ
     _locations, urls = _all_locations(client)
     url = next(u for u in urls if u.find("sm:loc", NS).text.endswith("/nytt-i-dag/"))
     assert url.find("sm:lastmod", NS).text == timezone.localdate(went_public).isoformat()
+
+
+def test_a_page_of_the_sitemap_reads_only_its_own_items(client, make_challenge, monkeypatch):
+    """Django's sitemaps made a pair of each item and language to page them: each page of the
+    sitemap of a hundred thousand initiatives read all of them (2 s), and so did the index.
+    A page reads its own items; the pages together list each item once in each language."""
+    from helsingborg_innovation.sitemaps import PortalSitemap
+
+    monkeypatch.setattr(PortalSitemap, "limit", 4)
+    slugs = [make_challenge(slug=f"utmaning-nr-{n}").slug for n in range(5)]
+    index = _xml(client, reverse("sitemap"))
+    pages = [
+        loc.text.removeprefix("http://testserver")
+        for loc in index.findall("sm:sitemap/sm:loc", NS)
+        if "challenges" in loc.text
+    ]
+    assert len(pages) == 3  # 5 challenges in 2 languages, 4 addresses a page
+    locations = []
+    for page in pages:
+        with CaptureQueriesContext(connection) as queries:
+            section = _xml(client, page)
+        locations += [url.find("sm:loc", NS).text for url in section.findall("sm:url", NS)]
+        read = [q["sql"] for q in queries if 'FROM "challenges_challenge"' in q["sql"]]
+        assert read and all("LIMIT" in sql or "COUNT(" in sql for sql in read)
+    expected = [
+        f"http://testserver{path}{slug}/"
+        for slug in sorted(slugs, key=lambda slug: int(slug.rsplit("-", 1)[1]))
+        for path in ("/utmaningar/", "/en/challenges/")
+    ]
+    assert sorted(locations) == sorted(expected)
+    assert len(locations) == len(set(locations)) == 10
