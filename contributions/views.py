@@ -19,8 +19,9 @@ from helsingborg_innovation import pagecache, ratelimit
 TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
 
 
-def _closed(request: HttpRequest, challenge: Challenge, form: ContributionForm | None):
-    """The challenge takes no ideas; anything already typed is shown so it is not lost."""
+def _closed(request: HttpRequest, challenge: Challenge | None, form: ContributionForm | None):
+    """The challenge takes no ideas; anything already typed is shown so it is not lost.
+    `challenge` is None for one the public does not see (see _taken_down)."""
     typed = None
     if form is not None:
         typed = {"title": form.data.get("title", ""), "text": form.data.get("text", "")}
@@ -54,8 +55,26 @@ def contribution_create(request: HttpRequest, slug: str) -> HttpResponse:
 FORM_PAGE_COLUMNS = ("title", "slug", "open_until")
 
 
+def _taken_down(request: HttpRequest) -> HttpResponse:
+    """The form of a challenge the public does not see: not found. An idea sent to one taken
+    down (archived, back to draft, deleted or given a new address) while it was being
+    written comes back on that page, as when a challenge closes: the bare 404 page lost it.
+    The challenge is not named, as a draft's title is not public; the page shows only what
+    the visitor sent."""
+    if request.method != "POST":
+        raise Http404("No challenge takes ideas here.")
+    response = _closed(request, None, ContributionForm(request.POST))
+    response.status_code = 404
+    return response
+
+
 def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = get_object_or_404(Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug)
+    try:
+        challenge = get_object_or_404(
+            Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug
+        )
+    except Http404:
+        return _taken_down(request)
     form = ContributionForm(request.POST) if request.method == "POST" else None
     if not challenge.is_open:
         return _closed(request, challenge, form)
@@ -118,7 +137,12 @@ def contribution_unchecked(request: HttpRequest, slug: str) -> HttpResponse:
     (helsingborg_innovation.views.csrf_failure): the browser sent no cookie, or one that no
     longer matches. Nothing is stored; what was typed comes back, with a fresh token, to be
     sent again."""
-    challenge = get_object_or_404(Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug)
+    try:
+        challenge = get_object_or_404(
+            Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug
+        )
+    except Http404:
+        return _taken_down(request)
     form = ContributionForm(request.POST)
     if not challenge.is_open:
         response = _closed(request, challenge, form)

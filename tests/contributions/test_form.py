@@ -286,6 +286,36 @@ def test_closed_challenge_says_so_without_a_form(client, make_challenge):
     assert "Stängd för idéer" in client.get(challenge.get_absolute_url()).content.decode()
 
 
+@pytest.mark.parametrize("take_down", ["archive", "draft", "new slug", "delete"])
+def test_challenge_taken_down_between_form_and_send_gives_the_text_back(
+    client, make_challenge, form_data, take_down
+):
+    """An idea sent to a challenge archived, taken back to draft, given a new address or
+    deleted while it was being written got the bare "page not found": the text was lost."""
+    challenge = make_challenge(title="Hemlig arbetstitel")
+    form_url = url(challenge)
+    assert client.get(form_url).status_code == 200
+    if take_down == "delete":
+        challenge.delete()
+    else:
+        challenge.status = {"archive": Status.ARCHIVED, "draft": Status.DRAFT}.get(
+            take_down, challenge.status
+        )
+        challenge.slug = f"{challenge.slug}-ny" if take_down == "new slug" else challenge.slug
+        challenge.save()
+    for sent in (client, Client(enforce_csrf_checks=True)):  # with the security check refused
+        response = sent.post(form_url, form_data(title="Bänkar", text="Min <b>fina</b> idé"))
+        page = response.text
+        assert response.status_code == 404
+        assert "Den här utmaningen tar inte längre emot idéer" in page
+        assert "Utmaningen finns inte längre på webbplatsen, eller har fått en ny adress" in page
+        assert "Din idé skickades inte" in page
+        assert 'value="Bänkar"' in page
+        assert "Min &lt;b&gt;fina&lt;/b&gt; idé</textarea>" in page
+        assert "Hemlig arbetstitel" not in page  # a draft's title is not public
+    assert not Contribution.objects.exists()
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
