@@ -371,16 +371,23 @@ class ContributionAdmin(admin.ModelAdmin):
             ideas = self.get_queryset(request)
         return ideas.pending().exclude(pk=obj.pk).order_by(*MODERATION_ORDER).first()
 
-    def _each(self, request, queryset: QuerySet, decide, message) -> None:
-        """Decide each selected idea; `message` is an ngettext_lazy keyed on "count". An idea
-        someone else decided after the moderator opened the list is left as it is: two
-        moderators clearing the same queue would otherwise undo each other's decisions."""
+    def _each(
+        self, request, queryset: QuerySet, decide, message, *, status: str, reason: str = ""
+    ) -> None:
+        """Decide each selected idea (`status`, with `reason` for declining); `message` is an
+        ngettext_lazy keyed on "count". An idea someone else decided after the moderator
+        opened the list is left as it is: two moderators clearing the same queue would
+        otherwise undo each other's decisions. An idea that already has this decision is
+        left as it is too, and counted apart."""
         listed_at = _listed_at(request)
-        count, skipped = 0, []
+        count, skipped, already = 0, [], 0
         with transaction.atomic():
             # Lock only the ideas themselves: PostgreSQL cannot lock the nullable side of the
             # outer joins that the changelist's select_related adds.
             for contribution in queryset.select_for_update(of=("self",)):
+                if (contribution.status, contribution.decline_reason) == (status, reason):
+                    already += 1
+                    continue
                 if (
                     listed_at
                     and contribution.decided_at
@@ -391,7 +398,19 @@ class ContributionAdmin(admin.ModelAdmin):
                     continue
                 decide(contribution)
                 count += 1
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        if count or not already:
+            self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        if already:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d idea already had that decision and was left as it was.",
+                    "%(count)d ideas already had that decision and were left as they were.",
+                    already,
+                )
+                % {"count": already},
+                messages.INFO,
+            )
         if skipped:
             left = ngettext(
                 "%(count)d idea was left as it was: someone else decided it after you opened "
@@ -412,6 +431,7 @@ class ContributionAdmin(admin.ModelAdmin):
             queryset,
             lambda c: services.contribution_publish(contribution=c, by=request.user),
             ngettext_lazy("Published %(count)d idea.", "Published %(count)d ideas.", "count"),
+            status=ContributionStatus.PUBLISHED,
         )
 
     @admin.action(
@@ -431,6 +451,8 @@ class ContributionAdmin(admin.ModelAdmin):
             queryset,
             lambda c: services.contribution_decline(contribution=c, by=request.user, reason=reason),
             ngettext_lazy("Declined %(count)d idea.", "Declined %(count)d ideas.", "count"),
+            status=ContributionStatus.DECLINED,
+            reason=reason,
         )
 
     @admin.action(description=_("Mark the selected ideas as spam"), permissions=["change"])
@@ -442,6 +464,7 @@ class ContributionAdmin(admin.ModelAdmin):
             ngettext_lazy(
                 "Marked %(count)d idea as spam.", "Marked %(count)d ideas as spam.", "count"
             ),
+            status=ContributionStatus.SPAM,
         )
 
     @admin.action(

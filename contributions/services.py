@@ -149,15 +149,18 @@ def _submission_messages(contribution: Contribution) -> list[EmailMessage]:
 def _decide(
     contribution: Contribution, *, by, status: str, decline_reason: str = "", **fields
 ) -> Contribution:
+    """Give the idea this status. Only a new status is a decision, as in the admin's form
+    (contribution_record_moderation): an idea decided so already keeps who decided it and
+    when, so that the time the decision took stays the time it took."""
+    decided = ["decided_by", "decided_at"] if contribution.status != status else []
+    if decided:
+        contribution.decided_by = by
+        contribution.decided_at = timezone.now()
     contribution.status = status
     contribution.decline_reason = decline_reason
-    contribution.decided_by = by
-    contribution.decided_at = timezone.now()
     for name, value in fields.items():
         setattr(contribution, name, value)
-    contribution.save(
-        update_fields=["status", "decline_reason", "decided_by", "decided_at", *fields]
-    )
+    contribution.save(update_fields=["status", "decline_reason", *decided, *fields])
     return contribution
 
 

@@ -560,6 +560,55 @@ def test_a_bulk_decision_leaves_the_ideas_someone_else_decided_after_the_list_wa
     assert first.status == ContributionStatus.DECLINED
 
 
+def test_a_bulk_decision_leaves_who_decided_and_when_of_ideas_already_decided_so(
+    client, moderator, make_staff, make_contribution
+):
+    """A moderator publishing a page of the queue in one go, ideas published months ago by a
+    colleague among them, made each of those look decided today by them: the statistics'
+    time to a decision grew by months and the sender's page showed today's date. Only a new
+    status is a decision, as in the idea's own form; another reason for declining is kept."""
+    long_ago = timezone.now() - timedelta(days=90)
+    other = make_staff(groups=["Moderators"])
+    waiting = make_contribution()
+    published = make_contribution(
+        status=ContributionStatus.PUBLISHED, decided_at=long_ago, decided_by=other
+    )
+    declined = make_contribution(
+        status=ContributionStatus.DECLINED,
+        decline_reason=DeclineReason.OTHER,
+        decided_at=long_ago,
+        decided_by=other,
+    )
+    client.force_login(moderator)
+    listed = client.get(reverse(CHANGELIST)).text
+    listed_at = re.search(r'name="listed_at" value="([^"]+)"', listed).group(1)
+
+    def run(action, *ideas):
+        data = {
+            "action": action,
+            "decline_reason": DeclineReason.DUPLICATE,
+            "listed_at": listed_at,
+            ACTION_CHECKBOX_NAME: [idea.pk for idea in ideas],
+        }
+        return client.post(reverse(CHANGELIST), data, follow=True).text
+
+    page = run("publish", waiting, published)
+    assert "Publicerade 1 idé." in page
+    assert "1 idé hade redan det beslutet och lämnades som den var." in page
+    published.refresh_from_db()
+    assert (published.decided_at, published.decided_by) == (long_ago, other)
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.decided_by) == (ContributionStatus.PUBLISHED, moderator)
+
+    run("decline", declined)
+    declined.refresh_from_db()
+    assert declined.decline_reason == DeclineReason.DUPLICATE
+    assert (declined.decided_at, declined.decided_by) == (long_ago, other)
+    status_page = client.get(declined.get_absolute_url()).text
+    assert "Beslutad" in status_page
+    assert timezone.localdate(long_ago).strftime("%Y") in status_page
+
+
 @pytest.mark.parametrize("listed_at", ["", "not a time", "2026-13-45T99:00:00", "2026-12-02T08:00"])
 def test_a_bulk_decision_with_no_usable_time_of_the_list_decides_every_idea(
     client, moderator, make_contribution, listed_at
