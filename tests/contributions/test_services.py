@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.mail import EmailMessage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
@@ -299,6 +299,20 @@ def test_anonymise_command_erases_only_old_decided_ideas(make_contribution, sett
         idea.refresh_from_db()
         assert idea.email and idea.name and idea.anonymised_at is None
     assert services.contributions_anonymise_older_than(days=30) == 0
+
+
+@pytest.mark.parametrize("setting", [True, False])
+def test_anonymise_command_fails_on_a_negative_retention(make_contribution, settings, setting):
+    """A retention of less than zero days (a typo in CONTRIBUTION_RETENTION_DAYS, or in the
+    cron line's --days) erased nothing but ended as a success: cron and systemd timers
+    report only a failure, so nobody learnt that no personal data was being erased."""
+    long_ago = timezone.now() - timedelta(days=400)
+    idea = make_contribution(status=ContributionStatus.PUBLISHED, decided_at=long_ago)
+    settings.CONTRIBUTION_RETENTION_DAYS = -30 if setting else 365
+    with pytest.raises(CommandError, match="zero days or more"):
+        call_command("anonymise_contributions", *([] if setting else ["--days", "-30"]))
+    idea.refresh_from_db()
+    assert idea.email and idea.anonymised_at is None
 
 
 def test_an_idea_stays_acknowledged_when_the_database_goes_while_its_mail_is_tried(

@@ -22,8 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, days=None, **options):
         days = settings.CONTRIBUTION_RETENTION_DAYS if days is None else days
         if days < 0:
-            self.stderr.write("The retention must be zero days or more.")
-            return
+            # A failure, so that cron or the timer reports it: nothing is erased.
+            raise CommandError(f"The retention must be zero days or more, got {days}.")
         count = contributions_anonymise_older_than(days=days)
         self.stdout.write(f"Erased personal data from {count} ideas decided over {days} days ago.")
         if not pagecache.send_unsent_bumps():
