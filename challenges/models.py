@@ -1,8 +1,10 @@
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation.publishing import Publishable, PublishableQuerySet
@@ -86,6 +88,29 @@ class Challenge(Publishable):
                 include=["open_until"],
             ),
         ]
+
+    def clean(self):
+        super().clean()
+        # A challenge scheduled to go public after its last day for ideas would appear closed,
+        # never having taken one.
+        if (
+            self.open_until is not None
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+            and self.open_until < timezone.localdate(self.publish_at)
+        ):
+            message = _(
+                "The last day for ideas is before the challenge is published on %(date)s: it "
+                "would never take an idea. Choose a later day, or publish the challenge earlier."
+            )
+            date = date_format(timezone.localdate(self.publish_at))
+            raise ValidationError(
+                {
+                    "open_until": ValidationError(
+                        message, code="closed_before_published", params={"date": date}
+                    )
+                }
+            )
 
     @property
     def is_open(self) -> bool:

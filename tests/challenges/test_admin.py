@@ -80,6 +80,41 @@ def test_editor_adds_a_draft_and_publishes_it_with_the_action(
     assert en_editor.get(challenge.get_absolute_url()).status_code == 200
 
 
+def test_a_challenge_scheduled_after_its_last_day_for_ideas_is_refused(
+    editor_client, make_department, make_challenge
+):
+    """A challenge scheduled for the 10th with ideas taken until the 5th (a slip of the date)
+    went public already closed, without a word to the editor: residents found a challenge
+    that had never taken an idea."""
+    today = timezone.localdate()
+    published_on, last_day = today + timedelta(days=10), today + timedelta(days=5)
+    data = _challenge_data(
+        make_department(),
+        status=Status.PUBLISHED,
+        publish_at_0=published_on.isoformat(),
+        publish_at_1="09:00",
+        open_until=last_day.isoformat(),
+    )
+    add = reverse("admin:challenges_challenge_add")
+    response = editor_client.post(add, data)
+    assert response.status_code == 200
+    assert "Sista dagen för idéer är före den dag utmaningen publiceras" in response.text
+    assert not Challenge.objects.exists()
+    response = editor_client.post(add, {**data, "open_until": published_on.isoformat()})
+    assert response.status_code == 302
+    assert Challenge.objects.get().is_scheduled
+
+    # Nor does the publishing action put such a draft on the schedule.
+    draft = make_challenge(
+        status=Status.DRAFT,
+        publish_at=timezone.now() + timedelta(days=10),
+        open_until=last_day,
+    )
+    editor_client.post(reverse(CHANGELIST), {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
 def test_publishing_keeps_a_publishing_date_already_set(en_editor, make_challenge):
     later = timezone.now() + timedelta(days=3)
     challenge = make_challenge(status=Status.DRAFT, publish_at=later)
