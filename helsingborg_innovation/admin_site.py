@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation import ratelimit
+from helsingborg_innovation import pagecache, ratelimit
 from helsingborg_innovation.clients import client_network
 
 logger = logging.getLogger(__name__)
@@ -29,11 +29,14 @@ def _count_attempt(key: str) -> int | None:
     """Count a sign-in attempt before its password is checked; how many there have been in the
     lockout period, or None when the cache is away. Counting first bounds what guesses sent
     all at once get checked: counted after, each of 60 guesses in flight together read a count
-    below the limit and had its password checked."""
+    below the limit and had its password checked. A cache server that failed a moment ago is
+    left alone (pagecache.cache_usable), as for the pages."""
+    if not pagecache.cache_usable():
+        return None
     try:
         return ratelimit.count_one(key, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
     except Exception:
-        logger.warning("Cache unavailable: admin sign-in not limited", exc_info=True)
+        pagecache.cache_failed("counting admin sign-ins: not limited")
         return None
 
 

@@ -7,7 +7,6 @@ window. A limited visitor gets a 429 page that says when to try again.
 
 import hashlib
 import hmac
-import logging
 import time
 
 from django.conf import settings
@@ -16,9 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from helsingborg_innovation import pagecache
 from helsingborg_innovation.clients import client_network
-
-logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
 
@@ -62,10 +60,14 @@ def hit(request: HttpRequest, *, scope: str, rate: str) -> int | None:
     now = time.time()
     window = int(now // seconds)
     key = _client_key(request, scope, window)
+    if not pagecache.cache_usable():
+        # The cache server failed a moment ago: left alone, as the page cache leaves it,
+        # rather than each search and idea waiting for its timeout and logging a traceback.
+        return None
     try:
         count = count_one(key, seconds + 1)
     except Exception:
-        logger.warning("Cache unavailable: %s requests not limited", scope, exc_info=True)
+        pagecache.cache_failed(f"counting {scope} requests: not limited")
         return None
     if count > limit:
         return max(1, int((window + 1) * seconds - now))
