@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that can answer on its own: every response carries the policies.
     "helsingborg_innovation.middleware.SecurityHeadersMiddleware",
+    # Before the Host header is checked: load balancers ask each node by its own address.
+    "helsingborg_innovation.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages leave from here, as the middleware below finished them.
     "helsingborg_innovation.pagecache.PageCacheMiddleware",

@@ -27,6 +27,25 @@ def test_healthz_fails_when_the_database_is_away(client, db):
     assert response.json()["database"] == "down"
 
 
+def test_healthz_answers_a_load_balancer_that_asks_by_the_nodes_address(client, db, settings):
+    """A load balancer probes each node by its address, no host name of the site's: it got
+    400 (and the log an error for every probe) and took the node out of service."""
+    settings.ALLOWED_HOSTS = ["innovation.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert response["X-Frame-Options"] == "DENY"
+    with mock.patch(
+        "helsingborg_innovation.views.connection.cursor", side_effect=OperationalError("gone")
+    ):
+        assert client.get("/healthz", HTTP_HOST="10.0.0.5:8000").status_code == 503
+    assert client.post("/healthz", HTTP_HOST="10.0.0.5:8000").status_code == 405
+    # Every other address still answers only the site's host names.
+    assert client.get("/", HTTP_HOST="10.0.0.5:8000").status_code == 400
+
+
 def test_public_page_answers_503_not_a_traceback_without_a_database(client, db, settings):
     settings.DEBUG = False
     client.raise_request_exception = False
