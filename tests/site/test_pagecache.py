@@ -1,6 +1,7 @@
 """Anonymous pages come from the cache and are never stale."""
 
 from datetime import datetime, time, timedelta
+from io import StringIO
 
 import pytest
 from django.conf import settings
@@ -884,3 +885,72 @@ def test_a_note_for_staff_saved_in_the_admin_leaves_every_public_page_cached(
     response = client.get(challenge.get_absolute_url())
     assert response["X-Page-Cache"] == "miss"
     assert "Vi prövar laddstolpar i hamnen i vår." in response.text
+
+
+def _redis_cache() -> bool:
+    from django.core.cache import caches
+
+    from helsingborg_innovation.rediscache import RedisCache
+
+    return isinstance(caches["default"], RedisCache)
+
+
+def test_pages_cached_before_a_restore_are_made_afresh_after_forget_cached_pages(
+    client, make_challenge, make_initiative
+):
+    """A backup restored with pg_restore changes the rows without the portal's signals: the
+    pages cached before it kept showing what the restore took back, until midnight."""
+    from django.core.management import call_command
+
+    from challenges.models import Challenge
+    from initiatives.models import Initiative
+
+    if not _redis_cache():
+        pytest.skip("the command works with Redis only (set REDIS_URL)")
+    challenge = make_challenge(title="Titel efter säkerhetskopian")
+    make_initiative(title="Initiativ efter säkerhetskopian")
+    pages = [challenge.get_absolute_url(), reverse("challenges:list"), reverse("home")]
+    for url in pages:
+        client.get(url)
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    # What pg_restore does: the rows as they were in the backup, behind the portal's back.
+    Challenge.objects.filter(pk=challenge.pk).update(title="Titel i säkerhetskopian")
+    Initiative.objects.update(title="Initiativ i säkerhetskopian")
+    assert "Titel efter säkerhetskopian" in client.get(challenge.get_absolute_url()).text
+
+    out = StringIO()
+    call_command("forget_cached_pages", stdout=out)
+    assert out.getvalue() == "Every cached page will be made afresh from the database.\n"
+    page = client.get(challenge.get_absolute_url())
+    assert page["X-Page-Cache"] == "miss"
+    assert "Titel i säkerhetskopian" in page.text
+    assert "Titel efter säkerhetskopian" not in client.get(reverse("challenges:list")).text
+    home = client.get(reverse("home")).text
+    assert "Initiativ i säkerhetskopian" in home
+    assert "Initiativ efter säkerhetskopian" not in home
+
+
+def test_forget_cached_pages_fails_when_the_cache_server_is_away(monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    if not _redis_cache():
+        pytest.skip("the command works with Redis only (set REDIS_URL)")
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache server gone")
+
+    monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0)
+    for name in ("add", "incr", "set"):
+        monkeypatch.setattr(pagecache.cache, name, broken)
+    with pytest.raises(CommandError, match="did not take the invalidation"):
+        call_command("forget_cached_pages")
+
+
+def test_forget_cached_pages_without_redis_says_to_restart_the_server():
+    """Each process's own memory: the command's is not the server's."""
+    from django.core.management import CommandError, call_command
+
+    if _redis_cache():
+        pytest.skip("the cache is Redis")
+    with pytest.raises(CommandError, match="restart the server"):
+        call_command("forget_cached_pages")
