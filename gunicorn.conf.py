@@ -32,8 +32,11 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # No query strings in the access log: search terms people type are theirs, not the log's.
 # Behind a load balancer the connecting address is the balancer's, so the second field is the
 # X-Forwarded-For chain as it arrived ("-" without one): the visitor's address is the last one
-# a trusted balancer added (what DJANGO_TRUSTED_PROXIES tells the portal itself).
-access_log_format = '%(h)s "%({x-forwarded-for}i)s" "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# a trusted balancer added (what DJANGO_TRUSTED_PROXIES tells the portal itself). Then the time,
+# as in gunicorn's own format: a log written to a file (GUNICORN_ACCESS_LOG) has no other.
+access_log_format = (
+    '%(h)s "%({x-forwarded-for}i)s" %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+)
 
 # The address of an idea's private status page and receipt holds its token (contributions/
 # urls.py: "bidrag/<token>/", "/en/contributions/<token>/"): whoever could read the log could

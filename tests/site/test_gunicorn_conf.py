@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import re
 import runpy
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,6 +12,8 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+# When the request was served, as gunicorn writes it: [02/Dec/2026:19:03:13 +0000].
+TIME = r"\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]"
 
 
 @pytest.fixture
@@ -45,12 +48,25 @@ def access_line(caplog):
 
 def test_behind_a_balancer_the_log_shows_the_forwarded_addresses(access_line):
     line = access_line({"REMOTE_ADDR": "10.0.0.2"}, [("X-FORWARDED-FOR", "203.0.113.7, 10.0.0.1")])
-    assert line.startswith('10.0.0.2 "203.0.113.7, 10.0.0.1" "GET /sok/ HTTP/1.1" 200 512 12ms')
+    assert re.match(
+        rf'10.0.0.2 "203.0.113.7, 10.0.0.1" {TIME} "GET /sok/ HTTP/1.1" 200 512 12ms', line
+    )
 
 
 def test_without_a_balancer_the_forwarded_field_is_empty(access_line):
     line = access_line({"REMOTE_ADDR": "198.51.100.4"}, [])
-    assert line.startswith('198.51.100.4 "-" "GET /sok/ HTTP/1.1" 200')
+    assert re.match(rf'198.51.100.4 "-" {TIME} "GET /sok/ HTTP/1.1" 200', line)
+
+
+def test_each_line_says_when(access_line):
+    """Written to a file (GUNICORN_ACCESS_LOG), the log had no time at all: nobody could say
+    when a request came."""
+    line = access_line({"REMOTE_ADDR": "198.51.100.4"}, [])
+    when = re.search(TIME, line)
+    assert when is not None, line
+    served = datetime.datetime.strptime(when.group(), "[%d/%b/%Y:%H:%M:%S %z]")
+    now = datetime.datetime.now(datetime.UTC)
+    assert abs(now - served) < datetime.timedelta(minutes=1)
 
 
 def test_query_strings_are_never_logged(access_line):
