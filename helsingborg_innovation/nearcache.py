@@ -277,11 +277,13 @@ class NearCache:
         import redis
 
         try:
+            # No longer than the cache's own calls wait (REDIS_TIMEOUT_MS): a Redis that does
+            # not answer held a request for a second here, and half a second more for the page.
             pool = redis.ConnectionPool.from_url(
                 settings.CACHES["default"]["LOCATION"],
                 protocol=3,
-                socket_connect_timeout=1,
-                socket_timeout=1,
+                socket_connect_timeout=settings.REDIS_TIMEOUT,
+                socket_timeout=settings.REDIS_TIMEOUT,
             )
             connection = pool.make_connection()
             connection.connect()

@@ -418,3 +418,28 @@ def test_while_another_worker_makes_the_dashboard_a_worker_serves_its_own_copy(
     after = client.get("/statistik/")
     assert after["X-Page-Cache"] == "miss"
     assert received(after) == before + 1
+
+
+def test_a_redis_that_does_not_answer_holds_a_request_no_longer_than_its_timeout(settings):
+    """REDIS_TIMEOUT_MS is how long a request waits for Redis; the near cache's connection
+    waited a second whatever it said (and the page's own read of the cache the timeout more),
+    once every five seconds in every worker while Redis hung."""
+    import socket
+    import time
+
+    from helsingborg_innovation import nearcache
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # takes the connection, never answers
+        settings.REDIS_TIMEOUT = 0.2
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "helsingborg_innovation.rediscache.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+            }
+        }
+        near = nearcache.NearCache(("pagecache:generation:",), 1024 * 1024)
+        started = time.monotonic()
+        assert near.values(["pagecache:generation:challenges"]) is None
+        assert time.monotonic() - started < 0.8
