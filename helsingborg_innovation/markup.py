@@ -1,5 +1,6 @@
 """Markdown bodies rendered to sanitised HTML."""
 
+import re
 from functools import lru_cache
 
 import markdown
@@ -12,12 +13,16 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 
+# An opening or closing heading tag, with whatever attributes Markdown gave it.
+_HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+
 
 @lru_cache(maxsize=2048)
-def render_markdown(text: str) -> SafeString:
-    """Render Markdown and keep only safe tags; headings start at h2 under the page's h1."""
+def render_markdown(text: str, top_heading: int = 2) -> SafeString:
+    """Render Markdown and keep only safe tags. Headings start at `top_heading`: h2 under the
+    page's h1, h3 for a text shown under a heading of its own (an initiative's lessons)."""
     html = markdown.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
-    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    html = _HEADING.sub(lambda tag: f"<{tag[1]}h{max(int(tag[2]), top_heading)}", html)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -29,9 +29,10 @@ def in_content_language(text) -> SafeString:
 
 
 @register.filter
-def markdown(text: str):
-    """Render a Markdown body to sanitised HTML."""
-    return render_markdown(text or "")
+def markdown(text: str, top_heading: int = 2):
+    """Render a Markdown body to sanitised HTML, its headings from h`top_heading` down (h2,
+    under the page's h1, unless it is shown under a heading of its own)."""
+    return render_markdown(text or "", int(top_heading))
 
 
 # The most renderings one {% once %} block keeps: its values (languages, sections) are few, and

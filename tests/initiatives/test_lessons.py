@@ -150,3 +150,11 @@ def test_query_count_does_not_grow(client, make_initiative, make_department, mak
     few = _queries(client, reverse("lessons:list") + query)
     add(27)
     assert _queries(client, reverse("lessons:list") + query) == few <= 10
+
+
+def test_headings_in_a_lesson_sit_under_its_title(client, make_initiative):
+    make_initiative(lessons_learned="# Lärdom\n\n## Nästa gång\n\nFråga först.")
+    text = client.get(_english()).text
+    assert '<h2 class="lesson__title">' in text
+    assert "<h3>Lärdom</h3>" in text and "<h3>Nästa gång</h3>" in text
+    assert "<h2>Lärdom</h2>" not in text and "<h2>Nästa gång</h2>" not in text

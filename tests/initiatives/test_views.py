@@ -143,6 +143,14 @@ def test_lessons_are_shown_for_an_initiative_that_was_not_stopped(client, make_i
     assert 'id="outcome-heading"' not in text
 
 
+def test_headings_in_lessons_sit_under_the_lessons_heading(client, make_initiative):
+    initiative = make_initiative(lessons_learned="## Vad som fungerade\n\nSchemat.")
+    text = client.get(initiative.get_absolute_url()).text
+    lessons = text[text.index('id="lessons-heading"') :]
+    assert "<h3>Vad som fungerade</h3>" in lessons
+    assert "<h2>Vad som fungerade</h2>" not in text
+
+
 def test_markdown_in_lessons_is_sanitised(client, make_initiative):
     initiative = make_initiative(
         lessons_learned="Hej <script>alert(1)</script> [x](javascript:alert(1))"

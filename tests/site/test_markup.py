@@ -78,3 +78,18 @@ def test_mailto_and_relative_links_are_kept():
 
 def test_empty_text_renders_nothing():
     assert render_markdown("") == ""
+
+
+def test_a_heading_with_attributes_stays_a_heading_below_the_pages_h1():
+    # Markdown's attribute lists and raw HTML give a heading attributes; it was left as bare text.
+    html = render_markdown("# Bakgrund {: #bakgrund }\n\n<h1 class='stor'>Syfte</h1>")
+    assert "<h2>Bakgrund</h2>" in html
+    assert "<h2>Syfte</h2>" in html
+
+
+def test_headings_start_at_the_level_asked_for():
+    html = render_markdown("# Ett\n\n## Två\n\n#### Fyra", top_heading=3)
+    assert "<h3>Ett</h3>" in html
+    assert "<h3>Två</h3>" in html
+    assert "<h4>Fyra</h4>" in html
+    assert "<h2" not in html
