@@ -53,7 +53,7 @@ def rich(make_challenge, make_initiative, make_method, make_department, make_par
     contact = ContactPerson.objects.create(
         name="Lisa Olsson",
         role="Innovationsledare",
-        email="lisa.olsson@example.org",
+        email="stadsbyggnadsforvaltningen@example.org",
         phone="042-10 50 00",
     )
     goals = list(GlobalGoal.objects.filter(number__in=[3, 11]))
