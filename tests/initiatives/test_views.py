@@ -136,6 +136,21 @@ def test_detail_shows_the_whole_story(
     assert text.index("Idén föddes") < text.index("Stoppades efter pilot")
 
 
+def test_a_partners_website_is_linked_from_its_name(client, make_initiative, make_partner):
+    initiative = make_initiative(
+        partners=[
+            make_partner(name="Lunds universitet", website="https://www.lu.se/"),
+            make_partner(name="Föreningen utan webbplats"),
+        ]
+    )
+    text = client.get(in_english("initiatives:detail", initiative.slug)).text
+    assert (
+        '<a href="https://www.lu.se/" rel="noopener noreferrer" lang="sv">Lunds universitet</a>'
+        in text
+    )
+    assert '<span lang="sv">Föreningen utan webbplats</span>' in text
+
+
 def test_lessons_are_shown_for_an_initiative_that_was_not_stopped(client, make_initiative):
     initiative = make_initiative(phase=Phase.OPERATION, lessons_learned="Börja *smått*.")
     text = client.get(initiative.get_absolute_url()).text
