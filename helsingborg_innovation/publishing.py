@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from helsingborg_innovation.images import ResponsiveImageField
+from helsingborg_innovation.markup import holds_images
 from helsingborg_innovation.uploads import image_path, validate_image
 
 
@@ -32,6 +33,13 @@ def choice_label(choices: type[models.Choices], value) -> str:
         return str(choices(value).label)
     except ValueError:
         return value
+
+
+# Markdown texts are shown without images (markup.py): an editor who puts one in is told so.
+IMAGES_NOT_SHOWN = _(
+    "Images in the text are not shown on the site. Use the image field, with its text "
+    "alternative, or link to the image."
+)
 
 
 # The columns of a challenge, initiative or method that a card in a list never shows.
@@ -174,8 +182,13 @@ class Publishable(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.image and not self.image_alt.strip():
-            raise ValidationError({"image_alt": _("An image needs a text alternative.")})
+            errors["image_alt"] = _("An image needs a text alternative.")
+        if holds_images(self.body):
+            errors["body"] = IMAGES_NOT_SHOWN
+        if errors:
+            raise ValidationError(errors)
         if self.status == Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
 

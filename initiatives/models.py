@@ -2,7 +2,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation.publishing import Publishable, PublishableQuerySet, choice_label
+from helsingborg_innovation.markup import holds_images
+from helsingborg_innovation.publishing import (
+    IMAGES_NOT_SHOWN,
+    Publishable,
+    PublishableQuerySet,
+    choice_label,
+)
 
 
 class Phase(models.TextChoices):
@@ -209,6 +215,8 @@ class Initiative(Publishable):
                 errors["lessons_learned"] = _("A stopped initiative must share what was learned.")
         elif self.stop_reason:
             errors["stop_reason"] = _("Only a stopped initiative has a reason for stopping.")
+        if holds_images(self.lessons_learned):
+            errors["lessons_learned"] = IMAGES_NOT_SHOWN
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = _("The end date cannot be before the start date.")
         if errors:

@@ -275,3 +275,24 @@ def test_a_challenge_with_thousands_of_ideas_shows_a_few_and_counts_the_rest(
     assert "och 41 idéer till" in page
     editor_client.post(url, {"post": "yes"})
     assert Challenge.objects.filter(pk=challenge.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Så här:\n\n![Karta över skolvägarna](https://example.org/karta.png)",
+        '<img src="/karta.png">',
+    ],
+)
+def test_an_image_in_the_text_is_refused_with_a_message(editor_client, make_department, body):
+    """The text is shown without images: one put in it vanished from the page, its text
+    alternative with it, without a word to the editor."""
+    add = reverse("admin:challenges_challenge_add")
+    response = editor_client.post(add, _challenge_data(make_department(), body=body))
+    assert response.status_code == 200
+    assert "Bilder i texten visas inte på webbplatsen" in response.text
+    assert not Challenge.objects.exists()
+    response = editor_client.post(
+        add, _challenge_data(make_department(), body="[Karta](https://example.org/karta.png)")
+    )
+    assert response.status_code == 302

@@ -36,6 +36,14 @@ def test_a_complete_stopped_initiative_is_valid(make_initiative):
     _stopped(make_initiative).full_clean()
 
 
+def test_an_image_in_the_lessons_is_refused(make_initiative):
+    """Lessons are shown without images: one put in them vanished without a word."""
+    initiative = _stopped(make_initiative, lessons_learned="Se bilden:\n\n![Diagram](/d.png)")
+    with pytest.raises(ValidationError) as error:
+        initiative.full_clean()
+    assert list(error.value.message_dict) == ["lessons_learned"]
+
+
 def test_only_a_stopped_initiative_has_a_stop_reason(make_initiative):
     initiative = make_initiative(phase=Phase.PILOT)
     initiative.stop_reason = "too_costly"
