@@ -1,5 +1,6 @@
 """Markdown bodies rendered to sanitised HTML."""
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -10,13 +11,28 @@ from django.utils.safestring import SafeString, mark_safe
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr",
+    "sup",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "sup": {"id"}, "li": {"id"},
+}  # fmt: skip
 
 EXTENSIONS = ["extra", "sane_lists"]
 
 # An opening or closing heading tag, with whatever attributes Markdown gave it.
 _HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+
+# Footnotes link to their note and back by ids ("fn:1", "fnref:1"), the same in every text:
+# a page shows several texts (an initiative's lessons and body, the lessons page a list), so
+# each text's ids get a prefix of their own, and no other id is kept.
+_FOOTNOTE_LINK = re.compile(r'(id="|href="#)(fnref\d*|fn):')
+_FOOTNOTE_ID = re.compile(r"(fnref\d*|fn)-[0-9a-f]{8}-\S+")
+
+
+def _footnote_ids_only(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id" and not _FOOTNOTE_ID.fullmatch(value):
+        return None
+    return value
 
 
 def holds_images(text: str) -> bool:
@@ -27,15 +43,27 @@ def holds_images(text: str) -> bool:
 
 
 @lru_cache(maxsize=2048)
-def render_markdown(text: str, top_heading: int = 2) -> SafeString:
+def render_markdown(
+    text: str, top_heading: int = 2, backlink_title: str = "Back to footnote {} in the text"
+) -> SafeString:
     """Render Markdown and keep only safe tags. Headings start at `top_heading`: h2 under the
-    page's h1, h3 for a text shown under a heading of its own (an initiative's lessons)."""
-    html = markdown.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    page's h1, h3 for a text shown under a heading of its own (an initiative's lessons).
+    `backlink_title` names the link from a footnote back to the text, in the page's language."""
+    text = text or ""
+    html = markdown.markdown(
+        text,
+        extensions=EXTENSIONS,
+        extension_configs={"extra": {"footnotes": {"BACKLINK_TITLE": backlink_title}}},
+        output_format="html",
+    )
     html = _HEADING.sub(lambda tag: f"<{tag[1]}h{max(int(tag[2]), top_heading)}", html)
+    prefix = hashlib.sha256(text.encode()).hexdigest()[:8]
+    html = _FOOTNOTE_LINK.sub(lambda link: f"{link[1]}{link[2]}-{prefix}-", html)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_footnote_ids_only,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )

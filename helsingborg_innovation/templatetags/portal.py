@@ -2,7 +2,7 @@ from django import template
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from helsingborg_innovation import languages
 from helsingborg_innovation.markup import render_markdown
@@ -32,7 +32,9 @@ def in_content_language(text) -> SafeString:
 def markdown(text: str, top_heading: int = 2):
     """Render a Markdown body to sanitised HTML, its headings from h`top_heading` down (h2,
     under the page's h1, unless it is shown under a heading of its own)."""
-    return render_markdown(text or "", int(top_heading))
+    # Translators: the title of the link from a footnote back to where the text refers to it.
+    backlink_title = gettext("Back to footnote {} in the text")
+    return render_markdown(text or "", int(top_heading), backlink_title)
 
 
 # The most renderings one {% once %} block keeps: its values (languages, sections) are few, and

@@ -166,6 +166,18 @@ def test_headings_in_lessons_sit_under_the_lessons_heading(client, make_initiati
     assert "<h2>Vad som fungerade</h2>" not in text
 
 
+def test_footnotes_of_the_body_and_the_lessons_each_lead_to_their_own_note(client, make_initiative):
+    initiative = make_initiative(
+        body="Bakgrund[^1].\n\n[^1]: Trafikutredningen 2023.",
+        lessons_learned="Lärdom[^1].\n\n[^1]: Enkäten till föräldrarna.",
+    )
+    text = client.get(initiative.get_absolute_url()).text
+    ids = re.findall(r'<(?:sup|li) id="([^"]+)"', text)
+    assert len(ids) == len(set(ids)) == 4
+    assert sorted(re.findall(r'href="#(fn[^"]+)"', text)) == sorted(ids)
+    assert 'title="Tillbaka till fotnot 1 i texten"' in text
+
+
 def test_markdown_in_lessons_is_sanitised(client, make_initiative):
     initiative = make_initiative(
         lessons_learned="Hej <script>alert(1)</script> [x](javascript:alert(1))"

@@ -1,5 +1,7 @@
 """Markdown from staff becomes HTML with nothing that could run in a visitor's browser."""
 
+import re
+
 import pytest
 
 from helsingborg_innovation.markup import render_markdown
@@ -93,3 +95,17 @@ def test_headings_start_at_the_level_asked_for():
     assert "<h3>Två</h3>" in html
     assert "<h4>Fyra</h4>" in html
     assert "<h2" not in html
+
+
+def test_footnotes_link_to_their_notes_and_no_other_id_is_kept():
+    html = render_markdown("Källa[^1].\n\n[^1]: Trafikverket 2024.\n\n<p id='main'>Text</p>")
+    targets = re.findall(r'href="#([^"]+)"', html)
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(targets) == 2 and sorted(targets) == sorted(ids)
+    assert "main" not in ids
+
+
+def test_each_text_has_footnote_ids_of_its_own():
+    first = render_markdown("Ett[^1].\n\n[^1]: Första.")
+    second = render_markdown("Två[^1].\n\n[^1]: Andra.")
+    assert not set(re.findall(r'id="([^"]+)"', first)) & set(re.findall(r'id="([^"]+)"', second))
