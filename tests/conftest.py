@@ -62,6 +62,21 @@ def plan_with_more_rows(queryset) -> str:
     return queryset.explain()
 
 
+@pytest.fixture
+def broken_limits_cache(monkeypatch) -> list:
+    """The limits' cache server gone: each attempt to count fails, and is listed here."""
+    from django.core.cache import caches
+
+    attempts = []
+
+    def broken(*args, **kwargs):
+        attempts.append(1)
+        raise ConnectionError("cache server gone")
+
+    monkeypatch.setattr(caches["limits"], "add", broken)
+    return attempts
+
+
 def _n() -> int:
     return next(_counter)
 
