@@ -15,6 +15,7 @@ from contributions import services
 from contributions.forms import ContributionForm, sign_started
 from contributions.models import Contribution, ContributionStatus
 from helsingborg_innovation import pagecache, ratelimit
+from helsingborg_innovation.csrf import same_origin_or_token
 
 TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
 
@@ -30,6 +31,7 @@ def _closed(request: HttpRequest, challenge: Challenge | None, form: Contributio
     )
 
 
+@same_origin_or_token  # a resident whose browser blocks cookies can send an idea too
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def contribution_create(request: HttpRequest, slug: str) -> HttpResponse:

@@ -198,22 +198,43 @@ def test_a_filter_to_correct_takes_focus_to_its_error_summary(page, live_server,
     assert page.locator(".error-summary").evaluate("e => e === document.activeElement")
 
 
-def _send_without_the_cookie(page, form_url: str) -> None:
-    """Open the form, lose the site's cookies (blocked, or cleared while the form was open),
-    type an idea and send it."""
-    page.goto(form_url)
+def test_a_browser_that_keeps_no_cookies_sends_an_idea(page, live_server, challenges):
+    """Blocked cookies (a privacy setting, a locked-down library computer), or cookies cleared
+    while the form was open: the browser says the form is the site's own, and the idea goes
+    the first time. Before, it came back every time, asking to allow cookies."""
+    page.goto(live_server.url + reverse("contributions:create", args=[challenges.slug]))
     page.context.clear_cookies()
     fill_in_the_idea(page)
     with page.expect_navigation():
         page.get_by_role("button", name="Skicka idén").click()
 
+    assert page.locator(".reference").inner_text() == Contribution.objects.get().reference
+    assert Contribution.objects.get().title == IDEA_TITLE
 
-def test_an_idea_refused_by_the_security_check_is_kept_and_sent_the_second_time(
+
+def _send_from_another_site(page, form_url: str) -> None:
+    """A copy of the form on another site (an association's page that copied it): the browser
+    sends it as from that site, so Django's token check decides, and it has no cookie."""
+    page.goto(form_url)
+    copy = page.content().replace("<head>", f'<head><base href="{form_url}">', 1)
+    copy = copy.replace('action=""', f'action="{form_url}"')  # "" is the page's own address
+    page.context.route(
+        "https://forening.example/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=copy),
+    )
+    page.goto("https://forening.example/var-ide")
+    fill_in_the_idea(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skicka idén").click()
+
+
+def test_an_idea_from_a_copy_of_the_form_elsewhere_is_kept_and_sent_the_second_time(
     page, axe_page, live_server, challenges
 ):
     form_url = live_server.url + reverse("contributions:create", args=[challenges.slug])
-    _send_without_the_cookie(page, form_url)
+    _send_from_another_site(page, form_url)
 
+    assert page.url == form_url
     assert "Din idé har inte skickats ännu" in page.locator(".error-summary").inner_text()
     assert page.get_by_label("Rubrik på din idé").input_value() == IDEA_TITLE
     assert page.get_by_label(re.compile(r"^Din idé")).input_value() == IDEA_TEXT
@@ -221,13 +242,13 @@ def test_an_idea_refused_by_the_security_check_is_kept_and_sent_the_second_time(
     screenshot(page, "flow-refused-390")
 
     assert page.get_by_label("Jag godkänner").is_checked()
-    # The page came with a fresh cookie: the second "Send" goes through.
+    # Now on the site's own page: the second "Send" goes through.
     with page.expect_navigation():
         page.get_by_role("button", name="Skicka idén").click()
     assert page.locator(".reference").inner_text() == Contribution.objects.get().reference
     assert Contribution.objects.get().text == IDEA_TEXT
 
-    _send_without_the_cookie(axe_page, form_url)
+    _send_from_another_site(axe_page, form_url)
     assert "Din idé har inte skickats ännu" in axe_page.content()
     violations = axe_violations(axe_page)
     assert not violations, format_violations(axe_page.url, violations)
