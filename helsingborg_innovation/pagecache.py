@@ -177,9 +177,14 @@ def _release() -> str:
 # Bumped when the tuple a copy is kept as changes.
 COPY_FORMAT = 3
 # Settings read from the environment that change what pages show: the age of the age
-# notice, the size of a list's pages and the retention of personal data (the personal data
-# page). The code's own settings are part of the code.
-RELEASE_SETTINGS = ("CONTENT_AGE_NOTICE_DAYS", "PAGE_SIZE", "CONTRIBUTION_RETENTION_DAYS")
+# notice, the size of a list's pages and the retention of personal data and of the access
+# logs (the personal data page). The code's own settings are part of the code.
+RELEASE_SETTINGS = (
+    "CONTENT_AGE_NOTICE_DAYS",
+    "PAGE_SIZE",
+    "CONTRIBUTION_RETENTION_DAYS",
+    "ACCESS_LOG_RETENTION_DAYS",
+)
 RELEASE_FOLDERS = (
     "templates",
     "locale",

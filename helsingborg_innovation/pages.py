@@ -43,6 +43,7 @@ class PersonalDataView(InfoPageView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["retention_months"] = round(settings.CONTRIBUTION_RETENTION_DAYS / 30.4)
+        context["log_days"] = settings.ACCESS_LOG_RETENTION_DAYS
         return context
 
 

@@ -297,6 +297,9 @@ CONTRIBUTION_RATE_LIMIT = env_str("CONTRIBUTION_RATE_LIMIT", "10/h")
 SEARCH_RATE_LIMIT = env_str("SEARCH_RATE_LIMIT", "120/m")
 # Personal data of decided ideas is erased this many days after the decision.
 CONTRIBUTION_RETENTION_DAYS = env_int("CONTRIBUTION_RETENTION_DAYS", 365)
+# How long the web server's access logs (visitors' addresses) are kept: the personal data page
+# says so, and the log rotation of the nodes must be set to match (README).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 30)
 
 # Security. Django's built-in Content Security Policy, with nonces and no inline code.
 SECURE_CSP = {

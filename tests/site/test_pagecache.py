@@ -609,6 +609,19 @@ def test_a_setting_the_pages_show_changed_on_a_restart_shows_at_once(
     assert "bort 24 månader senare" in client.get(personal_data).text
 
 
+def test_a_shorter_keeping_of_the_access_logs_shows_at_once_after_a_restart(db, client, settings):
+    """The personal data page tells visitors how long their addresses stay in the logs: the
+    operators who shorten the rotation and restart must not leave the old promise served."""
+    personal_data = reverse("pages:personal_data")
+    settings.ACCESS_LOG_RETENTION_DAYS = 30
+    assert "raderas efter 30 dagar" in client.get(personal_data).text
+
+    settings.ACCESS_LOG_RETENTION_DAYS = 1
+    _restart()
+
+    assert "raderas efter 1 dag." in client.get(personal_data).text
+
+
 def _restart():
     """What a node forgets when it restarts: its release and its worker's copies."""
     pagecache._release.cache_clear()
