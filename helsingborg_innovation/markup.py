@@ -10,13 +10,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
-    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "abbr",
-    "sup",
+    "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "a", "table", "thead", "tbody", "tr", "th",
+    "td", "abbr", "sup",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "sup": {"id"}, "li": {"id"},
 }  # fmt: skip
 
+# "extra" brings tables, footnotes, abbreviations and definition lists ("Term" / ":   Meaning"),
+# which methods and aids, glossaries at heart, are written in.
 EXTENSIONS = ["extra", "sane_lists"]
 
 # An opening or closing heading tag, with whatever attributes Markdown gave it.

@@ -230,6 +230,22 @@ def test_detail_sanitises_markdown(client, make_method):
 
 
 @pytest.mark.django_db
+def test_detail_shows_a_definition_list_without_its_scripts(client, make_method):
+    method = make_method(
+        body=(
+            'Intervju\n:   Ett samtal med en <a href="javascript:alert(1)">användare</a>.\n\n'
+            'Enkät\n:   Frågor i skrift.<img src=x onerror="alert(2)">'
+        )
+    )
+    html = client.get(_detail_url(method)).text
+    assert "<dl>\n<dt>Intervju</dt>\n<dd>Ett samtal med en <a" in html
+    assert "<dt>Enkät</dt>\n<dd>Frågor i skrift.</dd>" in html
+    assert "javascript:" not in html
+    assert "onerror" not in html
+    assert "alert(" not in html
+
+
+@pytest.mark.django_db
 def test_age_notice(client, make_method):
     method = make_method()
     assert 'class="age-notice"' not in client.get(_detail_url(method)).text

@@ -109,3 +109,17 @@ def test_each_text_has_footnote_ids_of_its_own():
     first = render_markdown("Ett[^1].\n\n[^1]: Första.")
     second = render_markdown("Två[^1].\n\n[^1]: Andra.")
     assert not set(re.findall(r'id="([^"]+)"', first)) & set(re.findall(r'id="([^"]+)"', second))
+
+
+def test_definition_lists_are_kept_and_what_is_inside_them_sanitised():
+    html = render_markdown(
+        'Persona\n:   En påhittad <b onclick="alert(1)">användare</b>.\n\n'
+        "Prototyp\n:   Ett tidigt utkast<script>alert(2)</script>.\n"
+        '<dl class="stor" id="x"><dt onmouseover="alert(3)">Term</dt>'
+        '<dd style="color:red">Förklaring</dd></dl>'
+    )
+    assert "<dl>\n<dt>Persona</dt>\n<dd>En påhittad <b>användare</b>.</dd>" in html
+    assert "<dt>Prototyp</dt>" in html
+    assert "<dl><dt>Term</dt><dd>Förklaring</dd></dl>" in html
+    assert "alert(" not in html
+    assert "<script" not in html
