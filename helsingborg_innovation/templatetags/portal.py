@@ -34,7 +34,10 @@ def markdown(text: str, top_heading: int = 2):
     under the page's h1, unless it is shown under a heading of its own)."""
     # Translators: the title of the link from a footnote back to where the text refers to it.
     backlink_title = gettext("Back to footnote {} in the text")
-    return render_markdown(text or "", int(top_heading), backlink_title)
+    # Translators: names a table in a text that has neither caption nor header, to a screen
+    # reader, as the user reaches the box it scrolls in.
+    table_label = gettext("Table")
+    return render_markdown(text or "", int(top_heading), backlink_title, table_label)
 
 
 # The most renderings one {% once %} block keeps: its values (languages, sections) are few, and

@@ -246,6 +246,29 @@ def test_detail_shows_a_definition_list_without_its_scripts(client, make_method)
 
 
 @pytest.mark.django_db
+def test_detail_lets_a_keyboard_scroll_a_wide_table_but_not_what_an_author_makes_focusable(
+    client, make_method
+):
+    method = make_method(
+        body=(
+            "| | | | | | | | |\n|---|---|---|---|---|---|---|---|\n"
+            "| Förstå | Idéer | Prototyp | Test | Införande | Skala | Utvärdera | Dela |\n\n"
+            '<p role="button" tabindex="0" aria-label="Falsk knapp">Text</p>'
+        )
+    )
+    swedish = client.get(_detail_url(method)).text
+    english = client.get(_en("methods:detail", slug=method.slug)).text
+    region = '<div class="scroll-region" role="region" tabindex="0" aria-label="{}"><table>'
+    assert region.format("Tabell") in swedish
+    assert region.format("Table") in english
+    for html in (swedish, english):
+        assert "</table></div>" in html
+        assert "<p>Text</p>" in html
+        assert "Falsk knapp" not in html
+        assert 'role="button"' not in html
+
+
+@pytest.mark.django_db
 def test_age_notice(client, make_method):
     method = make_method()
     assert 'class="age-notice"' not in client.get(_detail_url(method)).text

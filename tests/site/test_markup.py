@@ -123,3 +123,48 @@ def test_definition_lists_are_kept_and_what_is_inside_them_sanitised():
     assert "<dl><dt>Term</dt><dd>Förklaring</dd></dl>" in html
     assert "alert(" not in html
     assert "<script" not in html
+
+
+WIDE_TABLE = "| Steg | Vem | Tid |\n|---|---|---|\n| Förstå | Alla | En dag |"
+
+
+def test_a_table_scrolls_in_a_region_of_its_own_named_by_its_first_header():
+    html = render_markdown(f"Inledning.\n\n{WIDE_TABLE}\n\nSlut.")
+    assert re.fullmatch(
+        r"<p>Inledning\.</p>\n"
+        r'<div class="scroll-region" role="region" tabindex="0" aria-label="Steg"><table>.*'
+        r"</table></div>\n<p>Slut\.</p>",
+        html,
+        re.DOTALL,
+    )
+
+
+def test_a_tables_region_is_named_by_its_caption_or_else_called_a_table():
+    html = render_markdown(
+        '<table><caption>Kostnad & "tid"</caption><tr><th>Steg</th></tr></table>\n\n'
+        '<table title="Ett namn" lang="en"><tr><td>Utan rubrik</td></tr></table>',
+        table_label="Tabell",
+    )
+    assert html.count('role="region" tabindex="0"') == html.count("</table></div>") == 2
+    assert 'aria-label="Kostnad &amp; &quot;tid&quot;"><table><caption>' in html
+    assert 'aria-label="Tabell"><table title="Ett namn" lang="en"><tbody><tr><td>Utan' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<div class="scroll-region" role="region" tabindex="0" aria-label="Falsk">Text</div>',
+        '<p role="button" tabindex="0" aria-label="Klicka">Text</p>',
+        '<table role="presentation" tabindex="1"><tr><th tabindex="0" role="button">Text</th></tr>'
+        "</table>",
+    ],
+)
+def test_roles_and_tabindex_written_by_an_author_are_removed(text):
+    html = render_markdown(text)
+    assert "Text" in html
+    assert "Falsk" not in html
+    assert "Klicka" not in html
+    assert "presentation" not in html
+    assert "button" not in html
+    assert 'tabindex="1"' not in html
+    assert html.count("tabindex") == html.count("<table>") == html.count('role="region"')
