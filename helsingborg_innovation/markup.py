@@ -37,6 +37,9 @@ _FOOTNOTE_ID = re.compile(r"(fnref\d*|fn)-[0-9a-f]{8}-\S+")
 # to scroll (WCAG 1.4.10 and 2.1.1), rather than take the page with it. The region is added to
 # what the sanitiser gave back, in which every "<" opens a tag (nh3 escapes it in text and in
 # attributes) and every table opened is closed; what an author writes gets no role or tabindex.
+# A named group, not a region: regions are landmarks, which must each have a name of their own
+# on a page, and a page shows several texts whose tables may share a header (axe found two
+# "Skola" on an initiative's page).
 _TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>")
 _TABLE_NAME = re.compile(r"<(caption|th)\b[^>]*>(.*?)</\1>", re.DOTALL)
 
@@ -55,7 +58,7 @@ def _scrolling_tables(html: str, table_label: str) -> str:
         )
         name = next((name for name in names if name), table_label)
         region = (
-            f'<div class="scroll-region" role="region" tabindex="0" aria-label="{escape(name)}">'
+            f'<div class="scroll-region" role="group" tabindex="0" aria-label="{escape(name)}">'
         )
         return region + tag[0]
 

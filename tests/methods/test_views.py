@@ -258,7 +258,7 @@ def test_detail_lets_a_keyboard_scroll_a_wide_table_but_not_what_an_author_makes
     )
     swedish = client.get(_detail_url(method)).text
     english = client.get(_en("methods:detail", slug=method.slug)).text
-    region = '<div class="scroll-region" role="region" tabindex="0" aria-label="{}"><table>'
+    region = '<div class="scroll-region" role="group" tabindex="0" aria-label="{}"><table>'
     assert region.format("Tabell") in swedish
     assert region.format("Table") in english
     for html in (swedish, english):
