@@ -142,3 +142,20 @@ def test_no_axe_violations_on_rich_content(axe_page, live_server, rich, viewport
         if violations := axe_violations(axe_page):
             failures.append(format_violations(url, violations))
     assert not failures, "\n\n".join(failures)
+
+
+def test_printed_a_wide_table_is_shown_whole_not_cut_at_its_scroll_box(axe_page, live_server, rich):
+    """On screen a wide table scrolls in its box; on paper nothing scrolls, and what lay
+    beyond the box's edge was cut off."""
+    axe_page.set_viewport_size({"width": 600, "height": 900})  # about an A4 page's text width
+    axe_page.emulate_media(media="print")
+    cut = []
+    for url in _urls(rich, live_server):
+        axe_page.goto(url)
+        boxes = axe_page.locator(".prose .scroll-region")
+        assert boxes.count(), f"no table on {url}"
+        for box in boxes.all():
+            hidden = box.evaluate("e => e.scrollWidth - e.clientWidth")
+            if hidden > 0:
+                cut.append(f"{url}: {hidden}px of a table cut off")
+    assert not cut, "\n".join(cut)
