@@ -1,7 +1,7 @@
 """gunicorn settings, read by `gunicorn helsingborg_innovation.wsgi` from the working directory.
 
 Every value can be overridden from the environment (GUNICORN_*), so nodes of different sizes
-share one file.
+share one file. A variable set but blank (`GUNICORN_WORKERS=` in an env file) means its default.
 """
 
 import multiprocessing
@@ -10,7 +10,26 @@ import re
 
 from gunicorn.glogging import Logger
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole number from the environment, or a one-line refusal instead of a traceback."""
+    value = env_str(name, "")
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise SystemExit(f"{name} must be a whole number, {minimum} or more, got {value!r}.")
+    return number
+
+
+bind = env_str("GUNICORN_BIND", "0.0.0.0:8000")
 # With Redis: the usual (2 x cores) + 1 sync workers, for short database-bound requests.
 # Without it the cache is each process's own memory, so the page cache, the rate limits and the
 # sign-in lockout would be each worker's own: a page taken down in one worker stayed public from
@@ -18,17 +37,17 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # then, with as many threads (they share its memory).
 concurrency = multiprocessing.cpu_count() * 2 + 1
 shared_cache = bool(os.environ.get("REDIS_URL"))
-workers = int(os.environ.get("GUNICORN_WORKERS", concurrency if shared_cache else 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 1 if shared_cache else concurrency))
+workers = env_int("GUNICORN_WORKERS", concurrency if shared_cache else 1, minimum=1)
+threads = env_int("GUNICORN_THREADS", 1 if shared_cache else concurrency, minimum=1)
 
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+timeout = env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)
 # Recycle workers now and then so a slow leak never takes a node down.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+accesslog = env_str("GUNICORN_ACCESS_LOG", "-")
+errorlog = env_str("GUNICORN_ERROR_LOG", "-")
 # No query strings in the access log: search terms people type are theirs, not the log's.
 # Behind a load balancer the connecting address is the balancer's, so the second field is the
 # X-Forwarded-For chain as it arrived ("-" without one): the visitor's address is the last one
@@ -52,7 +71,7 @@ class PrivateLogger(Logger):
 
 
 logger_class = PrivateLogger
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = env_str("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def on_starting(server):

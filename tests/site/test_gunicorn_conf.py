@@ -133,3 +133,84 @@ def test_gunicorn_refuses_several_workers_without_a_shared_cache(tmp_path):
     )  # fmt: skip
     assert completed.returncode != 0
     assert "3 workers need REDIS_URL" in completed.stderr
+
+
+NUMBERS = [
+    "GUNICORN_WORKERS",
+    "GUNICORN_THREADS",
+    "GUNICORN_TIMEOUT",
+    "GUNICORN_GRACEFUL_TIMEOUT",
+    "GUNICORN_KEEPALIVE",
+    "GUNICORN_MAX_REQUESTS",
+    "GUNICORN_MAX_REQUESTS_JITTER",
+]
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_variable_keeps_its_default(monkeypatch, blank):
+    """docker-compose and systemd env files often hold `GUNICORN_WORKERS=`: gunicorn did not
+    start, with a traceback of int('')."""
+    for name in NUMBERS:
+        monkeypatch.delenv(name, raising=False)
+    for name in ("GUNICORN_BIND", "GUNICORN_ACCESS_LOG", "GUNICORN_ERROR_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = runpy.run_path(str(CONF))
+    for name in NUMBERS:
+        monkeypatch.setenv(name, blank)
+    for name in ("GUNICORN_BIND", "GUNICORN_ACCESS_LOG", "GUNICORN_ERROR_LOG"):
+        monkeypatch.setenv(name, blank)
+    conf = runpy.run_path(str(CONF))
+    for setting in (
+        "workers", "threads", "timeout", "graceful_timeout", "keepalive", "max_requests",
+        "max_requests_jitter", "bind", "accesslog", "errorlog",
+    ):  # fmt: skip
+        assert conf[setting] == defaults[setting], setting
+    assert conf["timeout"] == 30 and conf["bind"] == "0.0.0.0:8000" and conf["accesslog"] == "-"
+
+
+def test_a_number_is_read_as_one(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("GUNICORN_WORKERS", " 3 ")
+    monkeypatch.setenv("GUNICORN_TIMEOUT", "0")
+    conf = runpy.run_path(str(CONF))
+    assert conf["workers"] == 3 and conf["timeout"] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "minimum"),
+    [
+        ("GUNICORN_WORKERS", "four", 1),
+        ("GUNICORN_THREADS", "0", 1),
+        ("GUNICORN_TIMEOUT", "30s", 0),
+        ("GUNICORN_MAX_REQUESTS", "-1", 0),
+    ],
+)
+def test_a_bad_number_stops_with_a_line_naming_the_variable(monkeypatch, name, value, minimum):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_path(str(CONF))
+    assert str(stopped.value) == (
+        f"{name} must be a whole number, {minimum} or more, got '{value}'."
+    )
+
+
+def test_gunicorn_says_which_variable_is_wrong_without_a_traceback():
+    """A non-number was a bare ValueError traceback that did not say which variable."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GUNICORN_WORKERS": "four"}
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "helsingborg_innovation.wsgi",
+            "--config", str(CONF),
+            "--bind", "127.0.0.1:0",
+        ],
+        cwd=CONF.parent, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode != 0
+    assert completed.stderr.strip() == (
+        "GUNICORN_WORKERS must be a whole number, 1 or more, got 'four'."
+    )
