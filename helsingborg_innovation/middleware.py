@@ -1,7 +1,8 @@
 """Site-wide response policies."""
 
 from django.conf import settings
-from django.utils.cache import patch_cache_control
+from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.csp import build_policy
 
 PERMISSIONS_POLICY = (
@@ -75,3 +76,34 @@ class HealthCheckMiddleware:
         if request.path_info == "/healthz":
             return self.healthz(request)
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page for a browser that asked for an address in a way it does not answer (405).
+
+    Django's require_http_methods and View.http_method_not_allowed answer with an empty body,
+    which a browser shows as a blank page: a member of staff who opened the admin's sign-out
+    address (a button, POST only) saw nothing at all. Programs, which do not ask for HTML, keep
+    the empty answer; every answer keeps its Allow header.
+
+    After CommonMiddleware in MIDDLEWARE, so that the Content-Length it sets is the page's.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405:
+            return response
+        patch_vary_headers(response, ("Accept",))
+        if not response.streaming and not response.content and _asks_for_html(request):
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response
+
+
+def _asks_for_html(request) -> bool:
+    """Whether the client names HTML among what it accepts, as browsers do; "*/*" is not
+    enough (curl and most programs send it)."""
+    return any((t.main_type, t.sub_type) == ("text", "html") for t in request.accepted_types)

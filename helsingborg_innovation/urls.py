@@ -21,6 +21,7 @@ from helsingborg_innovation import (  # converters registers "text" for the patt
 )
 from helsingborg_innovation.sitemaps import SITEMAPS
 
+handler400 = "helsingborg_innovation.views.bad_request"
 handler500 = "helsingborg_innovation.views.server_error"
 
 

@@ -1,10 +1,18 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import get_language_from_path, override
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -51,6 +59,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 logger = logging.getLogger(__name__)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 handler: the site's page, in the language of the address.
+
+    Rendered without the request, as Django's own is: a request whose Host header is not
+    allowed cannot give its own address (request.get_host raises again), and nothing it sent
+    belongs on the page. The language comes from the path: SecurityMiddleware's redirect to
+    HTTPS refuses such a host before LocaleMiddleware has chosen one.
+    """
+    with override(get_language_from_path(request.path_info) or settings.LANGUAGE_CODE):
+        return HttpResponseBadRequest(render_to_string("400.html"))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
