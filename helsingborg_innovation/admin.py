@@ -1,15 +1,20 @@
-from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
 from taggit.models import Tag, TaggedItem
 
+from helsingborg_innovation import services
 from helsingborg_innovation.models import ContactPerson, Department, GlobalGoal, Partner
 
 
@@ -171,12 +176,34 @@ class GlobalGoalAdmin(admin.ModelAdmin):
 admin.site.unregister(Tag)
 
 
+def _uses_label(tag: Tag) -> str:
+    text = ngettext(
+        "%(name)s (used on %(count)d item)", "%(name)s (used on %(count)d items)", tag.uses
+    )
+    return text % {"name": tag.name, "count": tag.uses}
+
+
+class MergeTagsForm(forms.Form):
+    """Which of the selected tags (`tags`, each with its number of uses) the others become."""
+
+    keep = forms.TypedChoiceField(
+        label=_("Tag to keep"),
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, tags: list[Tag], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [(tag.pk, _uses_label(tag)) for tag in tags]
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "uses"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]
+    actions = ["merge_tags"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(uses=Count("taggit_taggeditem_items"))
@@ -196,6 +223,66 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description=_("uses"), ordering="uses")
     def uses(self, obj):
         return obj.uses
+
+    def has_merge_permission(self, request) -> bool:
+        """Merging changes the tag kept and deletes the others."""
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        # Django answers an action the user may not run by showing the list again, as if
+        # none had been chosen; a merge posted without the permissions is refused outright.
+        if (
+            request.method == "POST"
+            and "merge_tags" in request.POST.getlist("action")
+            and not self.has_merge_permission(request)
+        ):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Merge selected tags"), permissions=["merge"])
+    def merge_tags(self, request, queryset):
+        """Ask which of the selected tags to keep, then give every item that has one of the
+        others the kept one instead, and delete the others (see services.tags_merge)."""
+        tags = list(queryset.order_by("name", "pk"))
+        if len(tags) < 2:
+            self.message_user(request, _("Select at least two tags to merge."), messages.WARNING)
+            return None
+        most_used = max(tags, key=lambda tag: tag.uses)
+        if "post" in request.POST:
+            form = MergeTagsForm(request.POST, tags=tags)
+        else:
+            form = MergeTagsForm(tags=tags, initial={"keep": most_used.pk})
+        if form.is_valid():
+            keep = next(tag for tag in tags if tag.pk == form.cleaned_data["keep"])
+            merged = [tag for tag in tags if tag != keep]
+            names = ", ".join(tag.name for tag in merged)
+            with transaction.atomic():
+                self.log_deletions(request, merged)
+                items = services.tags_merge(keep=keep, merged=merged)
+                self.log_change(
+                    request, keep, gettext("Merged into this tag: %(tags)s.") % {"tags": names}
+                )
+            done = ngettext(
+                "%(count)d tag was merged into “%(tag)s”.",
+                "%(count)d tags were merged into “%(tag)s”.",
+                len(merged),
+            ) % {"count": len(merged), "tag": keep.name}
+            retagged = ngettext(
+                "%(count)d item was retagged.", "%(count)d items were retagged.", items
+            ) % {"count": items}
+            self.message_user(request, f"{done} {retagged}", messages.SUCCESS)
+            return None
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge tags"),
+            "opts": self.opts,
+            "tags": tags,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "changelist_url": request.get_full_path(),
+        }
+        return TemplateResponse(request, "admin/taggit/tag/merge_confirmation.html", context)
 
     def get_deleted_objects(self, objs, request):
         """The tags, and how many items each is taken from: Django's page listed every use,

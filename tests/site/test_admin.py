@@ -1,5 +1,7 @@
 """The admin of the shared vocabulary, and what every staff group may reach."""
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
@@ -271,6 +273,173 @@ def test_no_staff_member_reaches_taggits_merge_view(client, moderator, editor):
         assert "new_tag_name" not in page.text
         client.post(url, {"new_tag_name": "Sammanslagen"})
     assert not Tag.objects.filter(name="Sammanslagen").exists()
+
+
+def _merge(client, tags, keep=None):
+    """Post the action "Merge selected tags" for `tags`: the confirmation page, or with `keep`
+    the merge itself (the page it leads to)."""
+    data = {"action": "merge_tags", "_selected_action": [tag.pk for tag in tags]}
+    if keep is not None:
+        data.update(post="yes", keep=keep.pk)
+    return client.post(reverse("admin:taggit_tag_changelist"), data, follow=True)
+
+
+def test_merging_tags_gives_every_item_the_kept_tag_once(
+    editor_client, editor, make_initiative, make_challenge, make_method
+):
+    from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+    from taggit.models import Tag, TaggedItem
+
+    make_initiative(title="Läxhjälp på biblioteket", tags=["skolor"])
+    make_initiative(title="Gröna skolgårdar", tags=["skola"])
+    make_challenge(title="Tryggare skolvägar", tags=["skolor", "skola"])
+    method = make_method(title="Skolenkäten", tags=["skolor"])
+    # Tags are matched without regard to case (TAGGIT_CASE_INSENSITIVE), but one added in
+    # the admin, or before the setting, may differ from another only in case.
+    versal = Tag.objects.create(name="Skola", slug="skola-versal")
+    method.tags.add(versal)
+    skola, skolor = Tag.objects.get(name="skola"), Tag.objects.get(name="skolor")
+
+    listing = editor_client.get(reverse("admin:taggit_tag_changelist")).text
+    assert '<option value="merge_tags">Slå ihop markerade taggar</option>' in listing
+    page = _merge(editor_client, [skola, versal, skolor])
+    assert page.status_code == 200
+    assert "<title>Slå ihop taggar" in page.text
+    assert "<legend>Tagg att behålla:</legend>" in page.text
+    assert 'href="/admin/taggit/tag/" class="button cancel-link">Nej, ta mig tillbaka<' in page.text
+    for tag, uses in ((skola, 2), (versal, 1), (skolor, 3)):
+        assert f"{tag.name} (används på {uses} objekt)" in page.text
+        assert f'type="radio" name="keep" value="{tag.pk}"' in page.text
+    checked = re.findall(r'value="(\d+)" required id="id_keep_\d" checked', page.text)
+    assert checked == [str(skolor.pk)]  # the most used
+    assert Tag.objects.count() == 3  # nothing merged before the confirmation
+
+    page = _merge(editor_client, [skola, versal, skolor], keep=skola)
+    assert "2 taggar slogs ihop till ”skola”. 3 objekt fick ny tagg." in page.text
+
+    assert list(Tag.objects.values_list("name", flat=True)) == ["skola"]
+    rows = TaggedItem.objects.values_list("content_type", "object_id")
+    assert rows.count() == 4 == len(set(rows))  # each item once, the challenge too
+    visitor = Client()
+    listing = visitor.get(reverse("initiatives:list"), {"tag": "skola"}).text
+    assert "Läxhjälp på biblioteket" in listing and "Gröna skolgårdar" in listing
+    assert "Tryggare skolvägar" in visitor.get(reverse("challenges:list"), {"tag": "skola"}).text
+    assert "Skolenkäten" in visitor.get(reverse("methods:list"), {"tag": "skola"}).text
+    assert visitor.get(reverse("tags:detail", args=[skolor.slug])).status_code == 404
+
+    logged = LogEntry.objects.filter(user=editor)
+    change = logged.get(action_flag=CHANGE)
+    assert (change.object_id, change.change_message) == (
+        str(skola.pk),
+        "Slogs ihop med den här taggen: Skola, skolor.",
+    )
+    deleted = logged.filter(action_flag=DELETION).values_list("object_repr", flat=True)
+    assert sorted(deleted) == ["Skola", "skolor"]
+
+
+def test_merging_one_tag_asks_for_more(editor_client, make_initiative):
+    from taggit.models import Tag
+
+    make_initiative(tags=["skola"])
+    page = _merge(editor_client, Tag.objects.all())
+    assert "Markera minst två taggar att slå ihop." in page.text
+    assert Tag.objects.count() == 1
+
+
+def test_merging_tags_needs_the_permissions_to_change_and_delete_them(
+    client, make_staff, moderator, make_initiative
+):
+    """The merged tags are deleted: staff who may change tags but not delete them do not see
+    the action, and posting it is refused, not answered with the list."""
+    from taggit.models import Tag
+
+    make_initiative(tags=["skola", "skolor"])
+    tags = list(Tag.objects.all())
+    changes_only = make_staff()
+    changes_only.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_tag", "change_tag"])
+    )
+    client.force_login(changes_only)
+    listing = client.get(reverse("admin:taggit_tag_changelist"))
+    assert listing.status_code == 200
+    assert "merge_tags" not in listing.text
+    for user in (changes_only, moderator):
+        client.force_login(user)
+        assert _merge(client, tags).status_code == 403
+        assert _merge(client, tags, keep=tags[0]).status_code == 403
+    assert Tag.objects.count() == 2
+
+
+def test_a_merge_shows_at_once_on_cached_public_pages(client, editor, make_initiative, settings):
+    """The public pages of the retagged items and of the tags, kept in the page cache, are made
+    afresh: the merge moves the tags in bulk, without the signals of each item."""
+    from taggit.models import Tag
+
+    settings.PAGE_CACHE_ENABLED = True
+    initiative = make_initiative(title="Läxhjälp på biblioteket", tags=["skolor"])
+    make_initiative(tags=["skola"])
+    detail = initiative.get_absolute_url()
+    kept_list = reverse("initiatives:list") + "?tag=skola"
+    for url in (detail, kept_list):
+        client.get(url)
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    assert ">skolor</a>" in client.get(detail).text
+    assert "Läxhjälp på biblioteket" not in client.get(kept_list).text
+
+    staff = Client()
+    staff.force_login(editor)
+    _merge(staff, Tag.objects.all(), keep=Tag.objects.get(name="skola"))
+
+    page = client.get(detail).text
+    assert ">skolor</a>" not in page
+    assert ">skola</a>" in page
+    assert "Läxhjälp på biblioteket" in client.get(kept_list).text
+
+
+@pytest.mark.parametrize("kind", ["initiatives", "challenges"])
+def test_merging_tags_takes_as_many_queries_whatever_their_uses(
+    editor_client, make_initiative, make_challenge, kind
+):
+    """The tagged items are moved and their duplicates deleted in bulk: a save or delete of
+    each, with its signals, would take a query or more for every item."""
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import Tag, TaggedItem
+
+    from challenges.models import Challenge
+    from initiatives.models import Initiative
+
+    make = {"initiatives": make_initiative, "challenges": make_challenge}[kind]
+    model = {"initiatives": Initiative, "challenges": Challenge}[kind]
+
+    def merge(uses: int) -> int:
+        items = [make(tags=["cykel", "cyklar"]) for _ in range(2)]
+        kept, merged = Tag.objects.get(name="cykel"), Tag.objects.get(name="cyklar")
+        content_type = ContentType.objects.get_for_model(model)
+        more = model.objects.bulk_create([model(**_copy_of(items[0], n)) for n in range(uses)])
+        TaggedItem.objects.bulk_create(
+            [TaggedItem(tag=merged, content_type=content_type, object_id=i.pk) for i in more]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert _merge(editor_client, [kept, merged], keep=kept).status_code == 200
+        assert not Tag.objects.filter(name="cyklar").exists()
+        assert TaggedItem.objects.filter(tag=kept).count() == uses + 2
+        Tag.objects.all().delete()
+        model.objects.all().delete()
+        return len(queries)
+
+    assert merge(1) == merge(300)
+
+
+def _copy_of(item, n: int) -> dict:
+    """The fields of another item like `item` (its kind's required ones), for bulk_create."""
+    return {
+        "title": f"{item.title} {n}",
+        "slug": f"{item.slug}-{n}",
+        "summary": item.summary,
+        "status": item.status,
+        "publish_at": item.publish_at,
+        "owner_department": item.owner_department,
+    }
 
 
 @pytest.mark.parametrize("uses", [1, 1000])
