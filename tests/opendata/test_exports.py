@@ -382,3 +382,13 @@ def test_a_script_on_another_site_reads_the_schema_version_and_a_refused_filter(
     assert refused.status_code == 400
     assert refused["Access-Control-Allow-Origin"] == "*"
     assert refused.content.decode().startswith("year: ")
+
+
+def test_open_data_page_says_how_to_open_the_csv_in_excel(client, db):
+    """A CSV double-clicked in a Swedish Excel is read in the old Windows code page and split
+    on semicolons: "Öresund" became "Ã–resund", every row one cell. The files stay plain
+    UTF-8 for the programs that read them (a byte-order mark would change the first field's
+    name for them, and would not fix the separator); the page says how Excel reads them."""
+    html = client.get(reverse("opendata:index")).text
+    assert "Data › Från text/CSV" in html
+    assert "65001: Unicode (UTF-8)" in html
