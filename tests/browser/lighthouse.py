@@ -1,9 +1,10 @@
-"""`make lighthouse`: Lighthouse (mobile preset) with Debian's Chromium on the main pages.
+"""`make lighthouse`: Lighthouse (mobile preset) with Debian's Chromium on each kind of page.
 
 Uses the server at --url, or starts `manage.py runserver` there when nothing answers. Finds a
-challenge, its form, an initiative and the lists by following links from the home page, so it
-works on any content. Prints accessibility, best practices, SEO and performance per page, and
-exits non-zero when a score is below the target (100, 100, 100, 95).
+challenge, its form, an initiative, a method, the lists and the pages of the footer by
+following links from the home page, so it works on any content. Prints accessibility, best
+practices, SEO and performance per page, and exits non-zero when a score is below the target
+(100, 100, 100, 95), but for the audits a page fails on purpose (ON_PURPOSE).
 """
 
 import argparse
@@ -26,6 +27,11 @@ CHROME_FLAGS = (
 )
 CATEGORIES = ["accessibility", "best-practices", "seo", "performance"]
 TARGETS = {"accessibility": 100, "best-practices": 100, "seo": 100, "performance": 95}
+# Audits a page fails by design, and why: its score in that category is shown, not held to
+# the target.
+ON_PURPOSE = {
+    ("search", "is-crawlable"): "search results are kept out of search engines (noindex)",
+}
 
 
 def fetch(url: str) -> str:
@@ -47,9 +53,12 @@ def first_link(html: str, pattern: str, base: str) -> str | None:
 
 
 def pages(base: str) -> list[tuple[str, str]]:
+    """Every kind of public page, found by following the links a visitor has."""
     home = fetch(base + "/")
     nav = re.findall(r'class="site-nav__link" href="([^"]+)"', home)
-    challenges, initiatives, _lessons, methods = (urljoin(base, href) for href in nav[:4])
+    challenges, initiatives, lessons, methods, search = (urljoin(base, h) for h in nav[:5])
+    footer = re.findall(r'class="site-footer__link" href="([^"]+)"', home)
+    about, statistics, opendata, accessibility, personal_data = (urljoin(base, h) for h in footer)
     found = [("home", base + "/"), ("challenge list", challenges)]
     card = r'class="card__title"><a href="([^"]+)"'
     challenge = first_link(fetch(challenges + "?status=open"), card, base)
@@ -58,10 +67,23 @@ def pages(base: str) -> list[tuple[str, str]]:
         form = first_link(fetch(challenge), r'class="button button--primary" href="([^"]+)"', base)
         if form:
             found.append(("contribution form", form))
+    found.append(("initiatives, stopped", initiatives + "?phase=stopped"))
     initiative = first_link(fetch(initiatives), card, base)
     if initiative:
         found.append(("initiative", initiative))
+    found.append(("lessons", lessons))
     found.append(("method list", methods))
+    method = first_link(fetch(methods), card, base)
+    if method:
+        found.append(("method", method))
+    found += [
+        ("search", search + "?q=skola"),
+        ("statistics", statistics),
+        ("open data", opendata),
+        ("about", about),
+        ("accessibility", accessibility),
+        ("personal data", personal_data),
+    ]
     return found
 
 
@@ -86,7 +108,7 @@ def lighthouse(url: str) -> dict[str, int]:
         raise SystemExit(f"Lighthouse failed on {url}:\n{result.stderr[-2000:]}")
     report = json.loads(result.stdout)
     failed = [
-        f"{audit['id']}: {audit['title']}"
+        (audit["id"], category, audit["title"])
         for category in CATEGORIES
         for ref in report["categories"][category]["auditRefs"]
         if ref["weight"] > 0
@@ -135,9 +157,15 @@ def main() -> int:
                 f" {scores['seo']:>5} {scores['performance']:>5}  {url}",
                 flush=True,
             )
-            for failed in scores["failed"]:
-                print(f"{'':<20} not passed: {failed}")
-            below |= any(scores[c] < target for c, target in TARGETS.items())
+            # A category is let off its target only when all it failed is failed on purpose.
+            on_purpose, not_on_purpose = set(), set()
+            for audit_id, category, title in scores["failed"]:
+                why = ON_PURPOSE.get((label, audit_id))
+                note = f" (on purpose: {why})" if why else ""
+                print(f"{'':<20} not passed: {audit_id}: {title}{note}")
+                (on_purpose if why else not_on_purpose).add(category)
+            excused = on_purpose - not_on_purpose
+            below |= any(scores[c] < t for c, t in TARGETS.items() if c not in excused)
     finally:
         if server:
             server.terminate()
