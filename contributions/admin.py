@@ -343,6 +343,13 @@ class ContributionAdmin(admin.ModelAdmin):
         services.contribution_record_moderation(
             contribution=obj, by=request.user, changed=form.changed_data
         )
+        if obj.status == ContributionStatus.PUBLISHED and not obj.challenge.is_public:
+            message = _(
+                "The idea %(reference)s is published, but its challenge “%(challenge)s” is not "
+                "public: the idea is shown nowhere until the challenge is published again."
+            )
+            params = {"reference": obj.reference, "challenge": obj.challenge.title}
+            self.message_user(request, message % params, messages.WARNING)
 
     def response_change(self, request, obj):
         """After "Save and review the next": the oldest idea still waiting in the list the
@@ -433,6 +440,23 @@ class ContributionAdmin(admin.ModelAdmin):
             ngettext_lazy("Published %(count)d idea.", "Published %(count)d ideas.", "count"),
             status=ContributionStatus.PUBLISHED,
         )
+        # Published against a challenge taken down (archived, back to draft), an idea is on no
+        # public page: the moderator would believe it was out.
+        hidden = sorted(
+            queryset.published()
+            .filter(challenge__in=Challenge.objects.unpublished().values("pk"))
+            .values_list("reference", flat=True)
+        )
+        if hidden:
+            message = ngettext(
+                "%(count)d idea is published, but its challenge is not public: it is shown "
+                "nowhere until the challenge is published again (%(references)s).",
+                "%(count)d ideas are published, but their challenges are not public: they are "
+                "shown nowhere until the challenges are published again (%(references)s).",
+                len(hidden),
+            )
+            params = {"count": len(hidden), "references": ", ".join(hidden)}
+            self.message_user(request, message % params, messages.WARNING)
 
     @admin.action(
         description=_("Decline the selected ideas (choose the reason)"), permissions=["change"]

@@ -831,3 +831,48 @@ def test_only_those_who_may_read_an_idea_follow_its_view_on_site_to_the_senders_
     change = client.get(reverse("admin:contributions_contribution_change", args=[idea.pk]))
     assert view_on_site in change.content.decode()
     assert client.get(view_on_site)["Location"].endswith(idea.get_absolute_url())
+
+
+def test_publishing_an_idea_whose_challenge_is_not_public_says_it_is_shown_nowhere(
+    client, moderator, make_challenge, make_contribution
+):
+    """An idea published against a challenge taken down (archived, back to draft) is shown on
+    no public page until the challenge is public again. The moderator was told only that the
+    idea was saved, or published, and believed it was out in public."""
+    archived = make_challenge(title="Nedlagd utmaning", status="archived")
+    idea = make_contribution(challenge=archived)
+    client.force_login(moderator)
+    change = reverse("admin:contributions_contribution_change", args=[idea.pk])
+
+    page = client.post(change, moderation_data(), follow=True).text
+    assert Contribution.objects.get(pk=idea.pk).status == ContributionStatus.PUBLISHED
+    warning = (
+        f"Idén {idea.reference} är publicerad, men dess utmaning "
+        "”Nedlagd utmaning” är inte publik: idén visas ingenstans förrän utmaningen "
+        "publiceras igen."
+    )
+    assert html.unescape(page).count(warning) == 1
+
+    # The same in bulk, for each of the ideas; an idea of a public challenge says nothing.
+    draft = make_challenge(title="Utkast till utmaning", status="draft")
+    hidden = [make_contribution(challenge=draft), make_contribution(challenge=archived)]
+    shown = make_contribution()
+    page = client.post(
+        reverse(CHANGELIST),
+        {"action": "publish", ACTION_CHECKBOX_NAME: [i.pk for i in [*hidden, shown]]},
+        follow=True,
+    ).text
+    references = ", ".join(sorted(i.reference for i in hidden))
+    assert (
+        f"2 idéer är publicerade, men deras utmaningar är inte publika: de visas ingenstans "
+        f"förrän utmaningarna publiceras igen ({references})."
+    ) in html.unescape(page)
+    assert Contribution.objects.published().count() == 4
+
+    # Published against a public challenge: no warning.
+    page = client.post(
+        reverse("admin:contributions_contribution_change", args=[make_contribution().pk]),
+        moderation_data(),
+        follow=True,
+    ).text
+    assert "visas ingenstans" not in html.unescape(page)
