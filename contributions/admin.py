@@ -143,6 +143,17 @@ def choice_column(name: str, choices):
     return column
 
 
+def yes_no_column(name: str):
+    """An idea's yes-or-no field shown as a word: the admin's tick and cross are images whose
+    text is "True" or "False" in every language, which a screen reader reads out."""
+
+    @admin.display(description=Contribution._meta.get_field(name).verbose_name)
+    def column(model_admin, contribution: Contribution) -> str:
+        return _("Yes") if getattr(contribution, name) else _("No")
+
+    return column
+
+
 # What a moderator decides on an idea's page: a save is refused when any of these changed
 # after the page was opened.
 DECIDED_FIELDS = ("status", "decline_reason", "internal_note", "public_answer", "initiative_id")
@@ -245,8 +256,8 @@ class ContributionAdmin(admin.ModelAdmin):
         "email",
         "organisation",
         "kind",
-        "show_name",
-        "consent",
+        "show_name_answer",
+        "consent_answer",
         "created_at",
         "language",
         "decided_by",
@@ -257,7 +268,16 @@ class ContributionAdmin(admin.ModelAdmin):
         (None, {"fields": ["reference", "challenge", "created_at", "language", "title", "text"]}),
         (
             _("Sender (never shown in public, except the name where allowed)"),
-            {"fields": ["name", "email", "organisation", "kind", "show_name", "consent"]},
+            {
+                "fields": [
+                    "name",
+                    "email",
+                    "organisation",
+                    "kind",
+                    "show_name_answer",
+                    "consent_answer",
+                ]
+            },
         ),
         (
             _("Decision"),
@@ -317,6 +337,8 @@ class ContributionAdmin(admin.ModelAdmin):
     kind_label = choice_column("kind", SubmitterKind)
     status_label = choice_column("status", ContributionStatus)
     decline_reason_label = choice_column("decline_reason", DeclineReason)
+    show_name_answer = yes_no_column("show_name")
+    consent_answer = yes_no_column("consent")
 
     def get_search_results(self, request, queryset, search_term):
         """On PostgreSQL: the ideas whose title and text match the words (as on the search

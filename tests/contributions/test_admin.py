@@ -876,3 +876,18 @@ def test_publishing_an_idea_whose_challenge_is_not_public_says_it_is_shown_nowhe
         follow=True,
     ).text
     assert "visas ingenstans" not in html.unescape(page)
+
+
+def test_the_senders_yes_or_no_answers_are_words_in_the_admins_language(
+    client, moderator, make_contribution
+):
+    """Whether the sender's name may be shown decides what the public sees of it: a screen
+    reader read the tick and cross of the idea's page as "True" and "False", English words
+    in the Swedish admin (WCAG 3.1.2), where a sighted moderator saw icons."""
+    idea = make_contribution(show_name=False)
+    client.force_login(moderator)
+    page = client.get(reverse("admin:contributions_contribution_change", args=[idea.pk])).text
+    answers = re.findall(r"<label>([^<]+):</label>\s*<div class=\"readonly\">([^<]*)</div>", page)
+    assert ("Namnet får visas", "Nej") in answers
+    assert ("Samtycke till behandling av personuppgifter", "Ja") in answers
+    assert 'alt="True"' not in page and 'alt="False"' not in page
