@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
 from helsingborg_innovation.languages import ContentSelect
-from helsingborg_innovation.listing import DistinctForRelations, text_filter
+from helsingborg_innovation.listing import DistinctForRelations, tag_filter, text_filter
 from helsingborg_innovation.models import Department, GlobalGoal
 from helsingborg_innovation.search import filter_text
 
@@ -29,7 +29,7 @@ class ChallengeFilter(DistinctForRelations, django_filters.FilterSet):
         queryset=GlobalGoal.objects.all(),
         empty_label=_("All goals"),
     )
-    tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
+    tag = tag_filter()
 
     relation_filters = ("goal", "tag")
 

@@ -2,11 +2,13 @@
 
 import django_filters
 from django.conf import settings
+from django.db.models import Q
 from django.forms.models import ModelChoiceField
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
+from taggit.models import Tag
 
 from helsingborg_innovation import pagecache
 from helsingborg_innovation.paging import FromEitherEndPaginator
@@ -26,6 +28,21 @@ def text_filter() -> django_filters.CharFilter:
             )
         },
     )
+
+
+class TagFilter(django_filters.CharFilter):
+    """A tag as a visitor writes it, the name the pages and the open data show ("Skola",
+    "social hållbarhet"), or as the tag pages link to it, by its slug ("social-hållbarhet"),
+    in any case. By slug alone, a tag typed as it is shown found nothing."""
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return qs.filter(tags__in=Tag.objects.filter(Q(slug__iexact=value) | Q(name__iexact=value)))
+
+
+def tag_filter() -> TagFilter:
+    return TagFilter(label=_("Tag"), max_length=100)
 
 
 class DistinctForRelations:

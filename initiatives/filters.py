@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
 from helsingborg_innovation.languages import ContentSelect
-from helsingborg_innovation.listing import text_filter
+from helsingborg_innovation.listing import tag_filter, text_filter
 from helsingborg_innovation.models import Department, GlobalGoal, Partner
 from helsingborg_innovation.search import filter_text
 from initiatives.models import Initiative, Phase, StopReason
@@ -148,7 +148,7 @@ class InitiativeFilter(PortfolioFilterSet):
         empty_label=_("Any partner"),
     )
     year = YearFilter(label=_("Active in year"))
-    tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
+    tag = tag_filter()
 
     relation_filters = ("department", "challenge", "method", "goal", "partner_kind", "tag")
 

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation.listing import DistinctForRelations, text_filter
+from helsingborg_innovation.listing import DistinctForRelations, tag_filter, text_filter
 from helsingborg_innovation.search import filter_text
 from methods.models import Method
 
@@ -17,7 +17,7 @@ class MethodFilter(DistinctForRelations, django_filters.FilterSet):
     duration = django_filters.ChoiceFilter(
         label=_("Time it takes"), choices=Method.Duration.choices, empty_label=_("Any time")
     )
-    tag = django_filters.CharFilter(label=_("Tag"), field_name="tags__slug", max_length=100)
+    tag = tag_filter()
 
     relation_filters = ("tag",)
 

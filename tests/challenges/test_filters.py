@@ -55,6 +55,17 @@ def test_tag(make_challenge):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "written", ["Social hållbarhet", "social hållbarhet", "social-hållbarhet", "SOCIAL-hållbarhet"]
+)
+def test_a_tag_is_found_as_it_is_shown_or_by_its_slug(make_challenge, written):
+    make_challenge(title="Trygga parker", tags=["social hållbarhet"])
+    make_challenge(title="Om trafik", tags=["trafik"])
+
+    assert _titles(f"tag={written}") == {"Trygga parker"}
+
+
+@pytest.mark.django_db
 def test_text_matches_every_word_in_title_summary_or_body(make_challenge):
     make_challenge(title="Ensamhet bland äldre", summary="Hur når vi fler?")
     make_challenge(title="Parkering", body="Ensamhet är inte ämnet här, bilar är det.")

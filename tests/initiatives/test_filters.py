@@ -78,6 +78,20 @@ def test_the_year_filter_uses_the_queryset_rule(portfolio, goal):
     assert [i.title for i in filterset.qs] == ["Stoppat B"]
 
 
+def test_a_tag_written_as_its_page_shows_it_finds_what_has_it(client, make_initiative):
+    """The cards and the open data show a tag's name, "Oceanhamnen"; its slug is lower case."""
+    make_initiative(title="Innovationsdistrikt", tags=["Oceanhamnen", "social hållbarhet"])
+    make_initiative(title="Annat")
+
+    response = client.get(_english_list(), {"tag": "Oceanhamnen"})
+
+    assert card_titles(response) == ["Innovationsdistrikt"]
+    assert "1 initiative</p>" in response.text
+    assert card_titles(client.get(_english_list(), {"tag": "Social hållbarhet"})) == [
+        "Innovationsdistrikt"
+    ]
+
+
 def test_an_initiative_with_many_matching_relations_is_listed_and_counted_once(
     client, make_initiative, make_partner, make_department
 ):

@@ -114,6 +114,7 @@ def test_each_filter_narrows_results(client, make_method):
     assert _titles(client, {"stage": "prototype"}) == {"Prototypverktyg"}
     assert _titles(client, {"duration": "hours"}) == {"Intervjuguide"}
     assert _titles(client, {"tag": "intervju"}) == {"Intervjuguide"}
+    assert _titles(client, {"tag": "Intervju"}) == {"Intervjuguide"}
     assert _titles(client, {"q": "modell"}) == {"Prototypverktyg"}
     assert _titles(client, {"kind": "guide", "stage": "prototype"}) == set()
 
