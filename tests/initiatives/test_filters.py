@@ -174,6 +174,28 @@ def test_an_invalid_choice_is_named_in_the_error_summary(client, portfolio):
     assert "Select a valid choice. nope is not one of the available choices." in response.text
 
 
+def test_a_list_emptied_by_a_bad_filter_says_to_correct_it(client, portfolio):
+    """Nothing is listed while a filter is refused: that is not "nothing matches"."""
+    response = client.get(_english_list(), {"phase": "nope", "q": "solceller"})
+
+    assert card_titles(response) == []
+    assert "Nothing is listed until the filters marked above are corrected." in response.text
+    assert "No initiatives match these filters." not in response.text
+
+
+def test_a_list_that_nothing_matches_says_what_to_do(client, portfolio):
+    list_url = _english_list()
+
+    response = client.get(list_url, {"partner_kind": "association"})
+
+    assert card_titles(response) == []
+    assert (
+        "No initiatives match these filters. Try fewer filters, or "
+        f'<a href="{list_url}">clear all filters</a>.'
+    ) in response.text
+    assert 'class="error-summary"' not in response.text
+
+
 def test_pagination_keeps_the_filters(client, make_initiative, settings):
     for _ in range(settings.PAGE_SIZE + 2):
         make_initiative(phase=Phase.PILOT)

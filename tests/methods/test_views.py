@@ -160,6 +160,28 @@ def test_unknown_choice_gives_a_clear_message(client, make_method):
     response = client.get(_en("methods:list"), {"stage": "done"})
     assert "Some filters could not be used" in response.text
     assert "Synlig metod" not in response.text
+    assert "Nothing is listed until the filters marked above are corrected." in response.text
+
+
+@pytest.mark.django_db
+def test_a_search_nothing_matches_says_what_to_do(client, make_method):
+    make_method(title="Synlig metod")
+    list_url = _en("methods:list")
+
+    response = client.get(list_url, {"q": "ubåt"})
+
+    assert (
+        "No methods match these filters. Try fewer filters, or "
+        f'<a href="{list_url}">clear all filters</a>.'
+    ) in response.text
+
+
+@pytest.mark.django_db
+def test_an_empty_library_does_not_speak_of_filters_to_clear(client, db):
+    response = client.get(_en("methods:list"))
+
+    assert "No methods match these filters." in response.text
+    assert "clear all filters" not in response.text
 
 
 # Detail
