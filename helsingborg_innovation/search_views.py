@@ -321,6 +321,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         ],
         "total": sum(totals.get(k.key, 0) for k in KINDS if not kind or k.key == kind),
         "more": any(key in more for key in totals if not kind or key == kind),
+        # With one kind shown, whether the others hold hits: the empty state then says so.
+        "found_elsewhere": bool(kind) and any(n for key, n in totals.items() if key != kind),
         "capped": any(count > MAX_HITS_PER_KIND for count in totals.values()),
         "max_hits": MAX_HITS_PER_KIND,
         "page_obj": page,

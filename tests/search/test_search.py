@@ -447,3 +447,16 @@ def test_case_and_punctuation_around_a_word_do_not_matter(client, make_initiativ
     assert _titles(_search(client, q=query)) == ["Färja över Öresund"]
     listed = client.get(reverse("initiatives:list"), {"q": query})
     assert [i.title for i in listed.context["object_list"]] == ["Färja över Öresund"]
+
+
+@pytest.mark.django_db
+def test_a_kind_with_no_hits_leads_to_the_hits_of_the_others(client, make_initiative):
+    """Told "try another word" while the word found initiatives, a visitor searching among
+    methods would give up on a search that works."""
+    make_initiative(title="Smartare parkering")
+
+    response = client.get("/en/search/", {"q": "parkering", "kind": "method"})
+
+    assert "Try another word" not in response.text
+    assert "Nothing of this kind matched your search." in response.text
+    assert '<a href="?q=parkering">Show the hits of every kind</a>' in response.text
