@@ -460,3 +460,19 @@ def test_a_kind_with_no_hits_leads_to_the_hits_of_the_others(client, make_initia
     assert "Try another word" not in response.text
     assert "Nothing of this kind matched your search." in response.text
     assert '<a href="?q=parkering">Show the hits of every kind</a>' in response.text
+
+
+@pytest.mark.django_db
+def test_an_unknown_kind_is_explained_where_the_select_is_marked_invalid(client, make_initiative):
+    """The select is marked invalid and described by its error (WCAG 3.3.1): the error must be
+    on the page, and the search still runs over everything."""
+    make_initiative(title="Smartare parkering")
+
+    response = client.get("/en/search/", {"q": "parkering", "kind": "bogus"})
+
+    assert 'aria-describedby="id_kind_error"' in response.text
+    assert (
+        '<p class="field-error" id="id_kind_error">'
+        "Select a valid choice. bogus is not one of the available choices.</p>"
+    ) in response.text
+    assert _titles(response) == ["Smartare parkering"]
