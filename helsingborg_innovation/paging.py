@@ -7,7 +7,20 @@ from django.db.models import QuerySet
 KEYS_FIRST_AFTER = 1000
 
 
-class FromEitherEndPaginator(Paginator):
+class FirstPageFirstPaginator(Paginator):
+    """A page number before the first (0, -1) shows the first page: Django's shows the last,
+    as it does for one past the end, so ?page=0 opened a list at its end."""
+
+    def get_page(self, number):
+        try:
+            if int(number) < 1:
+                number = 1
+        except (TypeError, ValueError):
+            pass  # not a whole number: Django's own answer, the first page
+        return super().get_page(number)
+
+
+class FromEitherEndPaginator(FirstPageFirstPaginator):
     """Reads a page in the second half of a list from the list's end, and a page far from
     either end by its keys first. The rows before a page are skipped one by one (OFFSET): the
     last page of the idea queue, half a million ideas, read every one of them (1.8 s). Read

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from challenges.models import Challenge
 from contributions.models import Contribution
 from helsingborg_innovation import pagecache, ratelimit, search
 from helsingborg_innovation.languages import written_in
+from helsingborg_innovation.paging import FirstPageFirstPaginator
 from helsingborg_innovation.search import Fields
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
 from initiatives.models import Initiative
@@ -302,7 +302,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         if retry_after is not None:
             return ratelimit.too_many_requests(request, retry_after)
     ranked, totals, more = search_everything(query, kind) if searched else ([], {}, set())
-    paginator = Paginator(ranked, PAGE_SIZE)
+    paginator = FirstPageFirstPaginator(ranked, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,

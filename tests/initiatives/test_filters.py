@@ -219,6 +219,15 @@ def test_a_page_past_the_end_shows_the_last_page(client, make_initiative, settin
     assert len(card_titles(response)) == 1
 
 
+@pytest.mark.parametrize("page", ["0", "-1", "-99999999999999999999"])
+def test_a_page_before_the_first_shows_the_first_page(client, make_initiative, settings, page):
+    for _ in range(settings.PAGE_SIZE + 1):
+        make_initiative()
+    response = client.get(_english_list(), {"page": page})
+    assert len(card_titles(response)) == settings.PAGE_SIZE
+    assert "Page 1 of 2" in response.text
+
+
 def test_pages_far_down_the_portfolio_are_read_from_the_end_or_by_their_keys(
     client, make_initiative, settings, monkeypatch
 ):

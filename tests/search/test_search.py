@@ -187,6 +187,9 @@ def test_results_are_paginated(client, make_initiative):
     assert first.context["total"] == 25
     second = _search(client, q="laddstolpe", page=2)
     assert len(second.context["hits"]) == 5
+    before_the_first = _search(client, q="laddstolpe", page=0)
+    assert len(before_the_first.context["hits"]) == 20
+    assert "Sida 1 av 2" in before_the_first.text
 
 
 @pytest.mark.django_db
