@@ -569,7 +569,9 @@ class ContributionAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:contributions_contribution_changelist"))
         else:
             form = EraseForm(initial={"email": self._sender_of(request.GET.get("idea", ""))})
-        email = form["email"].value() or ""
+        # The ideas of the address the page was opened with; not of one typed and refused,
+        # which is no address (and a NUL character in it was a 500 on PostgreSQL).
+        email = "" if form.is_bound else (form["email"].value() or "")
         matching = (
             Contribution.objects.filter(email__iexact=email.strip()).count() if email else None
         )

@@ -109,6 +109,22 @@ def test_erase_personal_data_of_one_person(client, moderator, make_contribution)
     assert other.email == "annan@example.net"
 
 
+@pytest.mark.parametrize("typed", ["inte-en-adress", "person\x00@example.net"])
+def test_an_address_to_erase_that_is_not_one_is_refused_without_a_count(
+    client, moderator, make_contribution, typed
+):
+    """The page counted the ideas of whatever was typed, valid or not: "0 ideas were sent from
+    this address" beside the error, and on PostgreSQL a NUL character in it was a 500."""
+    make_contribution(email="person@example.net")
+    client.force_login(moderator)
+    response = client.post(reverse("admin:contributions_contribution_erase"), {"email": typed})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Fyll i en giltig e-postadress." in page
+    assert "har skickats från den här adressen" not in page
+    assert Contribution.objects.get().email == "person@example.net"
+
+
 def test_the_way_to_erasing_a_senders_data_puts_their_address_in_no_url(
     client, moderator, make_contribution
 ):
