@@ -3,13 +3,13 @@
 from collections import Counter
 
 from django import template
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.urls import reverse
 
 from challenges.models import Challenge
 from contributions.models import Contribution, ContributionStatus, DeclineReason
 from helsingborg_innovation.languages import content_lang
+from helsingborg_innovation.paging import FirstPageFirstPaginator
 
 register = template.Library()
 
@@ -54,7 +54,7 @@ def challenge_ideas(context, challenge) -> dict:
         .order_by("-created_at", "-pk")
     )
     counts = _counts(challenge)
-    paginator = Paginator(ideas, IDEAS_PER_PAGE)
+    paginator = FirstPageFirstPaginator(ideas, IDEAS_PER_PAGE)
     paginator.count = counts["published"]  # counted already, with the rest
     query = context["request"].GET
     number = query.get("page") or _page_holding(challenge, query.get("idea"))

@@ -78,3 +78,7 @@ def test_a_challenge_shows_its_ideas_a_page_at_a_time(client, make_challenge, ma
     # A page past the end, or not a number, is a page that exists.
     assert client.get(url, {"page": 99}).content.decode().count('class="idea"') == 3
     assert client.get(url, {"page": "x"}).content.decode().count('class="idea"') == IDEAS_PER_PAGE
+    # A page before the first is the first, as on the lists: it was the last.
+    for before in ("0", "-3"):
+        page = client.get(url, {"page": before}).content.decode()
+        assert newest in page and "Sida 1 av 2" in page
