@@ -9,7 +9,7 @@ from helsingborg_innovation.languages import content_lang
 
 def site(request):
     """The language switch (the same page in the other language) and site-wide settings."""
-    path = request.get_full_path()
+    path = _on_this_site(request.get_full_path())
     return {
         "language_links": [
             {"code": code, "name": name, "url": _in_language(request, path, code)}
@@ -45,4 +45,11 @@ def _under_prefix(path: str, code: str) -> str:
     current = get_language_from_path(parts.path)
     rest = parts.path.removeprefix(f"/{current}") if current else parts.path
     prefix = "" if code == settings.LANGUAGE_CODE else f"/{code}"
-    return urlunsplit(("", "", prefix + (rest or "/"), parts.query, parts.fragment))
+    return urlunsplit(("", "", prefix + _on_this_site(rest), parts.query, parts.fragment))
+
+
+def _on_this_site(path: str) -> str:
+    """`path` with one slash in front: one that begins with "//" names another host, to
+    translate_url and to the browser. A link to https://site//evil.example/ gave the site's
+    page not found, whose "English" led to //evil.example/en/ (found by review)."""
+    return "/" + path.lstrip("/")

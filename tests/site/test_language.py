@@ -89,3 +89,24 @@ def test_switch_on_an_address_that_does_not_exist_leads_to_the_other_language(cl
 
     assert response.status_code == 404
     assert f'class="language-switch__link" {other}' in response.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "other"),
+    [
+        ("//evil.example/", 'href="/en/evil.example/" hreflang="en"'),
+        ("//evil.example/en/", 'href="/en/evil.example/en/" hreflang="en"'),
+        ("/en//evil.example/", 'href="/evil.example/" hreflang="sv"'),
+        ("/en///evil.example/", 'href="/evil.example/" hreflang="sv"'),
+    ],
+)
+def test_switch_on_an_address_with_doubled_slashes_stays_on_the_site(client, path, other):
+    """A path that begins with "//" is another host to the browser and to translate_url: a
+    link to https://site//evil.example/ gave the site's own page not found, whose "English"
+    led to //evil.example/en/, and /en//evil.example/ gave "Svenska" ////evil.example/."""
+    response = client.generic("GET", "/", PATH_INFO=path)
+
+    assert response.status_code == 404
+    assert f'class="language-switch__link" {other}' in response.text
+    assert 'href="//' not in response.text
