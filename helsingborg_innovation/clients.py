@@ -34,12 +34,23 @@ def _forget_networks(*, setting, **kwargs):
         trusted_networks.cache_clear()
 
 
-def _trusted(address: str) -> bool:
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in `address`, also as some gateways write it with its port
+    ("198.51.100.7:51234", "[2001:db8::1]:443"); None when there is none."""
+    address = address.strip()
+    if address.startswith("["):
+        address = address[1:].partition("]")[0]
+    elif address.count(":") == 1:
+        address = address.partition(":")[0]
     try:
-        ip = ipaddress.ip_address(address.strip())
+        return ipaddress.ip_address(address)
     except ValueError:
-        return False
-    return any(ip in network for network in trusted_networks())
+        return None
+
+
+def _trusted(address: str) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in trusted_networks())
 
 
 def client_address(request: HttpRequest) -> str:
@@ -61,9 +72,8 @@ def client_address(request: HttpRequest) -> str:
 def client_network(request: HttpRequest) -> str:
     """What limits count a visitor by: the IPv4 address, or the /64 of an IPv6 address."""
     address = client_address(request)
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
+    ip = _ip(address)
+    if ip is None:
         return address
     if ip.version == 4:
         return str(ip)

@@ -58,3 +58,22 @@ def test_limits_count_an_ipv6_subscriber_by_their_64(remote, expected):
     from helsingborg_innovation.clients import client_network
 
     assert client_network(_request(remote)) == expected
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "expected"),
+    [
+        ("198.51.100.7:51234", "198.51.100.7"),
+        ("198.51.100.7:443", "198.51.100.7"),
+        ("[2001:db8:1:2::1]:51234", "2001:db8:1:2::/64"),
+        ("203.0.113.1, 198.51.100.7:60000, 10.2.3.4:8080", "198.51.100.7"),
+    ],
+)
+def test_a_proxy_that_writes_the_port_still_counts_the_visitor_once(settings, forwarded, expected):
+    """Some gateways append "address:port". Each port was counted as a visitor of its own
+    (and our own proxies, with a port, as visitors): the idea limit and the sign-in lockout
+    did not hold for anyone (found by review)."""
+    from helsingborg_innovation.clients import client_network
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    assert client_network(_request(PROXY, forwarded)) == expected
