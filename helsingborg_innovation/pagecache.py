@@ -511,6 +511,9 @@ def _page_key(request) -> str:
         request.scheme,
         request.get_host(),
         request.get_full_path(),
+        # The query as the page reads it: a query string sent as raw bytes is read as UTF-8
+        # but written in the address above byte by byte, as another query's address.
+        request.GET.urlencode(),
         timezone.localdate().isoformat(),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()

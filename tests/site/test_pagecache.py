@@ -967,3 +967,16 @@ def test_forget_cached_pages_without_redis_says_to_restart_the_server():
         pytest.skip("the cache is Redis")
     with pytest.raises(CommandError, match="restart the server"):
         call_command("forget_cached_pages")
+
+
+def test_a_query_sent_as_raw_bytes_never_answers_for_another_query(db, client, make_challenge):
+    """A query string sent as raw UTF-8 bytes ("q=å" unencoded; browsers encode it) is read as
+    "å", but was kept under the address of its bytes read one by one ("?q=%C3%83%C2%A5", "Ã¥"):
+    that address then got the page for "å" (found by review)."""
+    make_challenge(title="Åtgärder för ån")
+    raw = client.generic("GET", "/utmaningar/", QUERY_STRING="q=\xc3\xa5")
+    assert raw.status_code == 200 and 'value="å"' in raw.text
+
+    other = client.get("/utmaningar/?q=%C3%83%C2%A5")
+    assert 'value="Ã¥"' in other.text
+    assert 'value="å"' not in other.text
