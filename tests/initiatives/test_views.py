@@ -1,7 +1,7 @@
 """The portfolio and one initiative, as a visitor and as staff see them."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -69,6 +69,23 @@ def test_staff_preview_what_the_public_cannot_see(
     assert banner in response.text
     # Previewing is for the detail page only: the public list never shows it, even to staff.
     assert "Dolt initiativ" not in card_titles(client.get(reverse("initiatives:list")))
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("sv", "publiceras 5 mars 2030, 09:30."), ("en", "published from 5 March 2030, 09:30.")],
+)
+def test_a_scheduled_preview_says_when_in_the_sites_date_format_and_local_time(
+    client, editor, make_initiative, language, shown
+):
+    # 08:30 UTC is 09:30 in Stockholm. Django's English short format gave "03/05/2030 9:30
+    # a.m.", which a European reader takes for the 3rd of May.
+    publish_at = datetime(2030, 3, 5, 8, 30, tzinfo=UTC)
+    initiative = make_initiative(publish_at=publish_at)
+    client.force_login(editor)
+    with translation.override(language):
+        url = reverse("initiatives:detail", args=[initiative.slug])
+    assert shown in " ".join(client.get(url).text.split())
 
 
 def test_a_published_initiative_has_no_preview_banner(editor_client, make_initiative):
