@@ -127,7 +127,21 @@ def test_detail_shows_owner_goals_tags_contact_and_status(
     assert "042-10 50 00" in html
     assert 'class="badge badge--open"' in html
     assert "11. Sustainable cities and communities" in english
-    assert f"Open for ideas</span> until {closing.day} {closing:%B} {closing.year}" in english
+    assert (
+        f"Open for ideas</span> up to and including {closing.day} {closing:%B} {closing.year}"
+        in english
+    )
+
+
+@pytest.mark.django_db
+def test_the_last_day_for_ideas_is_said_to_be_included(client, make_challenge):
+    # "Open until 3 December" left an English reader unsure whether the 3rd still counts; it
+    # does, as the Swedish "till och med" says.
+    challenge = make_challenge(open_until=timezone.localdate())
+    today = timezone.localdate()
+    shown = f"up to and including {today.day} {today:%B} {today.year}"
+    assert shown in client.get(_en("challenges:detail", slug=challenge.slug)).text
+    assert shown in client.get(_en("challenges:list")).text
 
 
 @pytest.mark.django_db
