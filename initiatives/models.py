@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation.markup import holds_images
@@ -225,6 +226,16 @@ class Initiative(Publishable):
     @property
     def is_stopped(self) -> bool:
         return self.phase == Phase.STOPPED
+
+    # A start or end date still ahead is a plan: the page says "Starts" or "Ends", not
+    # "Started" or "Ended" (pages are kept for the day they were made, see pagecache).
+    @property
+    def has_started(self) -> bool:
+        return self.start_date is not None and self.start_date <= timezone.localdate()
+
+    @property
+    def has_ended(self) -> bool:
+        return self.end_date is not None and self.end_date < timezone.localdate()
 
     def progress(self) -> list[dict]:
         """The road from idea to operation: each phase done, current or still ahead.

@@ -153,6 +153,30 @@ def test_detail_shows_the_whole_story(
     assert text.index("Idén föddes") < text.index("Stoppades efter pilot")
 
 
+@pytest.mark.parametrize(
+    ("language", "started", "ends"),
+    [("sv", "Startade", "Avslutas"), ("en", "Started", "Ends")],
+)
+def test_dates_still_ahead_are_not_told_as_past(client, make_initiative, language, started, ends):
+    # A pilot planned to run until next summer read "Ended 30 June" half a year before.
+    today = timezone.localdate()
+    going = make_initiative(start_date=today, end_date=today + timedelta(days=200))
+    planned = make_initiative(phase=Phase.IDEA, start_date=today + timedelta(days=1))
+    with translation.override(language):
+        going_page = client.get(going.get_absolute_url()).text
+        planned_page = client.get(planned.get_absolute_url()).text
+    assert f"<dt>{started}</dt>" in going_page
+    assert f"<dt>{ends}</dt>" in going_page
+    assert f"<dt>{'Startar' if language == 'sv' else 'Starts'}</dt>" in planned_page
+    assert f"<dt>{started}</dt>" not in planned_page
+
+
+def test_an_end_date_passed_is_told_as_past(client, make_initiative):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    ended = make_initiative(phase=Phase.STOPPED, end_date=yesterday)
+    assert "<dt>Avslutades</dt>" in client.get(ended.get_absolute_url()).text
+
+
 def test_a_partners_website_is_linked_from_its_name(client, make_initiative, make_partner):
     initiative = make_initiative(
         partners=[
