@@ -414,3 +414,14 @@ def test_an_idea_sent_while_the_database_is_away_is_not_said_to_be_safe(
     # A page that was only being read still says that nothing sent before is lost.
     assert "Inget du redan har skickat till oss har gått förlorat" in shown.text
     assert not Contribution.objects.exists()
+
+
+def test_the_form_says_in_english_that_the_last_day_is_included(client, make_challenge):
+    """ "Ideas are taken until 3 December" left it open whether the 3rd counts; it does, as the
+    Swedish "till och med" and the challenge's own page say."""
+    from django.utils import translation
+
+    challenge = make_challenge(open_until=timezone.localdate() + timedelta(days=3))
+    with translation.override("en"):
+        page = client.get(url(challenge)).text
+    assert "Ideas are taken up to and including" in page
