@@ -154,6 +154,9 @@ def yes_no_column(name: str):
     return column
 
 
+# What the sender gave, as the idea's page shows it: read only.
+SENDER_FIELDS = ["name", "email", "organisation", "kind", "show_name_answer", "consent_answer"]
+
 # What a moderator decides on an idea's page: a save is refused when any of these changed
 # after the page was opened.
 DECIDED_FIELDS = ("status", "decline_reason", "internal_note", "public_answer", "initiative_id")
@@ -252,12 +255,7 @@ class ContributionAdmin(admin.ModelAdmin):
         "challenge",
         "title",
         "text",
-        "name",
-        "email",
-        "organisation",
-        "kind",
-        "show_name_answer",
-        "consent_answer",
+        *SENDER_FIELDS,
         "created_at",
         "language",
         "decided_by",
@@ -268,16 +266,7 @@ class ContributionAdmin(admin.ModelAdmin):
         (None, {"fields": ["reference", "challenge", "created_at", "language", "title", "text"]}),
         (
             _("Sender (never shown in public, except the name where allowed)"),
-            {
-                "fields": [
-                    "name",
-                    "email",
-                    "organisation",
-                    "kind",
-                    "show_name_answer",
-                    "consent_answer",
-                ]
-            },
+            {"fields": SENDER_FIELDS},
         ),
         (
             _("Decision"),
