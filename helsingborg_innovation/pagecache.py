@@ -511,11 +511,12 @@ def _page_key(request) -> str:
         request.scheme,
         request.get_host(),
         request.get_full_path(),
-        # The query as the page reads it: a query string sent as raw bytes is read as UTF-8
-        # but written in the address above byte by byte, as another query's address.
-        request.GET.urlencode(),
         timezone.localdate().isoformat(),
     ]
+    if not request.META.get("QUERY_STRING", "").isascii():
+        # Sent as raw bytes (browsers encode it), the query is read as UTF-8 by the page but
+        # written in the address above byte by byte, as another query's address.
+        parts.append(request.GET.urlencode())
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"pagecache:page:{digest}"
 
