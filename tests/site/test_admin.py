@@ -565,3 +565,20 @@ def test_the_admin_log_is_indexed_for_recent_actions_and_an_items_history():
     indexed = indexed_columns("django_admin_log")
     assert ["user_id", "action_time"] in indexed
     assert ["content_type_id", "object_id"] in indexed
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status__exact": "\x00"},
+        {"q": "skola\x00"},
+        {"kind__exact\x00": "resident"},
+    ],
+)
+def test_a_nul_character_in_an_admin_address_is_a_clear_400(client, moderator, query):
+    """No address the admin makes holds a NUL character; one typed or pasted into a filter or
+    the search went to PostgreSQL, which refuses it: a 500 (found by review)."""
+    client.force_login(moderator)
+    response = client.get(reverse("admin:contributions_contribution_changelist"), query)
+    assert response.status_code == 400
+    assert "Förfrågan kunde inte tolkas" in response.text
