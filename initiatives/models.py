@@ -241,13 +241,16 @@ class Initiative(Publishable):
         """The road from idea to operation: each phase done, current or still ahead.
 
         A stopped initiative shows how far it came (its last phase before stopping, from the
-        timeline) as where it stopped. Reads the timeline through `timeline.all()`, so a
-        prefetched timeline costs no query.
+        timeline) as where it stopped. When the timeline does not say, there is no road to
+        draw: every phase "not reached" would claim it never got as far as an idea. Reads the
+        timeline through `timeline.all()`, so a prefetched timeline costs no query.
         """
         reached = self.phase
         if self.is_stopped:
             before = [entry.phase for entry in self.timeline.all() if entry.phase != Phase.STOPPED]
-            reached = before[-1] if before else None
+            if not before:
+                return []
+            reached = before[-1]
         index = PROGRESS.index(reached) if reached in PROGRESS else -1
         steps = []
         for position, phase in enumerate(PROGRESS):

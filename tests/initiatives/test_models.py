@@ -200,3 +200,14 @@ def test_the_initiative_page_shows_its_progress(client, make_initiative):
     html = client.get(make_initiative(phase=Phase.IMPLEMENTATION).get_absolute_url()).text
     assert 'class="progress__step progress__step--current" aria-current="step"' in html
     assert html.count("progress__step--done") == 3
+
+
+def test_a_stopped_initiative_without_a_timeline_draws_no_road(client, make_initiative):
+    """Created as stopped, with no phase before it: every phase "not reached" would say it never
+    even was an idea. The page shows that it stopped, and why, without a made-up road."""
+    initiative = make_initiative(phase=Phase.STOPPED)
+    assert initiative.progress() == []
+    html = client.get(initiative.get_absolute_url()).text
+    assert "progress__step" not in html
+    assert 'id="progress-heading"' not in html
+    assert "Effekten uteblev." in html
