@@ -2,7 +2,7 @@
 
 import django_filters
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.forms.models import ModelChoiceField
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -33,12 +33,17 @@ def text_filter() -> django_filters.CharFilter:
 class TagFilter(django_filters.CharFilter):
     """A tag as a visitor writes it, the name the pages and the open data show ("Skola",
     "social hållbarhet"), or as the tag pages link to it, by its slug ("social-hållbarhet"),
-    in any case. By slug alone, a tag typed as it is shown found nothing."""
+    in any case. By slug alone, a tag typed as it is shown found nothing.
+
+    A slug names one tag, so it wins: the link of the tag "ai" (slug "ai") must not also list
+    what has the tag named "AI" whose slug is "ai-1". In one subquery, as before."""
 
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
-        return qs.filter(tags__in=Tag.objects.filter(Q(slug__iexact=value) | Q(name__iexact=value)))
+        by_slug = Q(slug__iexact=value)
+        by_name = Q(name__iexact=value) & ~Exists(Tag.objects.filter(by_slug))
+        return qs.filter(tags__in=Tag.objects.filter(by_slug | by_name))
 
 
 def tag_filter() -> TagFilter:

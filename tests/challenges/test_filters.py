@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.http import QueryDict
 from django.utils import timezone
+from taggit.models import Tag
 
 from challenges.filters import ChallengeFilter
 from challenges.models import Challenge
@@ -94,3 +95,16 @@ def test_unknown_values_are_form_errors(params):
     filterset = ChallengeFilter(QueryDict(params), queryset=Challenge.objects.published())
     assert not filterset.is_valid()
     assert filterset.errors
+
+
+def test_a_tag_link_lists_only_that_tag_when_another_is_named_like_its_slug(make_challenge):
+    """ "e tjänster" came first and got the slug "e-tjänster"; the tag named "e-tjänster" then
+    got another slug. The link of "e tjänster" lists only what has it; the other tag is found
+    by its own slug."""
+    make_challenge(title="Med mellanslag", tags=["e tjänster"])
+    make_challenge(title="Med bindestreck", tags=["e-tjänster"])
+    first, second = Tag.objects.get(name="e tjänster"), Tag.objects.get(name="e-tjänster")
+    assert first.slug == "e-tjänster" != second.slug
+    assert _titles(f"tag={first.slug}") == {"Med mellanslag"}
+    assert _titles(f"tag={second.slug}") == {"Med bindestreck"}
+    assert _titles("tag=e tjänster") == {"Med mellanslag"}
