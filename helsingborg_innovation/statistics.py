@@ -139,8 +139,16 @@ _NONE_SPREAD = {"multi": Value(0), "partnered": Value(0)}
 
 
 def share(part: int, whole: int) -> int | None:
-    """A whole percentage, or None when there is nothing to take a share of."""
-    return round(100 * part / whole) if whole else None
+    """A whole percentage, or None when there is nothing to take a share of. Halves round up,
+    as people round (Python's round() takes them to the even number: 1 of 8 read "12 %"), and
+    a share that is neither none nor all is never shown as 0 or 100 %: 199 of 200 stopped
+    initiatives sharing their lessons read "100 %", one of 200 read "0 %"."""
+    if not whole:
+        return None
+    percent = (200 * part + whole) // (2 * whole)
+    if 0 < part < whole:
+        return min(max(percent, 1), 99)
+    return percent
 
 
 def portfolio(year: int | None = None) -> Portfolio:

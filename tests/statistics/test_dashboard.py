@@ -759,3 +759,37 @@ def test_a_key_figure_of_one_is_said_in_the_singular(
     html = client.get(url).content.decode()
 
     assert {key: _key_figure_text(html, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"),
+    [
+        (0, 0, None),
+        (0, 7, 0),
+        (7, 7, 100),
+        # Halves round up, as people round: 1 of 8 is 12.5 %, not "12 %".
+        (1, 8, 13),
+        (5, 8, 63),
+        (1, 3, 33),
+        # Some, but not none, and not all: "0 %" and "100 %" would say otherwise.
+        (1, 200, 1),
+        (1, 1000, 1),
+        (199, 200, 99),
+        (999, 1000, 99),
+    ],
+)
+def test_a_share_rounds_halves_up_and_never_says_none_or_all_when_it_is_not(part, whole, shown):
+    """Of 200 stopped initiatives, 199 sharing their lessons read "100 %" and one sharing them
+    "0 %"; 1 of 8 read "12 %" (Python rounds halves to the even number)."""
+    assert statistics.share(part, whole) == shown
+
+
+def test_the_share_of_lessons_is_shown_rounded_half_up(client, make_initiative):
+    make_initiative(phase=Phase.STOPPED)
+    for _n in range(7):
+        make_initiative(phase=Phase.STOPPED, lessons_learned="")
+
+    html = get(client)
+
+    # 1 of 8 is 12.5 %.
+    assert figure(html, "figure-lessons") == "13 %"
