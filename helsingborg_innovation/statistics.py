@@ -432,6 +432,25 @@ def _grouped_by_month(ideas: QuerySet) -> QuerySet:
     )
 
 
+def _month_range(months, year: int | None) -> list[date]:
+    """Every month from the first of `months` (dates of the first day) to this month, or to the
+    end of `year` when it has ended: a month without ideas is a month of none, not one left
+    out of the chart (January then April read as if they followed each other). None without
+    any months."""
+    if not months:
+        return []
+    month = min(months)
+    last = timezone.localdate().replace(day=1)
+    if year is not None:
+        last = min(last, date(year, 12, 1))
+    last = max(last, *months)
+    every = []
+    while month <= last:
+        every.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return every
+
+
 def _date(month: date | datetime) -> date:
     return month.date() if isinstance(month, datetime) else month
 
@@ -476,7 +495,8 @@ def participation(year: int | None = None, *, tallied: bool | None = None) -> Pa
             result.decline_reasons[reason] += n
     result.months = [
         {"month": month, "counts": per_kind, "total": sum(per_kind.values())}
-        for month, per_kind in sorted(months.items())
+        for month in _month_range(months, year)
+        for per_kind in [months.get(month) or dict.fromkeys(kinds, 0)]
     ]
     result.top_challenges = top_challenges(counts.per_challenge())
 

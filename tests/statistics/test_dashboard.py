@@ -1,11 +1,12 @@
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from contributions.models import ContributionStatus as S
 from contributions.models import DeclineReason, SubmitterKind
@@ -186,11 +187,16 @@ def test_participation_figures_all_years(client, known):
         "Other",
         "Total",
     ]
-    assert months[1:] == [
+    assert months[1:5] == [
         ["November 2023", "0", "0", "1", "0", "0", "0", "1"],
+        ["December 2023", "0", "0", "0", "0", "0", "0", "0"],
         ["January 2024", "1", "0", "0", "1", "0", "0", "2"],
         ["February 2024", "1", "1", "0", "0", "0", "0", "2"],
     ]
+    # Up to this month, the months since without ideas shown as such.
+    with translation.override("en"):
+        this_month = date_format(timezone.localdate(), "YEAR_MONTH_FORMAT")
+    assert months[-1] == [this_month, *["0"] * 7]
     assert table_dict(html, "chart-moderation-table") == {
         "Published": ["2"],
         "Declined": ["2"],
@@ -793,3 +799,46 @@ def test_the_share_of_lessons_is_shown_rounded_half_up(client, make_initiative):
 
     # 1 of 8 is 12.5 %.
     assert figure(html, "figure-lessons") == "13 %"
+
+
+def test_a_month_without_ideas_is_shown_with_none(
+    client, make_initiative, make_challenge, make_idea
+):
+    """A month without ideas was left out of the chart and its table: January and then April
+    read as if they followed each other."""
+    make_initiative(start_date=d(2024))  # 2024 to choose
+    challenge = make_challenge()
+    make_idea(challenge=challenge, received=at(2024, 1))
+    make_idea(challenge=challenge, received=at(2024, 3), status=S.SPAM, decided_after=timedelta(1))
+    make_idea(challenge=challenge, received=at(2024, 4), kind=SubmitterKind.BUSINESS)
+    # 29 February, in a leap year.
+    make_idea(challenge=challenge, received=at(2024, 2, 29) + timedelta(hours=11))
+
+    months = tables(get(client, year=2024))["chart-ideas-per-month-table"][1:]
+
+    assert [row[0] for row in months] == [
+        "January 2024",
+        "February 2024",
+        "March 2024",
+        "April 2024",
+        "May 2024",
+        "June 2024",
+        "July 2024",
+        "August 2024",
+        "September 2024",
+        "October 2024",
+        "November 2024",
+        "December 2024",
+    ]
+    assert [row[-1] for row in months] == ["1", "1", "0", "1", *["0"] * 8]
+    assert months[3] == ["April 2024", "0", "0", "0", "1", "0", "0", "1"]
+
+
+def test_this_years_months_run_to_this_month(client, make_challenge, make_idea):
+    today = timezone.localdate()
+    make_idea(received=timezone.make_aware(datetime(today.year, 1, 1, 0, 30)))
+
+    months = tables(get(client, year=today.year))["chart-ideas-per-month-table"][1:]
+
+    assert len(months) == today.month
+    assert [row[-1] for row in months] == ["1", *["0"] * (today.month - 1)]
