@@ -86,7 +86,12 @@ def year_choices() -> list[int]:
     first = Initiative.objects.published().aggregate(
         started=Min("start_date"), published=Min("publish_at")
     )
-    years = [value.year for value in first.values() if value is not None]
+    # A time in the site's time zone: published half an hour into a year is that year.
+    years = [
+        (timezone.localtime(value) if isinstance(value, datetime) else value).year
+        for value in first.values()
+        if value is not None
+    ]
     first_year = min([*years, this_year])
     return list(range(this_year, first_year - 1, -1))
 

@@ -842,3 +842,12 @@ def test_this_years_months_run_to_this_month(client, make_challenge, make_idea):
 
     assert len(months) == today.month
     assert [row[-1] for row in months] == ["1", *["0"] * (today.month - 1)]
+
+
+def test_the_first_year_is_the_one_in_swedish_time(make_initiative):
+    """An initiative published half an hour into 2020 in Helsingborg (still 2019 in UTC)
+    offered 2019, a year of nothing, to choose."""
+    stockholm = timezone.get_default_timezone()
+    make_initiative(start_date=None, publish_at=datetime(2020, 1, 1, 0, 30, tzinfo=stockholm))
+
+    assert statistics.year_choices()[-1] == 2020
