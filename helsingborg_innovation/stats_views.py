@@ -39,7 +39,7 @@ class YearForm(forms.Form):
         self.fields["year"].choices = [("", _("All years"))] + [(y, y) for y in years]
 
 
-def portfolio_charts(figures: statistics.Portfolio) -> dict[str, Chart]:
+def portfolio_charts(figures: statistics.Portfolio, year: int | None = None) -> dict[str, Chart]:
     phase_labels = dict(Phase.choices)
     funnel_rows = [Row(str(phase_labels[p]), [figures.phases[p]]) for p in statistics.FUNNEL]
     funnel_rows.append(Row(str(phase_labels[Phase.STOPPED]), [figures.stopped], apart=True))
@@ -53,9 +53,15 @@ def portfolio_charts(figures: statistics.Portfolio) -> dict[str, Chart]:
         for value, label in StopReason.choices
         if figures.stop_reasons[value]
     ]
+    # Each department's initiatives as counted: those of the chosen year, by the same rule.
     initiatives = reverse("initiatives:list")
+    in_year = "" if year is None else f"&year={year}"
     departments = [
-        Row(d["name"], [d["owned"], d["taking_part"]], href=f"{initiatives}?department={d['slug']}")
+        Row(
+            d["name"],
+            [d["owned"], d["taking_part"]],
+            href=f"{initiatives}?department={d['slug']}{in_year}",
+        )
         for d in figures.departments
     ]
     partners = [
@@ -201,7 +207,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "published_share": statistics.share(
             participation.published, participation.published + participation.declined
         ),
-        "charts": {**portfolio_charts(portfolio), **participation_charts(participation)},
+        "charts": {**portfolio_charts(portfolio, year), **participation_charts(participation)},
         "without_ideas": [
             {"title": c["title"], "url": slug_url("challenges:detail", c["slug"])}
             for c in participation.without_ideas

@@ -851,3 +851,18 @@ def test_the_first_year_is_the_one_in_swedish_time(make_initiative):
     make_initiative(start_date=None, publish_at=datetime(2020, 1, 1, 0, 30, tzinfo=stockholm))
 
     assert statistics.year_choices()[-1] == 2020
+
+
+def test_a_departments_link_in_a_year_lists_that_years_initiatives(client, known):
+    """In 2023 the chart counted three initiatives of Avdelning C; its link listed every one
+    of C's initiatives of all years."""
+    html = get(client, year=2023)
+    link = re.search(r'<a href="([^"]+)">Avdelning C</a>', html).group(1)
+    assert "year=2023" in link
+    assert table_dict(html, "chart-departments-table")["Avdelning C"][-1] == "2"
+
+    listed = client.get(link.replace("&amp;", "&")).content.decode()
+
+    assert len(re.findall(r'class="card__title', listed)) == 2
+    # Without a year, all of them.
+    assert "year=" not in re.search(r'<a href="([^"]+)">Avdelning C</a>', get(client)).group(1)
