@@ -7,7 +7,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -123,10 +123,14 @@ def _month_name(month: date, language: str) -> str:
 def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
     kinds = SubmitterKind.choices
     language = get_language()
+    this_month = timezone.localdate().replace(day=1)
     months = [
         Row(_month_name(m["month"], language), [m["counts"][k] for k, _l in kinds])
         for m in figures.months
     ]
+    if figures.months and figures.months[-1]["month"] == this_month:
+        # Its few ideas so far are not a fall.
+        months[-1].label = _("%(month)s (so far)") % {"month": months[-1].label}
     outcomes = [
         Row(_("Published"), [figures.published]),
         Row(_("Declined"), [figures.declined]),

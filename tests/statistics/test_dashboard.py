@@ -196,7 +196,7 @@ def test_participation_figures_all_years(client, known):
     # Up to this month, the months since without ideas shown as such.
     with translation.override("en"):
         this_month = date_format(timezone.localdate(), "YEAR_MONTH_FORMAT")
-    assert months[-1] == [this_month, *["0"] * 7]
+    assert months[-1] == [f"{this_month} (so far)", *["0"] * 7]
     assert table_dict(html, "chart-moderation-table") == {
         "Published": ["2"],
         "Declined": ["2"],
@@ -842,6 +842,21 @@ def test_this_years_months_run_to_this_month(client, make_challenge, make_idea):
 
     assert len(months) == today.month
     assert [row[-1] for row in months] == ["1", *["0"] * (today.month - 1)]
+    # The month still under way says so: its few ideas are not a fall.
+    assert months[-1][0].endswith(" (so far)")
+    assert not any(row[0].endswith("(so far)") for row in months[:-1])
+
+
+def test_the_month_under_way_says_so_in_swedish(client, make_idea):
+    make_idea(received=timezone.now() - timedelta(minutes=1))
+    with translation.override("sv"):
+        url = reverse("statistics:dashboard")
+    html = client.get(url).content.decode()
+    with translation.override("sv"):
+        this_month = date_format(timezone.localdate(), "YEAR_MONTH_FORMAT")
+    months = tables(html)["chart-ideas-per-month-table"]
+    assert months[-1][0] == f"{this_month} (hittills)"
+    assert f"{this_month} (hittills)</text>" in html
 
 
 def test_the_first_year_is_the_one_in_swedish_time(make_initiative):
