@@ -881,3 +881,16 @@ def test_a_departments_link_in_a_year_lists_that_years_initiatives(client, known
     assert len(re.findall(r'class="card__title', listed)) == 2
     # Without a year, all of them.
     assert "year=" not in re.search(r'<a href="([^"]+)">Avdelning C</a>', get(client)).group(1)
+
+
+def test_a_year_without_decisions_does_not_say_no_idea_was_ever_decided(client, known):
+    """In a year without ideas the page said "No idea has been decided yet", though ideas of
+    other years were."""
+    html = get(client, year=2022)
+
+    assert "No idea has been decided yet" not in html
+    assert "No idea received in 2022 has been decided yet" in html
+    with translation.override("sv"):
+        url = reverse("statistics:dashboard")
+    html = client.get(url, {"year": 2022}).content.decode()
+    assert "Ingen idé som kom in 2022 har fått ett beslut ännu" in html
