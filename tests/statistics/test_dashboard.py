@@ -894,3 +894,35 @@ def test_a_year_without_decisions_does_not_say_no_idea_was_ever_decided(client, 
         url = reverse("statistics:dashboard")
     html = client.get(url, {"year": 2022}).content.decode()
     assert "Ingen idé som kom in 2022 har fått ett beslut ännu" in html
+
+
+def test_a_shortened_list_of_challenges_without_ideas_says_where_the_rest_are(
+    client, make_challenge, monkeypatch
+):
+    """ "3 open challenges are waiting for their first idea" stood above a list of two, with
+    nothing to say the third was left out or where to find it."""
+    monkeypatch.setattr(statistics, "UNANSWERED_CHALLENGES", 2)
+    for title in ("A", "B", "C"):
+        make_challenge(title=f"Utmaning {title}")
+
+    html = get(client)
+
+    assert "3 open challenges are waiting for their first idea." in html
+    assert "Utmaning C" not in html
+    assert "The first 2, by title, are listed here" in html
+    with translation.override("en"):
+        assert f'href="{reverse("challenges:list")}?status=open"' in html
+    with translation.override("sv"):
+        url, challenges = reverse("statistics:dashboard"), reverse("challenges:list")
+    swedish = client.get(url).content.decode()
+    assert "De första 2, i bokstavsordning, visas här" in swedish
+    assert f'href="{challenges}?status=open"' in swedish
+
+
+def test_a_whole_list_of_challenges_without_ideas_says_nothing_of_the_rest(client, make_challenge):
+    make_challenge(title="Utmaning A")
+
+    html = get(client)
+
+    assert "1 open challenge is waiting for its first idea." in html
+    assert "are listed here" not in html
