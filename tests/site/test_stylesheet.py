@@ -65,3 +65,16 @@ def test_a_focused_checkbox_or_radio_has_a_dark_ring_not_only_a_pale_yellow_one(
             [":focus-visible", "input:focus-visible", f'input[type="{kind}"]:focus-visible'],
         )
         assert "var(--ink)" in outline, (kind, outline)
+
+
+def test_in_forced_colours_a_focused_card_and_the_current_section_are_outlined():
+    # Forced colours (Windows high contrast) drop every box-shadow. A card's title link has
+    # no outline of its own (the card draws the ring, with a shadow), and the current section
+    # of the menu is underlined with a shadow: both were gone.
+    assert winning("outline", [".card__title a:focus-visible"]) == "none"
+    forced_card = winning("outline", [".card:focus-within"], media="forced-colors")
+    assert forced_card and forced_card != "none"
+    forced_current = winning(
+        "text-decoration-line", [".site-nav__link[aria-current]"], media="forced-colors"
+    ) or winning("outline", [".site-nav__link[aria-current]"], media="forced-colors")
+    assert forced_current and forced_current != "none"
