@@ -19,6 +19,9 @@ from helsingborg_innovation.csrf import same_origin_or_token
 
 TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
 
+# The section of the site's menu the form is in: it sits under its challenge, in another app.
+NAV_SECTION = "challenges"
+
 
 def _closed(request: HttpRequest, challenge: Challenge | None, form: ContributionForm | None):
     """The challenge takes no ideas; anything already typed is shown so it is not lost.
@@ -27,7 +30,9 @@ def _closed(request: HttpRequest, challenge: Challenge | None, form: Contributio
     if form is not None:
         typed = {"title": form.data.get("title", ""), "text": form.data.get("text", "")}
     return render(
-        request, "contributions/contribution_closed.html", {"challenge": challenge, "typed": typed}
+        request,
+        "contributions/contribution_closed.html",
+        {"challenge": challenge, "typed": typed, "nav_section": NAV_SECTION},
     )
 
 
@@ -211,7 +216,12 @@ def _form_page(request: HttpRequest, challenge: Challenge, form: ContributionFor
     return render(
         request,
         "contributions/contribution_form.html",
-        {"challenge": challenge, "form": form, "personal_data_url": reverse("pages:personal_data")},
+        {
+            "challenge": challenge,
+            "form": form,
+            "personal_data_url": reverse("pages:personal_data"),
+            "nav_section": NAV_SECTION,
+        },
     )
 
 

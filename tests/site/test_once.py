@@ -1,7 +1,10 @@
 """{% once %}: the site's frame (navigation, footer) rendered once per worker and language."""
 
+from datetime import date, timedelta
+
 from django.template import engines
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 
@@ -98,3 +101,34 @@ def test_a_condition_must_follow_unless():
         _template("{% once unless %}x{% endonce %}")
     with pytest.raises(TemplateSyntaxError):
         _template("{% once unless a b %}x{% endonce %}")
+
+
+def test_the_idea_form_under_a_challenge_marks_the_challenges_section(settings, make_challenge):
+    """The form sits at /utmaningar/<slug>/bidra/, reached from the challenge: the menu said
+    the visitor was in no section at all."""
+    settings.DEBUG = False
+    client = Client()
+    open_challenge = make_challenge()
+    closed_challenge = make_challenge(open_until=date.today() - timedelta(days=1))
+    for challenge, language in [
+        (open_challenge, "sv"),
+        (open_challenge, "en"),
+        (closed_challenge, "sv"),
+    ]:
+        with translation.override(language):
+            path = reverse("contributions:create", args=[challenge.slug])
+        html = client.get(path).text
+        marked = [
+            line
+            for line in html.splitlines()
+            if "site-nav__link" in line and "aria-current" in line
+        ]
+        assert len(marked) == 1 and reverse_in(language, "challenges:list") in marked[0], (
+            path,
+            marked,
+        )
+
+
+def reverse_in(language: str, name: str) -> str:
+    with translation.override(language):
+        return f'href="{reverse(name)}"'
