@@ -213,3 +213,31 @@ def test_key_figures_of_several_are_said_in_the_plural(client, make_challenge, m
         "0 stoppade initiativ som delat sina lärdomar",
         "0 metoder och verktyg",
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_each_key_figure_leads_to_a_list_of_as_many(
+    client, language, make_challenge, make_initiative, make_method
+):
+    """A visitor who follows "2 stopped initiatives that shared their lessons" finds those
+    two, not every lesson of the portfolio (the lessons of running initiatives too)."""
+    make_challenge()
+    make_challenge(open_until=timezone.localdate() - timedelta(days=1))
+    make_initiative(phase=Phase.STOPPED)
+    make_initiative(phase=Phase.STOPPED)
+    make_initiative(phase=Phase.PILOT, lessons_learned="Börja smått.")
+    make_initiative(phase=Phase.IDEA)
+    make_method()
+
+    html = _home(client, language).text
+    figures = re.findall(
+        r'<a class="key-figures__link" href="([^"]+)"><span class="key-figures__number">(\d+)',
+        html,
+    )
+
+    assert len(figures) == 4
+    for href, number in figures:
+        listed = client.get(href.replace("&amp;", "&")).text
+        count = re.search(r'<p class="result-count"[^>]*>(\d+)', listed).group(1)
+        assert count == number, (href, number, count)
