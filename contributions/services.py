@@ -131,16 +131,22 @@ def _submission_messages(contribution: Contribution) -> list[EmailMessage]:
         subject = render_to_string("contributions/email/notify_subject.txt", context).strip()
         body = render_to_string("contributions/email/notify_body.txt", context)
     contact = contribution.challenge.contact
+    notified = set()
     if contact is not None and contact.email:
         messages.append(EmailMessage(subject, body, to=[contact.email]))
-    moderators = sorted(
-        set(
-            get_user_model()
-            .objects.filter(groups__name=roles.MODERATORS, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
+        notified.add(contact.email.lower())
+    # Each mailbox once: the contact is often a moderator too, and an address written in
+    # other capitals is the same mailbox.
+    moderators = []
+    for address in sorted(
+        get_user_model()
+        .objects.filter(groups__name=roles.MODERATORS, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    ):
+        if address.lower() not in notified:
+            notified.add(address.lower())
+            moderators.append(address)
     if moderators:
         messages.append(EmailMessage(subject, body, bcc=moderators))
     return messages

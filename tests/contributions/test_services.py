@@ -237,6 +237,37 @@ def test_the_notices_about_a_new_idea_carry_nothing_personal_of_its_sender(
             assert personal not in notice.body
 
 
+def test_a_moderator_who_is_also_the_challenges_contact_gets_one_notice(
+    make_challenge, make_contact, make_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The challenge's contact person is often one of its moderators too: they got every new
+    idea's notice twice, once to them and once in the moderators' copy. An address written
+    in other capitals is the same mailbox."""
+    moderator, other = make_staff(groups=["Moderators"]), make_staff(groups=["Moderators"])
+    moderator.email, other.email = "Lisa.Olsson@helsingborg.se", "bo@helsingborg.se"
+    moderator.save()
+    other.save()
+    twin = make_staff(groups=["Moderators"])
+    twin.email = "BO@helsingborg.se"  # the same person's second account
+    twin.save()
+    challenge = make_challenge(contact=make_contact(email="lisa.olsson@helsingborg.se"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contribution_submit(
+            challenge=challenge,
+            title="Cykelställ",
+            text="Fler platser.",
+            name="Anna",
+            email="anna@example.org",
+            kind="resident",
+            show_name=False,
+            consent=True,
+        )
+
+    _receipt, *notices = mailoutbox
+    recipients = [address.lower() for notice in notices for address in notice.recipients()]
+    assert sorted(recipients) == ["bo@helsingborg.se", "lisa.olsson@helsingborg.se"]
+
+
 def test_tokens_and_references_are_unique_and_long(make_contribution):
     ideas = [make_contribution() for _ in range(20)]
     assert len({idea.token for idea in ideas}) == 20
