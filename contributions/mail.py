@@ -37,6 +37,11 @@ PAUSE_SECONDS = 60
 
 _paused_until = 0.0
 
+# Every message is sent by the portal itself, and no one should answer it automatically: an
+# out-of-office reply to each idea's notice would come back to the portal's own address
+# (RFC 3834; the second header is what Microsoft's mail servers heed).
+HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
 
 def queue(contribution: Contribution, messages: Iterable[EmailMessage]) -> list[QueuedMail]:
     """Keep these messages about an idea; call inside the transaction that stores it."""
@@ -113,7 +118,9 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
     sent, failed = [], 0
     try:
         for mail in mails:
-            message = EmailMessage(mail.subject, mail.body, to=mail.to, bcc=mail.bcc)
+            message = EmailMessage(
+                mail.subject, mail.body, to=mail.to, bcc=mail.bcc, headers=HEADERS
+            )
             try:
                 connection.send_messages([message])
             except Exception as error:

@@ -268,6 +268,35 @@ def test_a_moderator_who_is_also_the_challenges_contact_gets_one_notice(
     assert sorted(recipients) == ["bo@helsingborg.se", "lisa.olsson@helsingborg.se"]
 
 
+def test_the_e_mails_say_they_are_automatic(
+    make_challenge, make_contact, moderator, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Each idea's notices went to moderators and contact people who were away, and their
+    out-of-office replies, one for every idea, came back to the portal's own address (and a
+    receipt to an address that answers automatically started an exchange of replies).
+    Marked as automatic (RFC 3834, and Microsoft's own header), no one answers them so."""
+    moderator.email = "moderator@example.org"
+    moderator.save()
+    challenge = make_challenge(contact=make_contact(email="kontakt@helsingborg.se"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contribution_submit(
+            challenge=challenge,
+            title="Cykelställ",
+            text="Fler platser.",
+            name="Anna",
+            email="anna@example.org",
+            kind="resident",
+            show_name=False,
+            consent=True,
+        )
+
+    assert len(mailoutbox) == 3
+    for sent in mailoutbox:
+        message = sent.message()
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["X-Auto-Response-Suppress"] == "All"
+
+
 def test_tokens_and_references_are_unique_and_long(make_contribution):
     ideas = [make_contribution() for _ in range(20)]
     assert len({idea.token for idea in ideas}) == 20
