@@ -1,3 +1,4 @@
+import io
 from datetime import timedelta
 
 import pytest
@@ -295,6 +296,27 @@ def test_the_e_mails_say_they_are_automatic(
         message = sent.message()
         assert message["Auto-Submitted"] == "auto-generated"
         assert message["X-Auto-Response-Suppress"] == "All"
+
+
+def test_sending_the_queue_says_nothing_when_there_was_nothing_to_send(
+    make_contribution, mailoutbox, monkeypatch
+):
+    """Cron mails whatever a job prints, and the README has the queue sent every minute: its
+    "Sent 0 queued e-mails" reached the operator 1,440 times a day. It speaks when it sent
+    or failed to send something (or when asked, with --verbosity 2)."""
+    out = io.StringIO()
+    call_command("send_queued_mail", stdout=out)
+    assert out.getvalue() == ""
+    call_command("send_queued_mail", stdout=out, verbosity=2)
+    assert out.getvalue() == "Sent 0 queued e-mails; 0 could not be sent yet.\n"
+
+    mail.queue(make_contribution(), [EmailMessage("Kvitto", "Text", to=["a@example.org"])])
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    out = io.StringIO()
+    call_command("send_queued_mail", stdout=out)
+    assert out.getvalue() == "Sent 1 queued e-mails; 0 could not be sent yet.\n"
+    assert len(mailoutbox) == 1
 
 
 def test_tokens_and_references_are_unique_and_long(make_contribution):
