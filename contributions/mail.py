@@ -3,8 +3,8 @@
 An idea's e-mails are stored with it (`queue`, inside its transaction) and tried once it is
 committed (`send_now`). What the mail server does not accept is tried again, later and later,
 by `manage.py send_queued_mail` (`send_due`), which every node may run: each message is sent
-by one of them. A message is deleted once it is sent, so the queue holds no more personal data
-than it must.
+by one of them. A message is deleted once it is sent, or once the mail server refuses its
+addresses for good, so the queue holds no more personal data than it must.
 
 A mail server that is down costs one request per worker a connection timeout, not every
 request: after a failure a worker leaves its new mail to the queue for a while.
@@ -115,7 +115,7 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
             logger.error("Could not send e-mail about idea %s: %s", reference, _described(error))
         _failed(mails, error)
         return 0, len(mails)
-    sent, failed = [], 0
+    sent, refused, failed = [], [], 0
     try:
         for mail in mails:
             message = EmailMessage(
@@ -124,19 +124,35 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
             try:
                 connection.send_messages([message])
             except Exception as error:
+                failed += 1
+                if _refused_for_good(error):
+                    # The server would answer so again: trying for a week helps no one.
+                    logger.error(
+                        "Gave up e-mail about idea %s: %s",
+                        mail.contribution.reference,
+                        _described(error),
+                    )
+                    refused.append(mail.pk)
+                    continue
                 logger.error(
                     "Could not send e-mail about idea %s: %s",
                     mail.contribution.reference,
                     _described(error),
                 )
                 _failed([mail], error)
-                failed += 1
             else:
                 sent.append(mail.pk)
     finally:
         connection.close()
-    _record(lambda: QueuedMail.objects.filter(pk__in=sent).delete())
+    _record(lambda: QueuedMail.objects.filter(pk__in=sent + refused).delete())
     return len(sent), failed
+
+
+def _refused_for_good(error: Exception) -> bool:
+    """Whether the mail server refused every address for good (5xx), not for now (4xx)."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        500 <= code < 600 for code, _message in error.recipients.values()
+    )
 
 
 def _failed(mails: list[QueuedMail], error: Exception) -> None:

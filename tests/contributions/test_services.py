@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from contributions import mail, services
 from contributions.models import Contribution, ContributionStatus, DeclineReason, QueuedMail
+from tests.contributions.fake_smtp import FakeSMTPServer
 
 
 class BrokenMailBackend:
@@ -32,7 +33,7 @@ class BrokenMailBackend:
 
 
 class RefusingMailBackend(BrokenMailBackend):
-    """A mail server that is up and refuses the recipient, naming the address."""
+    """A mail server that is up and refuses the recipient for now, naming the address."""
 
     def open(self):
         pass
@@ -42,7 +43,7 @@ class RefusingMailBackend(BrokenMailBackend):
 
         raise smtplib.SMTPRecipientsRefused(
             {
-                address: (550, b"5.1.1 <" + address.encode() + b"> unknown")
+                address: (452, b"4.2.2 <" + address.encode() + b"> mailbox full")
                 for address in messages[0].to
             }
         )
@@ -63,14 +64,14 @@ def test_a_refused_address_stays_out_of_the_log_and_the_queues_page(
         )
     contribution = Contribution.objects.get()
     assert f"Could not send e-mail about idea {contribution.reference}" in caplog.text
-    assert "SMTPRecipientsRefused" in caplog.text and "550" in caplog.text
+    assert "SMTPRecipientsRefused" in caplog.text and "452" in caplog.text
     assert "hemlig.person" not in caplog.text
     (receipt,) = QueuedMail.objects.filter(to=[contribution.email])
-    assert receipt.last_error.startswith("SMTPRecipientsRefused: 550")
+    assert receipt.last_error.startswith("SMTPRecipientsRefused: 452")
     assert "hemlig.person" not in receipt.last_error
     client.force_login(make_staff(superuser=True))
     page = client.get(reverse("admin:contributions_queuedmail_changelist")).text
-    assert "550" in page
+    assert "452" in page
     assert "hemlig.person" not in page
 
 
@@ -128,6 +129,47 @@ def test_mail_the_server_refused_is_sent_by_the_queue_once_it_is_back(
     assert [m.bcc for m in mailoutbox if m.bcc] == [["moderator@example.org"]] * 2
     call_command("send_queued_mail")
     assert len(mailoutbox) == 6  # each sent once
+
+
+@pytest.fixture
+def smtp_server(settings):
+    server = FakeSMTPServer()
+    settings.MAILERS = server.mailers()
+    yield server
+    server.close()
+
+
+def test_an_address_the_mail_server_refuses_for_good_is_not_tried_for_a_week(
+    smtp_server, make_contribution, monkeypatch, caplog
+):
+    """A mail server that answers 550 ("no such user") to an address will answer so again:
+    the receipt to a mistyped address was tried some thirty times over a week, each try an
+    error in the log and a strike against the portal's name at the mail server. It is given
+    up at once; a refusal for now (450, a full mailbox) is tried again, and the other
+    messages go."""
+    idea = make_contribution()
+    mail.queue(
+        idea,
+        [
+            EmailMessage("Kvitto", "Text", to=["finns.inte@helsingborg.se"]),
+            EmailMessage("Kvitto", "Text", to=["full@example.org"]),
+            EmailMessage("Ny idé", "Text", to=["kontakt@helsingborg.se"]),
+        ],
+    )
+    smtp_server.refuse = {
+        "finns.inte@helsingborg.se": "550 5.1.1 User unknown",
+        "full@example.org": "452 4.2.2 Mailbox full",
+    }
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+
+    assert mail.send_due() == (1, 2)
+    assert [to for to, _text in smtp_server.messages] == [["kontakt@helsingborg.se"]]
+    (waiting,) = QueuedMail.objects.all()
+    assert waiting.to == ["full@example.org"] and waiting.attempts == 1
+    assert waiting.last_error == "SMTPRecipientsRefused: 452"
+    assert f"Gave up e-mail about idea {idea.reference}: SMTPRecipientsRefused: 550" in caplog.text
+    assert "finns.inte" not in caplog.text
 
 
 def test_queued_mail_waits_longer_after_each_failure_and_is_dropped_after_a_week(
