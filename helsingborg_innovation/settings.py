@@ -258,7 +258,16 @@ if env_str("EMAIL_HOST") or not DEBUG:
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "innovation@helsingborg.example.org")
+# The sender of the e-mails. Without it in production they came from a reserved domain, which
+# receiving mail servers refuse or file as spam, and whose mailbox no one reads.
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL").strip()
+if not DEFAULT_FROM_EMAIL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_DEFAULT_FROM_EMAIL must be set when DJANGO_DEBUG is off: the sender of the "
+            "e-mails, an address of the city's own, e.g. innovation@helsingborg.se"
+        )
+    DEFAULT_FROM_EMAIL = "innovation@helsingborg.example.org"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The portal's own rules.

@@ -56,6 +56,7 @@ def base_env(args, static_root: str) -> dict:
         DJANGO_SECRET_KEY="loadtest-only-secret-key-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         SITE_URL="http://127.0.0.1:8000",
+        DJANGO_DEFAULT_FROM_EMAIL="innovation@localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_SECURE_COOKIES="false",
         DJANGO_LOG_LEVEL="WARNING",

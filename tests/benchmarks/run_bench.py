@@ -74,6 +74,7 @@ def bench_env(args, **extra) -> dict:
         DJANGO_SECRET_KEY="benchmark-only-secret-key-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         SITE_URL="http://127.0.0.1:8000",
+        DJANGO_DEFAULT_FROM_EMAIL="innovation@localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_LOG_LEVEL="WARNING",
         EMAIL_HOST="127.0.0.1",

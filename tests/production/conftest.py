@@ -92,6 +92,7 @@ def collected_static(tmp_path_factory):
             "DJANGO_SECRET_KEY": "collect-" + "x" * 50,
             "DJANGO_ALLOWED_HOSTS": "localhost",
             "SITE_URL": "http://localhost",
+            "DJANGO_DEFAULT_FROM_EMAIL": "innovation@localhost",
         }
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
@@ -120,6 +121,7 @@ def node_env(transactional_db, collected_static):
         DJANGO_SECRET_KEY="node-test-secret-" + "x" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         SITE_URL="http://127.0.0.1:8000",
+        DJANGO_DEFAULT_FROM_EMAIL="innovation@localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_SECURE_COOKIES="false",
         DJANGO_LOG_LEVEL="WARNING",

@@ -91,6 +91,7 @@ def _production_env(**extra):
         DJANGO_SECRET_KEY="x" * 64 + "-a-long-random-production-secret-for-the-test-only",
         DJANGO_ALLOWED_HOSTS="innovation.example.org",
         SITE_URL="https://innovation.example.org",
+        DJANGO_DEFAULT_FROM_EMAIL="innovation@innovation.example.org",
     )
     env.update(extra)
     return env

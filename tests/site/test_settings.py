@@ -20,6 +20,7 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "a-long-random-secret-for-the-test-only",
     "DJANGO_ALLOWED_HOSTS": "innovation.helsingborg.se",
     "SITE_URL": "https://innovation.helsingborg.se",
+    "DJANGO_DEFAULT_FROM_EMAIL": "innovation@helsingborg.se",
 }
 
 
@@ -53,6 +54,12 @@ def test_production_settings_load_when_everything_is_set():
         ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off."),
         # Without it every link in the e-mails (the sender's status page) led to 127.0.0.1.
         ("SITE_URL", "SITE_URL must be set when DJANGO_DEBUG is off"),
+        # Without it the e-mails came from a reserved domain (example.org) that receiving mail
+        # servers refuse or file as spam, and whose mailbox no one reads.
+        (
+            "DJANGO_DEFAULT_FROM_EMAIL",
+            "DJANGO_DEFAULT_FROM_EMAIL must be set when DJANGO_DEBUG is off",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_a_secret_hosts_or_address(missing, message):
