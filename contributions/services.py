@@ -167,7 +167,16 @@ def _decide(
     for name, value in fields.items():
         setattr(contribution, name, value)
     contribution.save(update_fields=["status", "decline_reason", *decided, *fields])
+    _drop_mail_of_spam(contribution)
     return contribution
+
+
+def _drop_mail_of_spam(contribution: Contribution) -> None:
+    """Spam mails no one, as an idea caught by the spam trap does: the receipt and notices
+    still waiting for the mail server would go to whatever address the spammer gave, and
+    tell the moderators of a new idea."""
+    if contribution.status == ContributionStatus.SPAM:
+        QueuedMail.objects.filter(contribution=contribution).delete()
 
 
 def contribution_publish(*, contribution: Contribution, by) -> Contribution:
@@ -221,6 +230,7 @@ def contribution_record_moderation(
             contribution.decided_at = None
     if fields:
         contribution.save(update_fields=fields)
+    _drop_mail_of_spam(contribution)
     return contribution
 
 

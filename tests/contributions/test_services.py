@@ -205,6 +205,36 @@ def test_erasing_personal_data_erases_mail_not_yet_sent(make_contribution):
     assert list(QueuedMail.objects.values_list("to", flat=True)) == [["bo@example.org"]]
 
 
+@pytest.mark.parametrize("how", ["action", "form"])
+def test_an_idea_marked_as_spam_sends_no_mail_still_waiting(
+    make_contribution, moderator, mailoutbox, monkeypatch, how
+):
+    """An idea caught by the spam trap mails no one, but one a moderator marked as spam while
+    the mail server was away still had its receipt sent later, to whatever address the
+    spammer gave, and the moderators were told of it as a new idea."""
+    idea = make_contribution()
+    mail.queue(
+        idea,
+        [
+            EmailMessage("Kvitto", "Text", to=[idea.email]),
+            EmailMessage("Ny idé", "Text", bcc=["moderator@example.org"]),
+        ],
+    )
+    kept = make_contribution()
+    mail.queue(kept, [EmailMessage("Kvitto", "Text", to=[kept.email])])
+    if how == "action":
+        services.contribution_mark_spam(contribution=idea, by=moderator)
+    else:
+        idea.status = ContributionStatus.SPAM
+        services.contribution_record_moderation(contribution=idea, by=moderator, changed=["status"])
+
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    call_command("send_queued_mail", verbosity=0)
+    assert [sent.to for sent in mailoutbox] == [[kept.email]]
+    assert not QueuedMail.objects.exists()
+
+
 def test_submit_refuses_a_closed_challenge(make_challenge):
     challenge = make_challenge(open_until=timezone.localdate() - timedelta(days=1))
     with pytest.raises(services.ChallengeClosed):
