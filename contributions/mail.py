@@ -3,8 +3,9 @@
 An idea's e-mails are stored with it (`queue`, inside its transaction) and tried once it is
 committed (`send_now`). What the mail server does not accept is tried again, later and later,
 by `manage.py send_queued_mail` (`send_due`), which every node may run: each message is sent
-by one of them. A message is deleted once it is sent, or once the mail server refuses its
-addresses for good, so the queue holds no more personal data than it must.
+by one of them. A message is deleted as soon as it is sent, or once the mail server refuses its
+addresses for good, so the queue holds no more personal data than it must, and a sender
+stopped midway sends no one their mail twice.
 
 A mail server that is down costs one request per worker a connection timeout, not every
 request: after a failure a worker leaves its new mail to the queue for a while.
@@ -34,6 +35,9 @@ LONGEST_WAIT = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(days=7)
 # After a failed connection, a worker leaves new mail to the queue for this long.
 PAUSE_SECONDS = 60
+# The messages one run of the queue takes are left alone by the others for this long: far
+# longer than a run takes, and what a run stopped midway did not reach waits no longer.
+CLAIM = timedelta(minutes=30)
 
 _paused_until = 0.0
 
@@ -75,8 +79,10 @@ def send_now(mails: list[QueuedMail]) -> None:
 def send_due(limit: int = 200) -> tuple[int, int]:
     """Send queued messages whose time has come, oldest first; returns (sent, failed).
 
-    The messages are locked while they are sent, and skipped by anyone else who sends
-    the queue at the same time, so each is sent once.
+    The messages are taken in a short transaction (locked, skipping those another run is
+    taking, and put off by CLAIM) and sent outside it, so each is sent once, by one run, and
+    each is deleted as soon as the mail server accepts it. (Sent inside the transaction, a
+    run stopped midway left all it had sent in the queue, and held its locks while it sent.)
     """
     now = timezone.now()
     dropped = QueuedMail.objects.filter(created_at__lt=now - GIVE_UP_AFTER)
@@ -89,13 +95,14 @@ def send_due(limit: int = 200) -> tuple[int, int]:
         )
     dropped.delete()
     with transaction.atomic():
-        due = (
+        due = list(
             QueuedMail.objects.filter(send_after__lte=now)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("contribution")
             .order_by("send_after", "pk")[:limit]
         )
-        return send(list(due))
+        QueuedMail.objects.filter(pk__in=[mail.pk for mail in due]).update(send_after=now + CLAIM)
+    return send(due)
 
 
 def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
@@ -115,7 +122,7 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
             logger.error("Could not send e-mail about idea %s: %s", reference, _described(error))
         _failed(mails, error)
         return 0, len(mails)
-    sent, refused, failed = [], [], 0
+    sent = failed = 0
     try:
         for mail in mails:
             message = EmailMessage(
@@ -132,7 +139,7 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
                         mail.contribution.reference,
                         _described(error),
                     )
-                    refused.append(mail.pk)
+                    _delete(mail)
                     continue
                 logger.error(
                     "Could not send e-mail about idea %s: %s",
@@ -141,11 +148,15 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
                 )
                 _failed([mail], error)
             else:
-                sent.append(mail.pk)
+                sent += 1
+                _delete(mail)
     finally:
         connection.close()
-    _record(lambda: QueuedMail.objects.filter(pk__in=sent + refused).delete())
-    return len(sent), failed
+    return sent, failed
+
+
+def _delete(mail: QueuedMail) -> None:
+    _record(lambda: QueuedMail.objects.filter(pk=mail.pk).delete())
 
 
 def _refused_for_good(error: Exception) -> bool:

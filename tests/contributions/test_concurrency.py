@@ -1,8 +1,11 @@
 """No idea is lost when many are sent at once (PostgreSQL: real concurrent transactions)."""
 
 import threading
+import time
+from datetime import timedelta
 
 import pytest
+from django.core.mail.backends import locmem
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -113,3 +116,54 @@ def test_two_moderators_saving_the_same_idea_at_once_do_not_both_win(
     assert sorted(answers.values()) == [200, 302]  # one saved, the other refused
     idea.refresh_from_db()
     assert answers[idea.status] == 302
+
+
+class SlowMailBackend(locmem.EmailBackend):
+    """A mail server that takes a moment for each message, so that runs overlap."""
+
+    def send_messages(self, messages):
+        time.sleep(0.05)
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nodes_sending_the_queue_at_once_send_each_message_once(
+    postgres_only, make_contribution, settings, monkeypatch
+):
+    from django.core import mail as djmail
+    from django.core.mail import EmailMessage
+    from django.utils import timezone
+
+    from contributions import mail
+    from contributions.models import QueuedMail
+
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.SlowMailBackend"}}
+    mail.queue(
+        make_contribution(),
+        [EmailMessage(f"Kvitto {n}", "Text", to=[f"a{n}@example.org"]) for n in range(20)],
+    )
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    djmail.outbox = []
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            mail.send_due(limit=8)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    subjects = sorted(message.subject for message in djmail.outbox)
+    assert subjects == sorted(f"Kvitto {n}" for n in range(20))
+    assert not QueuedMail.objects.exists()

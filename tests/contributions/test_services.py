@@ -2,7 +2,9 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core import mail as djmail
 from django.core.mail import EmailMessage
+from django.core.mail.backends import locmem
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 from django.urls import reverse
@@ -170,6 +172,43 @@ def test_an_address_the_mail_server_refuses_for_good_is_not_tried_for_a_week(
     assert waiting.last_error == "SMTPRecipientsRefused: 452"
     assert f"Gave up e-mail about idea {idea.reference}: SMTPRecipientsRefused: 550" in caplog.text
     assert "finns.inte" not in caplog.text
+
+
+class StoppedMidwayBackend(locmem.EmailBackend):
+    """Takes two messages, then its process is stopped (a deploy, a reboot, a kill)."""
+
+    def send_messages(self, messages):
+        if len(djmail.outbox) == 2:
+            raise KeyboardInterrupt
+        return super().send_messages(messages)
+
+
+def test_a_sender_stopped_midway_sends_no_one_their_mail_twice(
+    make_contribution, settings, mailoutbox, monkeypatch
+):
+    """The queue was sent in one transaction and what was sent deleted at its end: a run
+    stopped midway (or a database hiccup) left every message it had sent in the queue, and
+    the next run sent each of them again, up to 200 people a second receipt. Each message
+    sent is now deleted at once, and those not reached wait for the next run."""
+    idea = make_contribution()
+    mail.queue(
+        idea, [EmailMessage(f"Kvitto {n}", "Text", to=[f"a{n}@example.org"]) for n in range(4)]
+    )
+    now = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.StoppedMidwayBackend"}}
+    with pytest.raises(KeyboardInterrupt):
+        mail.send_due()
+    assert [sent.subject for sent in mailoutbox] == ["Kvitto 0", "Kvitto 1"]
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    # Another node at once leaves the messages the stopped run had taken to it...
+    assert mail.send_due() == (0, 0)
+    # ...and they are sent once the stopped run no longer holds them.
+    now += mail.CLAIM
+    assert mail.send_due() == (2, 0)
+    assert [sent.subject for sent in mailoutbox] == [f"Kvitto {n}" for n in range(4)]
+    assert not QueuedMail.objects.exists()
 
 
 def test_queued_mail_waits_longer_after_each_failure_and_is_dropped_after_a_week(
