@@ -125,6 +125,8 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
     sent = failed = 0
     try:
         for mail in mails:
+            if not _still_queued(mail):
+                continue
             message = EmailMessage(
                 mail.subject, mail.body, to=mail.to, bcc=mail.bcc, headers=HEADERS
             )
@@ -153,6 +155,16 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
     finally:
         connection.close()
     return sent, failed
+
+
+def _still_queued(mail: QueuedMail) -> bool:
+    """Whether the message is still to be sent: its address may have been erased, or its idea
+    marked as spam, since it was taken from the queue. (Sent when the database does not
+    answer: the idea was acknowledged.)"""
+    try:
+        return QueuedMail.objects.filter(pk=mail.pk).exists()
+    except DatabaseError:
+        return True
 
 
 def _delete(mail: QueuedMail) -> None:

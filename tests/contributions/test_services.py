@@ -211,6 +211,36 @@ def test_a_sender_stopped_midway_sends_no_one_their_mail_twice(
     assert not QueuedMail.objects.exists()
 
 
+class ErasingMailBackend(locmem.EmailBackend):
+    """While the first message is sent, a moderator erases the sender of another idea."""
+
+    erase = ""
+
+    def send_messages(self, messages):
+        if ErasingMailBackend.erase:
+            services.contribution_erase_personal_data(email=ErasingMailBackend.erase)
+            ErasingMailBackend.erase = ""
+        return super().send_messages(messages)
+
+
+def test_mail_to_an_address_erased_while_the_queue_is_sent_is_not_sent(
+    make_contribution, settings, mailoutbox, monkeypatch
+):
+    """A run of the queue takes its messages first and sends them after: one to an address
+    erased meanwhile (or of an idea marked as spam) went out all the same."""
+    first, erased = make_contribution(), make_contribution(email="glom.mig@example.org")
+    mail.queue(first, [EmailMessage("Kvitto", "Text", to=[first.email])])
+    mail.queue(erased, [EmailMessage("Kvitto", "Text", to=["glom.mig@example.org"])])
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.ErasingMailBackend"}}
+    ErasingMailBackend.erase = "glom.mig@example.org"
+
+    assert mail.send_due() == (1, 0)
+    assert [sent.to for sent in mailoutbox] == [[first.email]]
+    assert not QueuedMail.objects.exists()
+
+
 def test_queued_mail_waits_longer_after_each_failure_and_is_dropped_after_a_week(
     make_contribution, settings, monkeypatch, caplog
 ):
