@@ -8,6 +8,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from taggit.forms import TagField
+from taggit.managers import TaggableManager
+from taggit.models import Tag
 
 from helsingborg_innovation import search
 from helsingborg_innovation.images import image_store
@@ -134,6 +137,22 @@ class GoalFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TagsField(TagField):
+    """An item's tags, each one the site can give a page of its own."""
+
+    def clean(self, value):
+        names = super().clean(value)
+        for name in names:
+            # The tag's address is its slug: a tag of only signs ("#", "?", "—") got an empty
+            # one, and every page that links the item's tags failed (500).
+            if not Tag().slugify(name):
+                raise ValidationError(
+                    _("The tag “%(tag)s” needs at least one letter or digit.") % {"tag": name},
+                    code="tag_without_slug",
+                )
+        return names
+
+
 class PublishableAdmin(admin.ModelAdmin):
     """What every publishable kind of content shares in the admin."""
 
@@ -148,6 +167,7 @@ class PublishableAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     save_on_top = True
+    formfield_overrides = {TaggableManager: {"form_class": TagsField}}
     content_fieldset = (
         None,
         {"fields": ["title", "slug", "summary", "body", "image", "image_alt"]},

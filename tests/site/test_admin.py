@@ -582,3 +582,46 @@ def test_a_nul_character_in_an_admin_address_is_a_clear_400(client, moderator, q
     response = client.get(reverse("admin:contributions_contribution_changelist"), query)
     assert response.status_code == 400
     assert "Förfrågan kunde inte tolkas" in response.text
+
+
+def _challenge_form(department, **overrides) -> dict:
+    data = {
+        "title": "Tryggare parker",
+        "slug": "tryggare-parker",
+        "summary": "Hur blir parkerna tryggare på kvällen?",
+        "body": "",
+        "image_alt": "",
+        "owner_department": department.pk,
+        "open_until": "",
+        "status": "published",
+        "publish_at_0": "",
+        "publish_at_1": "",
+        "tags": "",
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.parametrize("tags", ["#", "trygghet, ?", '"!!!"', "—"])
+def test_a_tag_without_a_letter_or_digit_is_refused_with_a_message(
+    editor_client, make_department, tags
+):
+    """Such a tag got an empty slug, and every public page that shows the item's tags
+    linked to the tag's page by it: a server error (500) on the item's own page."""
+    from challenges.models import Challenge
+
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"), _challenge_form(make_department(), tags=tags)
+    )
+    assert response.status_code == 200
+    assert "behöver minst en bokstav eller siffra" in response.text
+    assert not Challenge.objects.exists()
+
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_form(make_department(), tags="trygghet, C++, 5G"),
+    )
+    assert response.status_code == 302
+    challenge = Challenge.objects.get()
+    assert sorted(challenge.tags.names()) == ["5G", "C++", "trygghet"]
+    editor_client.logout()
+    assert editor_client.get(challenge.get_absolute_url()).status_code == 200
