@@ -142,7 +142,19 @@ class TagsField(TagField):
 
     def clean(self, value):
         names = super().clean(value)
+        longest = Tag._meta.get_field("name").max_length
         for name in names:
+            # A sentence typed without commas is one tag: PostgreSQL refused one this long
+            # (500), and the editor lost the form.
+            if len(name) > longest:
+                raise ValidationError(
+                    _(
+                        "The tag “%(tag)s” is longer than %(max)d characters. Separate tags "
+                        "with commas."
+                    )
+                    % {"tag": name, "max": longest},
+                    code="tag_too_long",
+                )
             # The tag's address is its slug: a tag of only signs ("#", "?", "—") got an empty
             # one, and every page that links the item's tags failed (500).
             if not Tag().slugify(name):

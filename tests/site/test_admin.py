@@ -625,3 +625,24 @@ def test_a_tag_without_a_letter_or_digit_is_refused_with_a_message(
     assert sorted(challenge.tags.names()) == ["5G", "C++", "trygghet"]
     editor_client.logout()
     assert editor_client.get(challenge.get_absolute_url()).status_code == 200
+
+
+def test_a_tag_longer_than_a_tag_can_be_is_refused_with_a_message(editor_client, make_department):
+    """A sentence typed as one tag (no commas) was more than the 100 characters of a tag's
+    name: PostgreSQL refused it, and the editor got a server error (500) and lost the form."""
+    from challenges.models import Challenge
+
+    sentence = "trygghet i parker och på torg för barn, unga och äldre " * 2
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_form(make_department(), tags=f'"{sentence}"'),
+    )
+    assert response.status_code == 200
+    assert "är längre än 100 tecken" in response.text
+    assert not Challenge.objects.exists()
+
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_form(make_department(), tags="x" * 100),
+    )
+    assert response.status_code == 302
