@@ -127,7 +127,8 @@ class InitiativeAdmin(PublishableAdmin):
                     "lessons_learned",
                 ],
                 "description": _(
-                    "A stopped initiative must say why it was stopped and what was learned."
+                    "A stopped initiative must say why it was stopped and what was learned, and "
+                    "its end date is the day it was stopped."
                 ),
             },
         ),

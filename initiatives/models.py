@@ -214,6 +214,11 @@ class Initiative(Publishable):
                 errors["stop_explanation"] = _("Explain why the initiative was stopped.")
             if not self.lessons_learned.strip():
                 errors["lessons_learned"] = _("A stopped initiative must share what was learned.")
+            # Without one it counts as active in every year after its start (active_in).
+            if self.end_date is None:
+                errors["end_date"] = _(
+                    "A stopped initiative needs an end date: the day it was stopped."
+                )
         elif self.stop_reason:
             errors["stop_reason"] = _("Only a stopped initiative has a reason for stopping.")
         if holds_images(self.lessons_learned):

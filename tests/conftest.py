@@ -251,6 +251,7 @@ def make_initiative(db, make_department):
                 stop_reason=StopReason.NO_EFFECT,
                 stop_explanation="Effekten uteblev.",
                 lessons_learned="Testa i liten skala först.",
+                end_date=timezone.localdate() - timedelta(days=30),
             )
         fields.update(_publishing(overrides))
         if "owner_department" not in fields:

@@ -134,6 +134,7 @@ def test_a_phase_change_is_recorded_once_with_its_note(en_editor, make_initiativ
         stop_reason=StopReason.TOO_COSTLY,
         stop_explanation="Kostnaden per brukare blev för hög.",
         lessons_learned="Räkna på driften från början.",
+        end_date=timezone.localdate(),
     )
     response = en_editor.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -313,3 +314,31 @@ def test_deleting_an_initiative_lists_the_initiative_not_its_link_rows(
     assert editor_client.post(url, {"post": "yes"}).status_code == 302
     assert not Initiative.objects.filter(pk=initiative.pk).exists()
     assert Partner.objects.filter(pk=partner.pk).exists()
+
+
+def test_stopping_an_initiative_asks_for_the_day_it_stopped(en_editor, client, make_initiative):
+    """Without an end date a stopped initiative was "active" in every year after its start:
+    the portfolio's year filter and the statistics counted one stopped in 2022 as active in
+    this year too."""
+    initiative = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    stopping = {
+        "phase": Phase.STOPPED,
+        "stop_reason": StopReason.NO_EFFECT,
+        "stop_explanation": "Effekten uteblev.",
+        "lessons_learned": "Mät före och efter.",
+        "start_date": "2022-03-01",
+    }
+    response = en_editor.post(url, _change_data(initiative, **stopping))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["end_date"] == [
+        "A stopped initiative needs an end date: the day it was stopped."
+    ]
+    initiative.refresh_from_db()
+    assert initiative.phase == Phase.PILOT
+
+    response = en_editor.post(url, _change_data(initiative, **stopping, end_date="2022-11-30"))
+    assert response.status_code == 302
+    this_year = {"year": str(timezone.localdate().year)}
+    assert initiative.title not in client.get(reverse("initiatives:list"), this_year).text
+    assert initiative.title in client.get(reverse("initiatives:list"), {"year": "2022"}).text

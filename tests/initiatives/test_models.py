@@ -19,14 +19,17 @@ def _stopped(make_initiative, **fields):
     initiative.stop_reason = "no_effect"
     initiative.stop_explanation = "Effekten uteblev."
     initiative.lessons_learned = "Testa i liten skala."
+    initiative.end_date = date(2025, 6, 30)
     for name, value in fields.items():
         setattr(initiative, name, value)
     return initiative
 
 
-@pytest.mark.parametrize("missing", ["stop_reason", "stop_explanation", "lessons_learned"])
-def test_a_stopped_initiative_must_say_why_and_what_was_learned(make_initiative, missing):
-    initiative = _stopped(make_initiative, **{missing: ""})
+@pytest.mark.parametrize(
+    "missing", ["stop_reason", "stop_explanation", "lessons_learned", "end_date"]
+)
+def test_a_stopped_initiative_must_say_why_what_was_learned_and_when(make_initiative, missing):
+    initiative = _stopped(make_initiative, **{missing: None if missing == "end_date" else ""})
     with pytest.raises(ValidationError) as error:
         initiative.full_clean()
     assert missing in error.value.message_dict
