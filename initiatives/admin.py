@@ -16,7 +16,8 @@ class ImpactGoalInline(admin.TabularInline):
 
 
 class PhaseChangeInline(admin.TabularInline):
-    """The timeline. Changing the phase adds a row by itself; here staff correct or add history."""
+    """The timeline. Changing the phase adds a row by itself, dated today, unless the rows
+    here end in the new phase; here staff correct or add history."""
 
     model = PhaseChange
     extra = 0
@@ -167,10 +168,15 @@ class InitiativeAdmin(PublishableAdmin):
 
     def save_model(self, request, obj, form, change):
         stored = Initiative.objects.filter(pk=obj.pk).values_list("phase", flat=True)
-        previous_phase = stored.first() if change else None
+        form.previous_phase = stored.first() if change else None
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        # After the timeline's rows: a change the editor entered there, on its own day, is
+        # not added again as today's.
+        super().save_related(request, form, formsets, change)
         initiative_record_phase(
-            initiative=obj,
-            previous_phase=previous_phase,
+            initiative=form.instance,
+            previous_phase=form.previous_phase,
             note=form.cleaned_data.get("phase_note", ""),
         )

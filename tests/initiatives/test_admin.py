@@ -342,3 +342,46 @@ def test_stopping_an_initiative_asks_for_the_day_it_stopped(en_editor, client, m
     this_year = {"year": str(timezone.localdate().year)}
     assert initiative.title not in client.get(reverse("initiatives:list"), this_year).text
     assert initiative.title in client.get(reverse("initiatives:list"), {"year": "2022"}).text
+
+
+def test_a_phase_entered_with_its_own_day_in_the_timeline_is_not_added_again_as_today(
+    en_editor, make_department, make_initiative
+):
+    """An editor entering a finished initiative with its history got one more entry, dated
+    the day of entry: its page said it was stopped in 2022, and again today."""
+    data = _initiative_data(
+        make_department(),
+        phase=Phase.STOPPED,
+        phase_note="",
+        stop_reason=StopReason.NO_EFFECT,
+        stop_explanation="Effekten uteblev.",
+        lessons_learned="Mät före och efter.",
+        start_date="2021-01-11",
+        end_date="2022-09-30",
+    )
+    data.update(
+        _inline(
+            "timeline",
+            [
+                {"date": "2021-01-11", "phase": Phase.PILOT, "note": "Pilot på två boenden."},
+                {"date": "2022-09-30", "phase": Phase.STOPPED, "note": "Utvärderat."},
+            ],
+        )
+    )
+    response = en_editor.post(reverse(ADD), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    initiative = Initiative.objects.get()
+    assert list(initiative.timeline.values_list("date", "phase", "note")) == [
+        (timezone.datetime(2021, 1, 11).date(), Phase.PILOT, "Pilot på två boenden."),
+        (timezone.datetime(2022, 9, 30).date(), Phase.STOPPED, "Utvärderat."),
+    ]
+
+    # A change of phase with its day set in the timeline, the note written beside the phase.
+    ongoing = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[ongoing.pk])
+    data = _change_data(ongoing, phase=Phase.IMPLEMENTATION, phase_note="Beslut i nämnden.")
+    data.update(_inline("timeline", [{"date": "2026-11-02", "phase": Phase.IMPLEMENTATION}]))
+    assert en_editor.post(url, data).status_code == 302
+    assert list(ongoing.timeline.values_list("date", "phase", "note")) == [
+        (timezone.datetime(2026, 11, 2).date(), Phase.IMPLEMENTATION, "Beslut i nämnden.")
+    ]
