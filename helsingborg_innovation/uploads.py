@@ -4,12 +4,14 @@ nobody can guess them."""
 import codecs
 import secrets
 import zipfile
+from decimal import Decimal
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -94,6 +96,11 @@ def _size_check(file, limit: int) -> None:
         )
 
 
+def _megapixels(pixels: int) -> str:
+    """Millions of pixels to three significant digits, as the language writes numbers."""
+    return number_format(Decimal(f"{pixels / 1_000_000:.3g}"))
+
+
 def validate_image(file) -> None:
     """Refuse images that are too large, not really images, or of a format we do not serve."""
     if _already_stored(file):
@@ -107,8 +114,16 @@ def validate_image(file) -> None:
             image_format = image.format
             if width * height > settings.IMAGE_MAX_PIXELS:
                 raise ValidationError(
-                    _("The image is %(w)s×%(h)s pixels, which is too large.")
-                    % {"w": width, "h": height},
+                    _(
+                        "The image is %(w)s×%(h)s pixels, %(size)s megapixels; the largest "
+                        "allowed is %(limit)s megapixels. Make it smaller and upload it again."
+                    )
+                    % {
+                        "w": width,
+                        "h": height,
+                        "size": _megapixels(width * height),
+                        "limit": _megapixels(settings.IMAGE_MAX_PIXELS),
+                    },
                     code="too_many_pixels",
                 )
             # Every frame of an animation is decoded when it is stored (images.py), so the
@@ -118,10 +133,17 @@ def validate_image(file) -> None:
             if frames > 1 and width * height * frames > settings.IMAGE_MAX_PIXELS:
                 raise ValidationError(
                     _(
-                        "The animation has %(n)s frames of %(w)s×%(h)s pixels, which is too "
-                        "large together."
+                        "The animation has %(n)s frames of %(w)s×%(h)s pixels, %(size)s "
+                        "megapixels together; the largest allowed is %(limit)s megapixels. "
+                        "Make it smaller or shorter and upload it again."
                     )
-                    % {"n": frames, "w": width, "h": height},
+                    % {
+                        "n": frames,
+                        "w": width,
+                        "h": height,
+                        "size": _megapixels(width * height * frames),
+                        "limit": _megapixels(settings.IMAGE_MAX_PIXELS),
+                    },
                     code="too_many_pixels",
                 )
             image.verify()

@@ -244,3 +244,22 @@ def test_a_replaced_or_deleted_attachment_leaves_storage(
     assert not default_storage.exists(old)
     if how == "replaced":
         assert default_storage.exists(Attachment.objects.get().file.name)
+
+
+def test_an_image_with_too_many_pixels_is_refused_with_the_limit(settings):
+    """The message said only "which is too large": the editor had to guess how much smaller
+    the image had to be."""
+    settings.IMAGE_MAX_PIXELS = 4_000_000
+    with pytest.raises(ValidationError) as caught, translation.override("sv"):
+        validate_image(SimpleUploadedFile("stor.png", _image("PNG", (3000, 1500))))
+    assert caught.value.messages == [
+        "Bilden är 3000×1500 pixlar, 4,5 megapixel; den största tillåtna är 4 megapixel. "
+        "Gör den mindre och ladda upp den igen."
+    ]
+    settings.IMAGE_MAX_PIXELS = 1_000
+    with pytest.raises(ValidationError) as caught, translation.override("en"):
+        validate_image(SimpleUploadedFile("rorlig.gif", _animation("GIF", 3)))
+    assert caught.value.messages == [
+        "The animation has 3 frames of 20×20 pixels, 0.0012 megapixels together; the largest "
+        "allowed is 0.001 megapixels. Make it smaller or shorter and upload it again."
+    ]
