@@ -163,6 +163,19 @@ def validate_image(file) -> None:
         raise ValidationError(_("Images must be JPEG, PNG, WebP or GIF."), code="image_format")
 
 
+def _text_in_another_encoding(head: bytes) -> bool:
+    """Whether the start of a file is text in the encodings Excel saves it in besides UTF-8:
+    UTF-16 with its byte order mark ("Unicode text"), or Windows-1252 (a CSV file saved on a
+    Swedish Windows), which has no control characters but tabs and line ends."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    try:
+        text = head.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return not any((ord(c) < 32 and c not in "\t\r\n\f") or c == "\x7f" for c in text)
+
+
 def validate_attachment(file) -> None:
     """Refuse attachments whose content does not match an allowed type, or that are too large."""
     if _already_stored(file):
@@ -186,12 +199,21 @@ def validate_attachment(file) -> None:
             text = decoder.decode(head, final=False) if isinstance(head, bytes) else head
         except UnicodeDecodeError:
             text = None
-        if text is None or "\x00" in text:
+        if text is not None and "\x00" not in text:
+            return
+        if isinstance(head, bytes) and _text_in_another_encoding(head):
             raise ValidationError(
-                _("The file is called %(ext)s but is not plain text.") % {"ext": extension},
-                code="disguised",
+                _(
+                    "The file is called %(ext)s but is not saved as UTF-8. Save it as UTF-8 "
+                    "(in Excel: “CSV UTF-8”) and upload it again."
+                )
+                % {"ext": extension},
+                code="not_utf8",
             )
-        return
+        raise ValidationError(
+            _("The file is called %(ext)s but is not plain text.") % {"ext": extension},
+            code="disguised",
+        )
     if not any(head.startswith(signature) for signature in ATTACHMENT_SIGNATURES[extension]):
         raise ValidationError(
             _("The file is called %(ext)s but its content is something else.") % {"ext": extension},

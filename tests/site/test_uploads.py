@@ -70,7 +70,7 @@ def test_real_documents_are_accepted(name, content):
         ("utan-filandelse", PDF, "file_type"),
         ("sida.html", b"<script>alert(1)</script>", "file_type"),
         ("anteckningar.txt", b"MZ\x90\x00\x03\x00\x00\x00", "disguised"),
-        ("anteckningar.txt", b"\xff\xfe\xfd latin-1 \xe5", "disguised"),
+        ("anteckningar.txt", b"\xff\xfe\xfd latin-1 \xe5", "not_utf8"),
         ("mall.docx", _zip({"program.exe": b"MZ"}), "disguised"),
         ("mall.docx", _zip({"[Content_Types].xml": b"", "xl/workbook.xml": b""}), "disguised"),
         ("tabell.ods", _zip({"mimetype": b"application/x-msdownload"}), "disguised"),
@@ -263,3 +263,26 @@ def test_an_image_with_too_many_pixels_is_refused_with_the_limit(settings):
         "The animation has 3 frames of 20×20 pixels, 0.0012 megapixels together; the largest "
         "allowed is 0.001 megapixels. Make it smaller or shorter and upload it again."
     ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Excel's "CSV (semicolon separated)" on a Swedish Windows: Windows-1252.
+        "Förvaltning;Antal\r\nMiljöförvaltningen;3\r\n".encode("cp1252"),
+        # Excel's "Unicode text": UTF-16 with its byte order mark.
+        "Förvaltning\tAntal\r\n".encode("utf-16"),
+    ],
+)
+def test_text_not_in_utf8_is_refused_with_how_to_save_it(content):
+    """Such a file was refused as "not plain text", which it is: the editor was not told
+    that only its encoding was wrong, nor how to save it in the right one."""
+    with pytest.raises(ValidationError) as caught, translation.override("sv"):
+        validate_attachment(SimpleUploadedFile("antal.csv", content))
+    assert caught.value.code == "not_utf8"
+    assert caught.value.messages == [
+        "Filen heter .csv men är inte sparad som UTF-8. Spara den som UTF-8 (i Excel: "
+        "”CSV UTF-8”) och ladda upp den igen."
+    ]
+    binary = b"MZ\x90\x00\x03\x00\x00\x00"
+    assert _code(validate_attachment, "antal.csv", binary) == "disguised"
