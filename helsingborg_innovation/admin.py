@@ -197,8 +197,31 @@ class MergeTagsForm(forms.Form):
         self.fields["keep"].choices = [(tag.pk, _uses_label(tag)) for tag in tags]
 
 
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+
+    def clean_name(self):
+        """A name that differs from another tag's only in its capitals is that tag: items are
+        tagged whatever the capitals (TAGGIT_CASE_INSENSITIVE)."""
+        name = self.cleaned_data["name"]
+        same = Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if same is not None:
+            raise forms.ValidationError(
+                _(
+                    "There is a tag “%(tag)s” already: capitals and small letters count as "
+                    "the same. Merge the tags in the list of tags instead."
+                ),
+                code="tag_exists",
+                params={"tag": same.name},
+            )
+        return name
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagForm
     list_display = ["name", "slug", "uses"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -646,3 +646,30 @@ def test_a_tag_longer_than_a_tag_can_be_is_refused_with_a_message(editor_client,
         _challenge_form(make_department(), tags="x" * 100),
     )
     assert response.status_code == 302
+
+
+def test_a_tag_named_as_another_but_for_capitals_is_refused_with_the_way_to_merge(
+    editor_client, make_challenge
+):
+    """Items are tagged whatever the capitals (TAGGIT_CASE_INSENSITIVE), but the list of tags
+    took "Skola" beside "skola": two tag pages, and items given "skola" got either."""
+    from taggit.models import Tag
+
+    make_challenge(tags=["skola", "skolor"])
+    skolor = Tag.objects.get(name="skolor")
+    for url, data in [
+        (reverse("admin:taggit_tag_add"), {"name": "Skola", "slug": "skola-2"}),
+        (reverse("admin:taggit_tag_change", args=[skolor.pk]), {"name": "SKOLA", "slug": "x"}),
+    ]:
+        response = editor_client.post(url, data)
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["name"] == [
+            "Det finns redan en tagg ”skola”: stora och små bokstäver räknas lika. Slå ihop "
+            "taggarna i listan över taggar i stället."
+        ]
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["skola", "skolor"]
+
+    response = editor_client.post(
+        reverse("admin:taggit_tag_change", args=[skolor.pk]), {"name": "Skolor", "slug": "skolor"}
+    )
+    assert response.status_code == 302
