@@ -53,6 +53,10 @@ def _deleted_with_uses(model_admin, request, items: list, links, field: str, tak
     return deleted, {opts.verbose_name_plural: len(items)}, perms_needed, []
 
 
+def _taken_from_initiatives(n: int) -> str:
+    return ngettext("Taken from %(n)d initiative", "Taken from %(n)d initiatives", n) % {"n": n}
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "challenge_count", "initiative_count", "website"]
@@ -105,7 +109,16 @@ class DepartmentAdmin(admin.ModelAdmin):
                     owned.append(format_html('<a href="{}">{}: {}</a>', link, label, n))
         if owned:
             return [], {}, set(), owned
-        return super().get_deleted_objects(objs, request)
+        # Otherwise it is taken from the initiatives it takes part in, which stay: said so,
+        # where Django listed each link as "Initiative-department relation: … object (17)".
+        return _deleted_with_uses(
+            self,
+            request,
+            departments,
+            Department._meta.get_field("initiatives").through,
+            "department",
+            _taken_from_initiatives,
+        )
 
 
 @admin.register(ContactPerson)
@@ -145,10 +158,7 @@ class PartnerAdmin(admin.ModelAdmin):
             list(objs),
             Partner._meta.get_field("initiatives").through,
             "partner",
-            lambda n: (
-                ngettext("Taken from %(n)d initiative", "Taken from %(n)d initiatives", n)
-                % {"n": n}
-            ),
+            _taken_from_initiatives,
         )
 
 

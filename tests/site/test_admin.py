@@ -673,3 +673,32 @@ def test_a_tag_named_as_another_but_for_capitals_is_refused_with_the_way_to_merg
         reverse("admin:taggit_tag_change", args=[skolor.pk]), {"name": "Skolor", "slug": "skolor"}
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("uses", [1, 12])
+def test_deleting_a_department_that_takes_part_says_how_many_initiatives_lose_it(
+    editor_client, make_department, make_initiative, make_contact, uses
+):
+    """A department taking part in initiatives (owning none) was deleted from a page in
+    English amid the Swedish, as if its initiatives went with it: "Initiative-department
+    relation: Initiative_departments object (17)", a line and a query for each."""
+    from initiatives.models import Initiative
+
+    department = make_department(name="Kulturförvaltningen")
+    for _ in range(uses):
+        make_initiative(departments=[department])
+    make_contact(department=department)
+    url = reverse("admin:site_department_delete", args=[department.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = editor_client.get(url)
+    assert page.status_code == 200
+    assert len(queries) < 15
+    assert "object (" not in page.text and "relation" not in page.text
+    assert "Förvaltning: Kulturförvaltningen" in page.text
+    assert f"Tas bort från {uses} initiativ" in page.text
+
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Department.objects.filter(pk=department.pk).exists()
+    assert Initiative.objects.count() == uses
+    assert ContactPerson.objects.get().department is None
