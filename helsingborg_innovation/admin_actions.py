@@ -18,6 +18,7 @@ from helsingborg_innovation.models import GlobalGoal
 from helsingborg_innovation.paging import FromEitherEndPaginator
 from helsingborg_innovation.publishing import Status
 from helsingborg_innovation.textsearch import clean_query
+from helsingborg_innovation.uploads import image_help
 
 
 def _message(status: str, count: int) -> str:
@@ -194,6 +195,11 @@ class PublishableAdmin(admin.ModelAdmin):
             ),
         },
     )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "image":
+            kwargs["help_text"] = image_help()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_deleted_objects(self, objs, request):
         """What deleting the items deletes, said plainly: the items and what belongs to them

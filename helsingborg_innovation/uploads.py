@@ -96,6 +96,26 @@ def _size_check(file, limit: int) -> None:
         )
 
 
+def allowed_attachment_types() -> str:
+    return ", ".join(sorted(e.lstrip(".") for e in {*ATTACHMENT_SIGNATURES, *TEXT_EXTENSIONS}))
+
+
+def image_help() -> str:
+    """What the image field takes, said before an upload rather than in its refusal."""
+    return _("JPEG, PNG, WebP or GIF, at most %(size)s and %(limit)s megapixels.") % {
+        "size": filesizeformat(settings.IMAGE_MAX_BYTES),
+        "limit": _megapixels(settings.IMAGE_MAX_PIXELS),
+    }
+
+
+def attachment_help() -> str:
+    """What an attachment may be, said before an upload rather than in its refusal."""
+    return _("Allowed types: %(allowed)s; at most %(size)s.") % {
+        "allowed": allowed_attachment_types(),
+        "size": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+    }
+
+
 def _megapixels(pixels: int) -> str:
     """Millions of pixels to three significant digits, as the language writes numbers."""
     return number_format(Decimal(f"{pixels / 1_000_000:.3g}"))
@@ -182,7 +202,7 @@ def validate_attachment(file) -> None:
         return
     _size_check(file, settings.ATTACHMENT_MAX_BYTES)
     extension = PurePosixPath((file.name or "").lower()).suffix
-    allowed = ", ".join(sorted(e.lstrip(".") for e in {*ATTACHMENT_SIGNATURES, *TEXT_EXTENSIONS}))
+    allowed = allowed_attachment_types()
     if extension not in ATTACHMENT_SIGNATURES and extension not in TEXT_EXTENSIONS:
         raise ValidationError(
             _("Files of this type are not accepted. Allowed types: %(allowed)s.")

@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation.admin_actions import PublicStatusFilter, PublishableAdmin
+from helsingborg_innovation.uploads import attachment_help
 from methods.models import Attachment, Method
 
 
@@ -10,6 +11,11 @@ class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
     fields = ["title", "file", "order"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "file":
+            kwargs["help_text"] = attachment_help()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Method)

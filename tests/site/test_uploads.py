@@ -286,3 +286,19 @@ def test_text_not_in_utf8_is_refused_with_how_to_save_it(content):
     ]
     binary = b"MZ\x90\x00\x03\x00\x00\x00"
     assert _code(validate_attachment, "antal.csv", binary) == "disguised"
+
+
+def test_the_upload_fields_say_what_they_take_before_an_upload_is_refused(editor_client, settings):
+    """The image and attachment fields had no help: an editor learnt the types and limits
+    only from a refusal, after the upload."""
+    settings.IMAGE_MAX_BYTES = 10 * 1024 * 1024
+    settings.IMAGE_MAX_PIXELS = 40_000_000
+    settings.ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    for kind in ["challenges_challenge", "initiatives_initiative", "methods_method"]:
+        page = editor_client.get(reverse(f"admin:{kind}_add")).text
+        assert "JPEG, PNG, WebP eller GIF, högst 10,0\xa0MB och 40 megapixel." in page
+    page = editor_client.get(reverse("admin:methods_method_add")).text
+    assert (
+        "Tillåtna typer: csv, docx, jpeg, jpg, md, odp, ods, odt, pdf, png, pptx, txt, xlsx; "
+        "högst 20,0\xa0MB."
+    ) in page
