@@ -3,6 +3,7 @@ nobody can guess them."""
 
 import codecs
 import secrets
+import unicodedata
 import zipfile
 from decimal import Decimal
 from pathlib import PurePosixPath
@@ -52,8 +53,10 @@ def _unguessable(folder: str, filename: str) -> str:
     """`<folder>/<year>/<month>/<random>/<name as uploaded>`. Media files are served to
     anyone who has their address: under the name as uploaded, the image of a draft, or one
     replaced by a better one, could be found by guessing (found by review). The random
-    folder keeps the name people see when they download an attachment."""
-    name = get_valid_filename(PurePosixPath(filename).name)
+    folder keeps the name people see when they download an attachment. A Mac names a file
+    with "ö" as "o" and a separate diaeresis (NFD), which get_valid_filename drops as no
+    letter: the name is composed (NFC) first, so "för" stays "för", not "for"."""
+    name = get_valid_filename(unicodedata.normalize("NFC", PurePosixPath(filename).name))
     return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}/{name}"
 
 

@@ -2,6 +2,7 @@
 
 import io
 import re
+import unicodedata
 import zipfile
 
 import pytest
@@ -211,6 +212,21 @@ def test_an_attachment_keeps_its_name_in_a_folder_nobody_can_guess(
     pattern = rf"attachments/{today:%Y/%m}/[A-Za-z0-9_-]{{16}}/Intervjumall_2026\.pdf"
     assert re.fullmatch(pattern, name), name
     assert default_storage.exists(name)
+
+
+def test_an_attachment_named_on_a_mac_keeps_its_swedish_letters(
+    editor_client, django_capture_on_commit_callbacks
+):
+    """A Mac hands the browser a file's name with "ö" as "o" and a separate diaeresis (NFD):
+    the diaeresis was dropped as not a letter, and residents downloaded "Mall_for_Angelholm"."""
+    name = unicodedata.normalize("NFD", "Mall för Ängelholm.pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:methods_method_add"),
+            _method_with_attachment(SimpleUploadedFile(name, PDF_FILE)),
+        )
+    assert response.status_code == 302
+    assert Attachment.objects.get().file.name.endswith("/Mall_för_Ängelholm.pdf")
 
 
 @pytest.mark.parametrize("how", ["replaced", "removed", "method deleted"])
