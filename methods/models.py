@@ -71,7 +71,12 @@ class Attachment(models.Model):
         Method, verbose_name=_("method"), on_delete=models.CASCADE, related_name="attachments"
     )
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to=attachment_path, validators=[validate_attachment])
+    # The path holds a random folder (uploads.attachment_path) before the name people download:
+    # within Django's 100 characters a name longer than some 60 was cut and given random
+    # letters ("…_i_Helsingborgs_stad_-_vers_7cxGCNj.pdf").
+    file = models.FileField(
+        _("file"), upload_to=attachment_path, validators=[validate_attachment], max_length=255
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

@@ -229,6 +229,24 @@ def test_an_attachment_named_on_a_mac_keeps_its_swedish_letters(
     assert Attachment.objects.get().file.name.endswith("/Mall_för_Ängelholm.pdf")
 
 
+def test_an_attachment_with_a_long_name_keeps_it_whole(
+    editor_client, django_capture_on_commit_callbacks
+):
+    """With the random folder in front, a name longer than some 60 characters did not fit the
+    field's 100: it was cut and given random letters, and residents downloaded
+    "Guide_till_tjänstedesign_i_Helsingborgs_stad_-_vers_7cxGCNj.pdf"."""
+    name = "Guide till tjänstedesign i Helsingborgs stad - version 2026-03.pdf"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:methods_method_add"),
+            _method_with_attachment(SimpleUploadedFile(name, PDF_FILE)),
+        )
+    assert response.status_code == 302
+    stored = Attachment.objects.get().file.name
+    assert stored.endswith("/Guide_till_tjänstedesign_i_Helsingborgs_stad_-_version_2026-03.pdf")
+    assert default_storage.exists(stored)
+
+
 @pytest.mark.parametrize("how", ["replaced", "removed", "method deleted"])
 def test_a_replaced_or_deleted_attachment_leaves_storage(
     editor_client, django_capture_on_commit_callbacks, how
