@@ -286,6 +286,14 @@ def test_closed_challenge_says_so_without_a_form(client, make_challenge):
     assert "Stängd för idéer" in client.get(challenge.get_absolute_url()).content.decode()
 
 
+def test_the_closed_page_leads_to_the_open_challenges_it_names(client, make_challenge):
+    """ "See the challenges open for ideas" led to every challenge, the closed ones among them."""
+    challenge = make_challenge(open_until=timezone.localdate() - timedelta(days=3))
+    page = client.get(url(challenge)).text
+    listed = reverse("challenges:list")
+    assert f'<a href="{listed}?status=open">Se utmaningarna som tar emot idéer</a>' in page
+
+
 @pytest.mark.parametrize("take_down", ["archive", "draft", "new slug", "delete"])
 def test_challenge_taken_down_between_form_and_send_gives_the_text_back(
     client, make_challenge, form_data, take_down
