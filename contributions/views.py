@@ -270,5 +270,7 @@ def contribution_status(request: HttpRequest, token: str) -> HttpResponse:
     """The sender's private page: the status of the idea and the city's answer."""
     contribution = _by_token(token)
     return _private_page(
-        request, "contributions/contribution_status.html", {"contribution": contribution}
+        request,
+        "contributions/contribution_status.html",
+        {"contribution": contribution, "personal_data_url": reverse("pages:personal_data")},
     )

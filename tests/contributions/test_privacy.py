@@ -126,3 +126,28 @@ def test_the_senders_pages_send_their_address_to_no_one(client, make_contributio
     response = client.get(url)
     assert response.status_code == 200
     assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_senders_page_says_whether_the_name_is_shown_and_how_to_have_it_erased(
+    client, make_contribution
+):
+    """The personal data page says consent can be withdrawn at any time, but no page said how,
+    and the sender's own page did not say whether their name would be shown with the idea."""
+    from contributions import services
+
+    shown = make_contribution(name="Åsa Öberg", show_name=True, email="asa@example.net")
+    hidden = make_contribution(kind="association", show_name=False)
+    page = client.get(shown.get_absolute_url()).text
+    assert "Ditt namn visas med din idé om den publiceras." in page
+    assert "kontakta Helsingborg kontaktcenter" in page
+    assert shown.reference in page.split("kontakta Helsingborg kontaktcenter")[1]
+    shown.status = ContributionStatus.PUBLISHED
+    shown.save()
+    assert "Ditt namn visas med din idé." in client.get(shown.get_absolute_url()).text
+    page = client.get(hidden.get_absolute_url()).text
+    assert "Ditt namn visas inte med din idé, bara vem du är: ”Förening”." in page
+
+    services.contribution_erase_personal_data(email="asa@example.net")
+    page = client.get(shown.get_absolute_url()).text
+    assert "Ditt namn, din e-postadress och din organisation har raderats" in page
+    assert "Ditt namn visas med din idé" not in page
