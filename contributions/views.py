@@ -16,6 +16,7 @@ from contributions.forms import ContributionForm, sign_started
 from contributions.models import Contribution, ContributionStatus
 from helsingborg_innovation import pagecache, ratelimit
 from helsingborg_innovation.csrf import same_origin_or_token
+from helsingborg_innovation.listing import moved_permanently
 
 TOKEN_MAX_LENGTH = Contribution._meta.get_field("token").max_length
 
@@ -75,13 +76,22 @@ def _taken_down(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _challenge_at(slug: str) -> Challenge | None:
+    """The published challenge whose form is at `slug`, or was before its slug was changed:
+    an idea sent from a form opened at the old address is taken, not sent back as if the
+    challenge were gone."""
+    published = Challenge.objects.published().only(*FORM_PAGE_COLUMNS)
+    return published.filter(slug=slug).first() or Challenge.moved(slug, published)
+
+
 def _contribution_form(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        challenge = get_object_or_404(
-            Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug
-        )
-    except Http404:
+    challenge = _challenge_at(slug)
+    if challenge is None:
         return _taken_down(request)
+    if challenge.slug != slug and request.method != "POST":
+        return moved_permanently(
+            request, reverse("contributions:create", kwargs={"slug": challenge.slug})
+        )
     form = ContributionForm(request.POST) if request.method == "POST" else None
     if not challenge.is_open:
         return _closed(request, challenge, form)
@@ -144,11 +154,8 @@ def contribution_unchecked(request: HttpRequest, slug: str) -> HttpResponse:
     (helsingborg_innovation.views.csrf_failure): the browser sent no cookie, or one that no
     longer matches. Nothing is stored; what was typed comes back, with a fresh token, to be
     sent again."""
-    try:
-        challenge = get_object_or_404(
-            Challenge.objects.published().only(*FORM_PAGE_COLUMNS), slug=slug
-        )
-    except Http404:
+    challenge = _challenge_at(slug)
+    if challenge is None:
         return _taken_down(request)
     form = ContributionForm(request.POST)
     if not challenge.is_open:

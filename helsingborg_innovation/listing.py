@@ -4,6 +4,8 @@ import django_filters
 from django.conf import settings
 from django.db.models import Exists, Q
 from django.forms.models import ModelChoiceField
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
@@ -156,3 +158,21 @@ class PublishedDetailView(DetailView):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            moved = self.model.moved(kwargs["slug"], self.model.objects.visible_to(request.user))
+            if moved is None:
+                raise
+            return moved_permanently(request, moved.get_absolute_url())
+
+
+def moved_permanently(request, path: str) -> HttpResponsePermanentRedirect:
+    """To an item's address from one it had before, with the query as it was sent. Kept by
+    browsers for a day, not for ever: another item may be given the old address later."""
+    query = request.META.get("QUERY_STRING", "")
+    response = HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
+    patch_cache_control(response, max_age=24 * 60 * 60)
+    return response

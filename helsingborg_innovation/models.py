@@ -107,3 +107,29 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class FormerSlug(models.Model):
+    """An address a challenge, initiative or method had before its slug was changed, so that
+    links already shared (in the local paper, a newsletter, a search engine) lead to it still
+    (publishing.Publishable.save records them; listing.PublishedDetailView follows them)."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    slug = models.SlugField(_("former slug"), max_length=200, db_index=False)
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("former address")
+        verbose_name_plural = _("former addresses")
+        constraints = [
+            # The item that had a slug last is where its address leads.
+            models.UniqueConstraint(
+                fields=["content_type", "slug"], name="former_slug_unique_per_kind"
+            )
+        ]
+
+    def __str__(self):
+        return self.slug

@@ -5,6 +5,8 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Greatest
@@ -115,7 +117,18 @@ class Publishable(models.Model):
     """Abstract base of challenges, initiatives and methods."""
 
     title = models.CharField(_("title"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=False)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        allow_unicode=False,
+        help_text=_(
+            "The last part of the page's address. If you change it, the old address still "
+            "leads to the page, unless another page is given it."
+        ),
+    )
+    # The addresses it had before (FormerSlug), deleted with it.
+    former_slugs = GenericRelation("site.FormerSlug")
     summary = models.TextField(
         _("summary"), max_length=500, help_text=_("Plain text, at most 500 characters.")
     )
@@ -177,8 +190,47 @@ class Publishable(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        """Keep the address it had when the slug is changed, so shared links still lead here;
+        an item given a slug another had before takes that address over."""
+        stored, adding = getattr(self, "_stored_slug", None), self._state.adding
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "slug" not in update_fields:
+            return
+        if adding or (stored is not None and stored != self.slug):
+            self._slug_moved(None if adding else stored)
+        self._stored_slug = self.slug
+
     def get_absolute_url(self):
         return slug_url(self.url_name, self.slug)
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        if "slug" in field_names:
+            instance._stored_slug = values[field_names.index("slug")]
+        return instance
+
+    def _slug_moved(self, stored: str | None) -> None:
+        from helsingborg_innovation.models import FormerSlug
+
+        content_type = ContentType.objects.get_for_model(self)
+        FormerSlug.objects.filter(content_type=content_type, slug=self.slug).delete()
+        if stored:
+            FormerSlug.objects.update_or_create(
+                content_type=content_type, slug=stored, defaults={"object_id": self.pk}
+            )
+
+    @classmethod
+    def moved(cls, slug: str, queryset: models.QuerySet):
+        """The item of `queryset` whose address was once `slug`, or None."""
+        from helsingborg_innovation.models import FormerSlug
+
+        former = FormerSlug.objects.filter(
+            content_type=ContentType.objects.get_for_model(cls), slug=slug
+        ).values("object_id")
+        return queryset.filter(pk__in=former).first()
 
     def clean(self):
         super().clean()
