@@ -16,8 +16,8 @@ class ImpactGoalInline(admin.TabularInline):
 
 
 class PhaseChangeInline(admin.TabularInline):
-    """The timeline. Changing the phase adds a row by itself, dated today, unless the rows
-    here end in the new phase; here staff correct or add history."""
+    """The timeline. Changing the phase adds a row by itself, dated today (a stop by the end
+    date), unless the rows here end in the new phase; here staff correct or add history."""
 
     model = PhaseChange
     extra = 0

@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from initiatives.models import Initiative, PhaseChange
+from initiatives.models import Initiative, Phase, PhaseChange
 
 
 def initiative_record_phase(
@@ -10,7 +10,8 @@ def initiative_record_phase(
     timeline ends in that phase already (the change was entered there with its own day): the
     note then goes to that entry if it has none.
 
-    previous_phase is the phase stored before the change, None for a new initiative.
+    previous_phase is the phase stored before the change, None for a new initiative. A stop
+    is dated by the initiative's end date, the day it was stopped, when that has come.
     """
     if previous_phase == initiative.phase:
         return None
@@ -21,9 +22,12 @@ def initiative_record_phase(
             last.note = note
             last.save(update_fields=["note"])
         return last
+    today = timezone.localdate()
+    stopped_on = initiative.end_date if initiative.phase == Phase.STOPPED else None
     return PhaseChange.objects.create(
         initiative=initiative,
-        date=timezone.localdate(),
+        # Dated today, a stop entered later contradicted the end date beside it on the page.
+        date=stopped_on if stopped_on and stopped_on <= today else today,
         phase=initiative.phase,
         note=note,
     )

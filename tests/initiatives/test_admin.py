@@ -385,3 +385,58 @@ def test_a_phase_entered_with_its_own_day_in_the_timeline_is_not_added_again_as_
     assert list(ongoing.timeline.values_list("date", "phase", "note")) == [
         (timezone.datetime(2026, 11, 2).date(), Phase.IMPLEMENTATION, "Beslut i nämnden.")
     ]
+
+
+def test_stopping_an_initiative_dates_its_timeline_entry_by_the_day_it_stopped(
+    en_editor, client, make_department, make_initiative
+):
+    """The end date of a stopped initiative is the day it was stopped, and the admin asks for
+    it; the timeline's entry, added by itself, was dated the day of entry instead: the page
+    said "Ended 30 November 2022" and, in the timeline, "3 December 2026 Stopped"."""
+    initiative = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    stopping = _change_data(
+        initiative,
+        phase=Phase.STOPPED,
+        phase_note="Beslut i nämnden.",
+        stop_reason=StopReason.NO_EFFECT,
+        stop_explanation="Effekten uteblev.",
+        lessons_learned="Mät före och efter.",
+        start_date="2022-03-01",
+        end_date="2022-11-30",
+    )
+    assert en_editor.post(url, stopping).status_code == 302
+    stopped = initiative.timeline.get(phase=Phase.STOPPED)
+    assert (stopped.date.isoformat(), stopped.note) == ("2022-11-30", "Beslut i nämnden.")
+    html = client.get(initiative.get_absolute_url()).text
+    timeline = html.split('class="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert 'datetime="2022-11-30"' in timeline
+    assert f'datetime="{timezone.localdate().isoformat()}"' not in timeline
+
+    # Entered as stopped from the start, with its history outside the portal.
+    data = _initiative_data(
+        make_department(),
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.NO_EFFECT,
+        stop_explanation="Effekten uteblev.",
+        lessons_learned="Mät före och efter.",
+        start_date="2021-01-11",
+        end_date="2021-09-30",
+    )
+    assert en_editor.post(reverse(ADD), data).status_code == 302
+    entered = Initiative.objects.get(slug="digitala-trygghetslarm")
+    assert list(entered.timeline.values_list("date", "phase")) == [
+        (timezone.datetime(2021, 9, 30).date(), Phase.STOPPED)
+    ]
+
+    # Stopped today, to end at the end of the month: the entry is today's.
+    planned = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[planned.pk])
+    later = (timezone.localdate() + timezone.timedelta(days=20)).isoformat()
+    assert (
+        en_editor.post(
+            url, {**stopping, "slug": planned.slug, "title": planned.title, "end_date": later}
+        ).status_code
+        == 302
+    )
+    assert planned.timeline.get(phase=Phase.STOPPED).date == timezone.localdate()
