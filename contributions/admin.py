@@ -260,6 +260,7 @@ class ContributionAdmin(admin.ModelAdmin):
         "language",
         "decided_by",
         "decided_at",
+        "mailed_decision",
         "anonymised_at",
     ]
     fieldsets = [
@@ -271,6 +272,12 @@ class ContributionAdmin(admin.ModelAdmin):
         (
             _("Decision"),
             {
+                "description": _(
+                    "The sender is told by e-mail, in the language they wrote in, when the "
+                    "idea is published or declined and when it gets its first answer: not "
+                    "when it is marked as spam, and not again for the same decision or a "
+                    "corrected answer."
+                ),
                 "fields": [
                     "status",
                     "decline_reason",
@@ -279,9 +286,10 @@ class ContributionAdmin(admin.ModelAdmin):
                     "initiative",
                     "decided_by",
                     "decided_at",
+                    "mailed_decision",
                     "anonymised_at",
                     "seen",
-                ]
+                ],
             },
         ),
     ]
@@ -392,13 +400,14 @@ class ContributionAdmin(admin.ModelAdmin):
     def _each(
         self, request, queryset: QuerySet, decide, message, *, status: str, reason: str = ""
     ) -> None:
-        """Decide each selected idea (`status`, with `reason` for declining); `message` is an
+        """Decide the selected ideas (`status`, with `reason` for declining) in one call of
+        `decide` (each sender's e-mail is queued with the others'); `message` is an
         ngettext_lazy keyed on "count". An idea someone else decided after the moderator
         opened the list is left as it is: two moderators clearing the same queue would
         otherwise undo each other's decisions. An idea that already has this decision is
         left as it is too, and counted apart."""
         listed_at = _listed_at(request)
-        count, skipped, already = 0, [], 0
+        chosen, skipped, already = [], [], 0
         with transaction.atomic():
             # Lock only the ideas themselves: PostgreSQL cannot lock the nullable side of the
             # outer joins that the changelist's select_related adds.
@@ -414,8 +423,9 @@ class ContributionAdmin(admin.ModelAdmin):
                 ):
                     skipped.append(contribution.reference)
                     continue
-                decide(contribution)
-                count += 1
+                chosen.append(contribution)
+            decide(chosen)
+        count = len(chosen)
         if count or not already:
             self.message_user(request, message % {"count": count}, messages.SUCCESS)
         if already:
@@ -447,7 +457,7 @@ class ContributionAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda c: services.contribution_publish(contribution=c, by=request.user),
+            lambda ideas: services.contributions_publish(contributions=ideas, by=request.user),
             ngettext_lazy("Published %(count)d idea.", "Published %(count)d ideas.", "count"),
             status=ContributionStatus.PUBLISHED,
         )
@@ -484,7 +494,9 @@ class ContributionAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda c: services.contribution_decline(contribution=c, by=request.user, reason=reason),
+            lambda ideas: services.contributions_decline(
+                contributions=ideas, by=request.user, reason=reason
+            ),
             ngettext_lazy("Declined %(count)d idea.", "Declined %(count)d ideas.", "count"),
             status=ContributionStatus.DECLINED,
             reason=reason,
@@ -495,7 +507,7 @@ class ContributionAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda c: services.contribution_mark_spam(contribution=c, by=request.user),
+            lambda ideas: services.contributions_mark_spam(contributions=ideas, by=request.user),
             ngettext_lazy(
                 "Marked %(count)d idea as spam.", "Marked %(count)d ideas as spam.", "count"
             ),

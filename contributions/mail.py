@@ -49,6 +49,14 @@ HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"
 
 def queue(contribution: Contribution, messages: Iterable[EmailMessage]) -> list[QueuedMail]:
     """Keep these messages about an idea; call inside the transaction that stores it."""
+    return queue_each((contribution, message) for message in messages)
+
+
+def queue_each(
+    messages: Iterable[tuple[Contribution, EmailMessage]],
+) -> list[QueuedMail]:
+    """Keep messages about several ideas, each with its idea, in one insert (a bulk decision
+    tells each sender); call inside the transaction that stores the ideas."""
     send_after = timezone.now() + timedelta(seconds=FIRST_TRY_SECONDS)
     return QueuedMail.objects.bulk_create(
         QueuedMail(
@@ -59,7 +67,7 @@ def queue(contribution: Contribution, messages: Iterable[EmailMessage]) -> list[
             bcc=list(message.bcc),
             send_after=send_after,
         )
-        for message in messages
+        for contribution, message in messages
     )
 
 

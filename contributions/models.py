@@ -205,6 +205,16 @@ class Contribution(models.Model):
     )
     # Indexed with the key (Meta.indexes), for the pages far down the queue.
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    # The decision the sender was last told of by e-mail ("" for none): the same decision
+    # saved again (or given back after the idea went back to the queue) is not told twice.
+    mailed_decision = models.CharField(
+        _("decision e-mailed to the sender"),
+        max_length=20,
+        choices=ContributionStatus.choices,
+        blank=True,
+        default="",
+        editable=False,
+    )
     anonymised_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
     objects = ContributionQuerySet.as_manager()
@@ -332,7 +342,7 @@ class Contribution(models.Model):
 
     # What no public page shows and no statistic counts: a save of only these (the admin saves
     # the fields a moderator changed) leaves every cached page as it is (pagecache).
-    PAGE_CACHE_UNSHOWN_FIELDS = frozenset({"internal_note", "email"})
+    PAGE_CACHE_UNSHOWN_FIELDS = frozenset({"internal_note", "email", "mailed_decision"})
 
     # Whether the idea was public as last read or saved: a save that takes it out of the public
     # changes what the public sees as much as one that makes it public.
@@ -341,6 +351,9 @@ class Contribution(models.Model):
     # And the initiative it led to as last read or saved: moved to another, it leaves that
     # one's page.
     _stored_initiative_id: int | None = None
+
+    # And whether it had the city's answer: the sender is told of the first (services).
+    _stored_answer: str | None = None
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
@@ -355,6 +368,7 @@ class Contribution(models.Model):
     def _remember_stored(self) -> None:
         self._stored_status = self.__dict__.get("status")
         self._stored_initiative_id = self.__dict__.get("initiative_id")
+        self._stored_answer = self.__dict__.get("public_answer")
 
     def page_cache_kinds(self) -> tuple[str, ...]:
         """What a change to this idea changes besides the statistics' counts (pagecache): its

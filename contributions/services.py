@@ -2,6 +2,7 @@
 
 import functools
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -152,23 +153,86 @@ def _submission_messages(contribution: Contribution) -> list[EmailMessage]:
     return messages
 
 
-def _decide(
-    contribution: Contribution, *, by, status: str, decline_reason: str = "", **fields
-) -> Contribution:
-    """Give the idea this status. Only a new status is a decision, as in the admin's form
-    (contribution_record_moderation): an idea decided so already keeps who decided it and
-    when, so that the time the decision took stays the time it took."""
-    decided = ["decided_by", "decided_at"] if contribution.status != status else []
+# The decisions a sender is told of by e-mail. Spam mails no one, and the queue is no decision.
+TOLD = (ContributionStatus.PUBLISHED, ContributionStatus.DECLINED)
+
+
+def _news_for_sender(
+    contribution: Contribution, *, was_status: str | None, was_answer: str | None
+) -> EmailMessage | None:
+    """The e-mail telling the sender what was decided on their idea, or that the city first
+    answered it, as the idea is about to be saved (`was_*`: as it was before); None when
+    there is nothing new to tell or no one to tell it to (spam, an erased address). A
+    decision told is recorded on the idea (mailed_decision), so that it is told once:
+    saving the idea again, or correcting the answer, tells nothing more."""
+    if not contribution.email or contribution.anonymised_at:
+        return None
+    if contribution.status == ContributionStatus.SPAM:
+        return None
+    decided = (
+        contribution.status in TOLD
+        and contribution.status != was_status
+        and contribution.status != contribution.mailed_decision
+    )
+    answered = bool(contribution.public_answer) and was_answer == ""
+    if not (decided or answered):
+        return None
     if decided:
-        contribution.decided_by = by
-        contribution.decided_at = timezone.now()
-    contribution.status = status
-    contribution.decline_reason = decline_reason
-    for name, value in fields.items():
-        setattr(contribution, name, value)
-    contribution.save(update_fields=["status", "decline_reason", *decided, *fields])
-    _drop_mail_of_spam(contribution)
-    return contribution
+        contribution.mailed_decision = contribution.status
+    news = contribution.status if decided else "answered"
+    with translation.override(contribution.language or settings.LANGUAGE_CODE):
+        challenge = contribution.challenge
+        context = {
+            "contribution": contribution,
+            "challenge": challenge,
+            "news": news,
+            "status_url": _absolute(contribution.get_absolute_url()),
+            "public_url": (_absolute(contribution.get_public_url()) if challenge.is_public else ""),
+        }
+        subject = render_to_string("contributions/email/decision_subject.txt", context).strip()
+        body = render_to_string("contributions/email/decision_body.txt", context)
+    return EmailMessage(subject, body, to=[contribution.email])
+
+
+def _send_news(news: list[tuple[Contribution, EmailMessage]]) -> None:
+    """Queue the senders' e-mails in the transaction that saves their ideas, and try them
+    once it is committed, as the receipt is."""
+    if news:
+        queued = mail.queue_each(news)
+        transaction.on_commit(functools.partial(mail.send_now, queued), robust=True)
+
+
+def _decide(
+    contributions: Iterable[Contribution],
+    *,
+    by,
+    status: str,
+    decline_reason: str = "",
+    **fields,
+) -> None:
+    """Give the ideas this status. Only a new status is a decision, as in the admin's form
+    (contribution_record_moderation): an idea decided so already keeps who decided it and
+    when, so that the time the decision took stays the time it took. Each sender is told of
+    a new decision, in one insert into the mail queue for all of them."""
+    news = []
+    with transaction.atomic():
+        for contribution in contributions:
+            was_status, was_answer = contribution.status, contribution.public_answer
+            decided = ["decided_by", "decided_at"] if contribution.status != status else []
+            if decided:
+                contribution.decided_by = by
+                contribution.decided_at = timezone.now()
+            contribution.status = status
+            contribution.decline_reason = decline_reason
+            for name, value in fields.items():
+                setattr(contribution, name, value)
+            message = _news_for_sender(contribution, was_status=was_status, was_answer=was_answer)
+            told = ["mailed_decision"] if message else []
+            contribution.save(update_fields=["status", "decline_reason", *decided, *fields, *told])
+            _drop_mail_of_spam(contribution)
+            if message:
+                news.append((contribution, message))
+        _send_news(news)
 
 
 def _drop_mail_of_spam(contribution: Contribution) -> None:
@@ -179,33 +243,61 @@ def _drop_mail_of_spam(contribution: Contribution) -> None:
         QueuedMail.objects.filter(contribution=contribution).delete()
 
 
+def contributions_publish(*, contributions: Iterable[Contribution], by) -> None:
+    _decide(contributions, by=by, status=ContributionStatus.PUBLISHED)
+
+
 def contribution_publish(*, contribution: Contribution, by) -> Contribution:
-    return _decide(contribution, by=by, status=ContributionStatus.PUBLISHED)
+    contributions_publish(contributions=[contribution], by=by)
+    return contribution
+
+
+def contributions_decline(
+    *,
+    contributions: Iterable[Contribution],
+    by,
+    reason: DeclineReason | str,
+    note: str | None = None,
+) -> None:
+    if reason not in DeclineReason.values:
+        raise ValueError(f"Unknown reason for declining: {reason!r}")
+    fields = {} if note is None else {"internal_note": note}
+    _decide(
+        contributions, by=by, status=ContributionStatus.DECLINED, decline_reason=reason, **fields
+    )
 
 
 def contribution_decline(
     *, contribution: Contribution, by, reason: DeclineReason | str, note: str | None = None
 ) -> Contribution:
-    if reason not in DeclineReason.values:
-        raise ValueError(f"Unknown reason for declining: {reason!r}")
-    fields = {} if note is None else {"internal_note": note}
-    return _decide(
-        contribution, by=by, status=ContributionStatus.DECLINED, decline_reason=reason, **fields
-    )
+    contributions_decline(contributions=[contribution], by=by, reason=reason, note=note)
+    return contribution
+
+
+def contributions_mark_spam(*, contributions: Iterable[Contribution], by) -> None:
+    _decide(contributions, by=by, status=ContributionStatus.SPAM)
 
 
 def contribution_mark_spam(*, contribution: Contribution, by) -> Contribution:
-    return _decide(contribution, by=by, status=ContributionStatus.SPAM)
+    contributions_mark_spam(contributions=[contribution], by=by)
+    return contribution
 
 
 def contribution_answer(
     *, contribution: Contribution, by, answer: str, initiative=None
 ) -> Contribution:
     """Give the city's public answer (and the initiative the idea led to, if any). An answer
-    is not a decision: the idea keeps its status and the time it was decided."""
+    is not a decision: the idea keeps its status and the time it was decided. The sender is
+    told of the first answer the idea gets."""
+    was_answer = contribution.public_answer
     contribution.public_answer = answer
     contribution.initiative = initiative
-    contribution.save(update_fields=["public_answer", "initiative"])
+    with transaction.atomic():
+        message = _news_for_sender(
+            contribution, was_status=contribution.status, was_answer=was_answer
+        )
+        contribution.save(update_fields=["public_answer", "initiative"])
+        _send_news([(contribution, message)] if message else [])
     return contribution
 
 
@@ -215,7 +307,8 @@ def contribution_record_moderation(
     """Save a moderator's edit from the admin form. A new status is a decision: publishing,
     declining or marking as spam records who and when; putting an idea back in the queue
     clears both. An answer, a link to an initiative or another reason for declining leaves
-    them as they were, so the time taken to decide stays the time it took.
+    them as they were, so the time taken to decide stays the time it took. The sender is
+    told of a new decision, or of the idea's first answer, in one e-mail.
 
     Only the fields changed are written: the page cache hears which, and a note for staff
     changes no public page (Contribution.PAGE_CACHE_UNSHOWN_FIELDS)."""
@@ -228,9 +321,20 @@ def contribution_record_moderation(
         else:
             contribution.decided_by = None
             contribution.decided_at = None
-    if fields:
-        contribution.save(update_fields=fields)
-    _drop_mail_of_spam(contribution)
+    with transaction.atomic():
+        # As the idea was read (locked, ContributionAdmin.get_object) before the form's
+        # values went onto it.
+        message = _news_for_sender(
+            contribution,
+            was_status=contribution._stored_status,
+            was_answer=contribution._stored_answer,
+        )
+        if message:
+            fields.add("mailed_decision")
+        if fields:
+            contribution.save(update_fields=fields)
+        _drop_mail_of_spam(contribution)
+        _send_news([(contribution, message)] if message else [])
     return contribution
 
 
