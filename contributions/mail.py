@@ -53,11 +53,14 @@ def queue(contribution: Contribution, messages: Iterable[EmailMessage]) -> list[
 
 
 def queue_each(
-    messages: Iterable[tuple[Contribution, EmailMessage]],
+    messages: Iterable[tuple[Contribution, EmailMessage]], *, now: bool = False
 ) -> list[QueuedMail]:
     """Keep messages about several ideas, each with its idea, in one insert (a bulk decision
-    tells each sender); call inside the transaction that stores the ideas."""
-    send_after = timezone.now() + timedelta(seconds=FIRST_TRY_SECONDS)
+    tells each sender); call inside the transaction that stores the ideas. `now`: for the
+    queue's next run to send, not the request (see services._send_news)."""
+    send_after = timezone.now()
+    if not now:
+        send_after += timedelta(seconds=FIRST_TRY_SECONDS)
     return QueuedMail.objects.bulk_create(
         QueuedMail(
             contribution=contribution,

@@ -195,11 +195,15 @@ def _news_for_sender(
 
 
 def _send_news(news: list[tuple[Contribution, EmailMessage]]) -> None:
-    """Queue the senders' e-mails in the transaction that saves their ideas, and try them
-    once it is committed, as the receipt is."""
-    if news:
+    """Queue the senders' e-mails in the transaction that saves their ideas, and try one
+    idea's once it is committed, as the receipt is. A bulk decision's are left to the queue's
+    next run (`send_queued_mail`, every minute): sent in the moderator's request, a page of
+    fifty ideas waited for the mail server fifty times."""
+    if len(news) == 1:
         queued = mail.queue_each(news)
         transaction.on_commit(functools.partial(mail.send_now, queued), robust=True)
+    elif news:
+        mail.queue_each(news, now=True)
 
 
 def _decide(
