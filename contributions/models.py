@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # No 0/O, 1/I/L: a reference is read aloud on the telephone and typed from paper.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -31,6 +32,18 @@ class SubmitterKind(models.TextChoices):
     BUSINESS = "business", _("Business")
     ACADEMIA = "academia", _("Academia")
     OTHER = "other", _("Other")
+
+
+# How a sender who kept their name hidden is named after "From" ("Från") on public pages: the
+# kind's label alone read "Från Annat" / "From Other".
+SENDER_WITHOUT_NAME = {
+    SubmitterKind.RESIDENT: pgettext_lazy("idea from", "a resident"),
+    SubmitterKind.CITY_EMPLOYEE: pgettext_lazy("idea from", "a city employee"),
+    SubmitterKind.ASSOCIATION: pgettext_lazy("idea from", "an association"),
+    SubmitterKind.BUSINESS: pgettext_lazy("idea from", "a business"),
+    SubmitterKind.ACADEMIA: pgettext_lazy("idea from", "academia"),
+    SubmitterKind.OTHER: pgettext_lazy("idea from", "a participant"),
+}
 
 
 class ContributionStatus(models.TextChoices):
@@ -328,10 +341,11 @@ class Contribution(models.Model):
 
     @property
     def public_name(self) -> str:
-        """The sender's name where they allowed it, otherwise only who they are."""
+        """The sender's name where they allowed it, otherwise only who they are, in words that
+        follow "From" ("a resident")."""
         if self.show_name and self.name:
             return self.name
-        return self.get_kind_display()
+        return SENDER_WITHOUT_NAME.get(self.kind) or SENDER_WITHOUT_NAME[SubmitterKind.OTHER]
 
     @property
     def public_initiative(self):

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, linebreaks
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
@@ -203,7 +204,10 @@ class ChallengeIdeasFeed(Feed):
         return idea.get_public_url()
 
     def item_author_name(self, idea: Contribution) -> str:
-        return str(idea.public_name)
+        if idea.show_name and idea.name:
+            return idea.name
+        # Words that followed "From" stand alone here: "En invånare", not "en invånare".
+        return capfirst(str(idea.public_name))
 
     def item_pubdate(self, idea: Contribution):
         return idea.decided_at or idea.created_at

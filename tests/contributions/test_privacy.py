@@ -151,3 +151,31 @@ def test_the_senders_page_says_whether_the_name_is_shown_and_how_to_have_it_eras
     page = client.get(shown.get_absolute_url()).text
     assert "Ditt namn, din e-postadress och din organisation har raderats" in page
     assert "Ditt namn visas med din idé" not in page
+
+
+def test_an_idea_without_its_senders_name_reads_naturally(
+    client, make_challenge, make_initiative, make_contribution
+):
+    """A sender of the kind "Other" who kept their name hidden was shown as "Från Annat" on
+    the challenge's page and the initiative's page, and "Annat" as the feed's author."""
+    challenge = make_challenge(slug="utan-namn")
+    initiative = make_initiative(challenges=[challenge])
+    make_contribution(
+        challenge=challenge,
+        kind="other",
+        show_name=False,
+        status=ContributionStatus.PUBLISHED,
+        initiative=initiative,
+    )
+    pages = {
+        challenge.get_absolute_url(): "Från en deltagare",
+        "/en/challenges/utan-namn/": "From a participant",
+        initiative.get_absolute_url(): "Från en deltagare, till utmaningen",
+    }
+    for url, attribution in pages.items():
+        content = client.get(url).content.decode()
+        assert attribution in content, url
+        assert "Från Annat" not in content and "From Other" not in content, url
+    feed = client.get(reverse("feeds:ideas_rss", kwargs={"slug": challenge.slug})).text
+    assert "En deltagare" in feed
+    assert "Annat" not in feed

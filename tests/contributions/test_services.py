@@ -489,16 +489,29 @@ def test_decisions_record_who_and_when(make_contribution, moderator, make_initia
         services.contribution_decline(contribution=idea, by=moderator, reason="bogus")
 
 
-def test_public_name(make_contribution):
+@pytest.mark.parametrize(
+    ("kind", "english", "swedish"),
+    [
+        ("resident", "a resident", "en invånare"),
+        ("city_employee", "a city employee", "en medarbetare i staden"),
+        ("association", "an association", "en förening"),
+        ("business", "a business", "ett företag"),
+        ("academia", "academia", "akademin"),
+        ("other", "a participant", "en deltagare"),
+    ],
+)
+def test_public_name(make_contribution, kind, english, swedish):
+    """A sender who kept their name hidden is named by who they are, in words that follow
+    "From": an idea of the kind "Other" read "Från Annat" / "From Other"."""
     from django.utils import translation
 
-    assert make_contribution(name="Ada", show_name=True).public_name == "Ada"
-    hidden = make_contribution(name="Ada", show_name=False)
+    assert make_contribution(name="Ada", show_name=True, kind=kind).public_name == "Ada"
+    hidden = make_contribution(name="Ada", show_name=False, kind=kind)
     # Whatever language an earlier test left active: this passed only after an English page.
     with translation.override("en"):
-        assert hidden.public_name == "Resident"
+        assert hidden.public_name == english
     with translation.override("sv"):
-        assert hidden.public_name == "Invånare"
+        assert hidden.public_name == swedish
 
 
 def test_anonymise_command_erases_only_old_decided_ideas(make_contribution, settings):
