@@ -219,6 +219,12 @@ class Initiative(Publishable):
                 errors["end_date"] = _(
                     "A stopped initiative needs an end date: the day it was stopped."
                 )
+            # One ahead made its page say "Ends" and counted it as active in a year to come.
+            elif self.end_date > timezone.localdate():
+                errors["end_date"] = _(
+                    "A stopped initiative ends the day it was stopped: its end date cannot be "
+                    "in the future."
+                )
         elif self.stop_reason:
             errors["stop_reason"] = _("Only a stopped initiative has a reason for stopping.")
         if holds_images(self.lessons_learned):

@@ -429,14 +429,40 @@ def test_stopping_an_initiative_dates_its_timeline_entry_by_the_day_it_stopped(
         (timezone.datetime(2021, 9, 30).date(), Phase.STOPPED)
     ]
 
-    # Stopped today, to end at the end of the month: the entry is today's.
+    # Stopped, to end at the end of the month: refused, the end date is the day it stopped.
     planned = make_initiative(phase=Phase.PILOT)
     url = reverse("admin:initiatives_initiative_change", args=[planned.pk])
     later = (timezone.localdate() + timezone.timedelta(days=20)).isoformat()
-    assert (
-        en_editor.post(
-            url, {**stopping, "slug": planned.slug, "title": planned.title, "end_date": later}
-        ).status_code
-        == 302
+    response = en_editor.post(
+        url, {**stopping, "slug": planned.slug, "title": planned.title, "end_date": later}
     )
-    assert planned.timeline.get(phase=Phase.STOPPED).date == timezone.localdate()
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["end_date"] == [
+        "A stopped initiative ends the day it was stopped: its end date cannot be in the future."
+    ]
+    planned.refresh_from_db()
+    assert planned.phase == Phase.PILOT
+    assert not planned.timeline.filter(phase=Phase.STOPPED).exists()
+
+
+def test_stopping_with_an_end_date_ahead_is_refused_in_swedish(editor_client, make_initiative):
+    """The end date of a stopped initiative is the day it was stopped; one ahead is refused
+    with why, in the editor's language."""
+    initiative = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    ahead = (timezone.localdate() + timezone.timedelta(days=1)).isoformat()
+    data = _change_data(
+        initiative,
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.NO_EFFECT,
+        stop_explanation="Effekten uteblev.",
+        lessons_learned="Mät före och efter.",
+        start_date="2022-03-01",
+        end_date=ahead,
+    )
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["end_date"] == [
+        "Ett stoppat initiativ slutar den dag det stoppades: slutdatumet kan inte ligga i "
+        "framtiden."
+    ]

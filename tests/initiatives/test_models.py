@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from helsingborg_innovation.publishing import Status
 from initiatives.models import Initiative, Phase, PhaseChange, StopReason
@@ -37,6 +37,25 @@ def test_a_stopped_initiative_must_say_why_what_was_learned_and_when(make_initia
 
 def test_a_complete_stopped_initiative_is_valid(make_initiative):
     _stopped(make_initiative).full_clean()
+
+
+def test_a_stopped_initiative_cannot_end_in_the_future(make_initiative):
+    """Its end date is the day it was stopped: one a month ahead made the page say "Ends"
+    of an initiative already stopped, and the portfolio count it as active next year."""
+    today = timezone.localdate()
+    _stopped(make_initiative, end_date=today).full_clean()
+    initiative = _stopped(make_initiative, end_date=today + timedelta(days=1))
+    with pytest.raises(ValidationError) as error:
+        initiative.full_clean()
+    with translation.override("en"):
+        assert error.value.message_dict == {
+            "end_date": [
+                "A stopped initiative ends the day it was stopped: its end date cannot be in "
+                "the future."
+            ]
+        }
+    # Any other phase may plan its end.
+    make_initiative(phase=Phase.PILOT, end_date=today + timedelta(days=90)).full_clean()
 
 
 def test_an_image_in_the_lessons_is_refused(make_initiative):

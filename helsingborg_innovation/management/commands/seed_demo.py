@@ -566,7 +566,7 @@ class Command(BaseCommand):
             stopped = phase == Phase.STOPPED
             start = words.day(-3000, -30)
             ended = stopped or (phase == Phase.OPERATION and rng.random() < 0.3)
-            return Initiative(
+            item = Initiative(
                 slug=f"{BENCH_PREFIX}initiative-{i}",
                 title=words.initiative_title(),
                 summary=words.sentences(2),
@@ -582,6 +582,9 @@ class Command(BaseCommand):
                 status=Status.PUBLISHED,
                 publish_at=words.published(),
             )
+            if stopped:  # its end date is the day it was stopped, never ahead
+                item.end_date = min(item.end_date, words.today)
+            return item
 
         def link_initiatives(ids: list[int]) -> None:
             through = Initiative.departments.through
