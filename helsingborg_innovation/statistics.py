@@ -323,10 +323,28 @@ class Decisions:
     median: timedelta | None = None
 
     @property
-    def median_days(self) -> float | None:
+    def median_unit(self) -> str | None:
+        """The unit the median reads in: "minutes" under an hour, "hours" under a day, else
+        "days". In days alone, moderators who decide within the hour read "0.0 days"."""
         if self.median is None:
             return None
-        return round(self.median.total_seconds() / 86400, 1)
+        if self.median < timedelta(hours=1):
+            return "minutes"
+        if self.median < timedelta(days=1):
+            return "hours"
+        return "days"
+
+    @property
+    def median_amount(self) -> int | float | None:
+        """The median in its unit: whole minutes (at least one), or hours or days to 0.1."""
+        if self.median is None:
+            return None
+        seconds = self.median.total_seconds()
+        if self.median_unit == "minutes":
+            return max(1, round(seconds / 60))
+        if self.median_unit == "hours":
+            return round(seconds / 3600, 1)
+        return round(seconds / 86400, 1)
 
 
 class CountedIdeas:

@@ -236,6 +236,40 @@ def test_a_chosen_year(client, known):
     assert figure(html, "figure-median") == "3.0"
 
 
+def figure_text(html: str, figure_id: str) -> str:
+    """A key figure as read: its number and its words."""
+    match = re.search(rf'id="{figure_id}">(.*?)</li>', html, re.S)
+    assert match, figure_id
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+
+
+@pytest.mark.parametrize(
+    ("taken", "english", "swedish", "note"),
+    [
+        (timedelta(minutes=40), "40 minutes", "40 minuters", "40 minutes"),
+        (timedelta(minutes=1), "1 minute", "1 minuts", "1 minute"),
+        (timedelta(hours=5, minutes=30), "5.5 hours", "5,5 timmars", "5.5 hours"),
+        (timedelta(days=2, hours=12), "2.5 days", "2,5 dagars", "2.5 days"),
+    ],
+)
+def test_a_quick_decision_is_told_in_minutes_or_hours(
+    client, make_idea, taken, english, swedish, note
+):
+    """Moderators who decide within an hour read "0,0 dagar" as their median time."""
+    make_idea(status=S.PUBLISHED, decided_after=taken)
+    html = get(client)
+    assert figure_text(html, "figure-median").startswith(
+        f"{english} median time to a decision on an idea"
+    )
+    assert f"Median time from arrival to decision: {note}, over 1 decided idea" in html
+    with translation.override("sv"):
+        url = reverse("statistics:dashboard")
+    swedish_page = client.get(url).content.decode()
+    assert figure_text(swedish_page, "figure-median").startswith(
+        f"{swedish} mediantid till beslut om en idé"
+    )
+
+
 @pytest.mark.parametrize("year", ["abc", "1800", "2024'--", "\x00"])
 def test_an_invalid_year_is_explained_not_an_error(client, known, year):
     html = get(client, year=year)
