@@ -241,3 +241,26 @@ def test_each_key_figure_leads_to_a_list_of_as_many(
         listed = client.get(href.replace("&amp;", "&")).text
         count = re.search(r'<p class="result-count"[^>]*>(\d+)', listed).group(1)
         assert count == number, (href, number, count)
+
+
+@pytest.mark.django_db
+def test_a_large_key_figure_has_its_thousands_apart(client, make_initiative):
+    """1234 initiatives read "1234", where Swedish writes "1 234" (a no-break space, so the
+    number does not wrap) and English "1,234"."""
+    from initiatives.models import Initiative
+
+    first = make_initiative()
+    Initiative.objects.bulk_create(
+        Initiative(
+            title=f"Initiativ {n}",
+            slug=f"massor-{n}",
+            summary="Sammanfattning.",
+            phase=Phase.PILOT,
+            status=Status.PUBLISHED,
+            publish_at=first.publish_at,
+            owner_department=first.owner_department,
+        )
+        for n in range(1233)
+    )
+    assert '<span class="key-figures__number">1\xa0234</span>' in _home(client).text
+    assert '<span class="key-figures__number">1,234</span>' in _home(client, "en").text

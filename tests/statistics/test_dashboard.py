@@ -270,6 +270,45 @@ def test_a_quick_decision_is_told_in_minutes_or_hours(
     )
 
 
+def test_large_figures_have_their_thousands_apart(client, make_idea):
+    """1234 ideas read "1234" in the key figures, the notes and the charts' tables, where
+    Swedish writes "1 234" (a no-break space) and English "1,234"; the years stay "2026"."""
+    from contributions.models import Contribution
+
+    idea = make_idea(status=S.PUBLISHED, decided_after=timedelta(days=1))
+    Contribution.objects.bulk_create(
+        Contribution(
+            challenge=idea.challenge,
+            title="Idé",
+            text="Text.",
+            kind=SubmitterKind.RESIDENT,
+            consent=True,
+            status=S.PUBLISHED,
+            created_at=idea.created_at,
+            decided_at=idea.decided_at,
+        )
+        for _ in range(1233)
+    )
+    html = get(client)
+    assert figure(html, "figure-received") == "1,234"
+    assert "over 1,234 decided ideas" in html
+    assert table_dict(html, "chart-moderation-table")["Published"] == ["1,234"]
+    assert ">1,234</text>" in html  # the bar's own number
+    year = timezone.localtime(idea.created_at).year
+    by_year = get(client, year=year)
+    assert f"Statistics and impact {year}</h1>" in by_year
+    assert figure(by_year, "figure-received") == "1,234"
+
+    with translation.override("sv"):
+        url = reverse("statistics:dashboard")
+    swedish = client.get(url).content.decode()
+    assert figure(swedish, "figure-received") == "1\xa0234"
+    assert "räknat på 1\xa0234 beslutade idéer" in swedish
+    # A no-break space, which the tables' reader here makes a plain one.
+    assert table_dict(swedish, "chart-moderation-table")["Publicerad"] == ["1 234"]
+    assert "<td>1\xa0234</td>" in swedish
+
+
 @pytest.mark.parametrize("year", ["abc", "1800", "2024'--", "\x00"])
 def test_an_invalid_year_is_explained_not_an_error(client, known, year):
     html = get(client, year=year)
