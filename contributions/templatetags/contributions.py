@@ -46,6 +46,26 @@ def challenge_ideas(context, challenge) -> dict:
     """A page of a challenge's published ideas (?page=), its counts and the way to send one:
     two queries. A challenge that draws a thousand ideas still has a page of a readable size
     that is built in the same time."""
+    return {
+        "challenge": challenge,
+        **_ideas_page(context, challenge),
+        "content_lang": content_lang(),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def challenge_ideas_page(context, challenge):
+    """The page of the challenge's ideas that its page shows, for its title to say which."""
+    return _ideas_page(context, challenge)["page_obj"]
+
+
+def _ideas_page(context, challenge) -> dict:
+    """The page of ideas (?page=, or the one holding ?idea=) and the counts, found once for
+    the page's title and its list of ideas."""
+    key = ("challenge_ideas", challenge.pk)
+    found = context.render_context.get(key)
+    if found is not None:
+        return found
     ideas = (
         Contribution.objects.published()
         .filter(challenge=challenge)
@@ -59,14 +79,9 @@ def challenge_ideas(context, challenge) -> dict:
     query = context["request"].GET
     number = query.get("page") or _page_holding(challenge, query.get("idea"))
     page = paginator.get_page(number)
-    return {
-        "challenge": challenge,
-        "ideas": page.object_list,
-        "page_obj": page,
-        "paginator": paginator,
-        "counts": counts,
-        "content_lang": content_lang(),
-    }
+    found = {"ideas": page.object_list, "page_obj": page, "paginator": paginator, "counts": counts}
+    context.render_context[key] = found  # for the rest of this page's rendering only
+    return found
 
 
 def _page_holding(challenge, reference: str | None) -> int:

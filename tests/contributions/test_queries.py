@@ -1,5 +1,7 @@
 """Pages with ideas run a constant number of queries, whatever the number of ideas."""
 
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -82,3 +84,32 @@ def test_a_challenge_shows_its_ideas_a_page_at_a_time(client, make_challenge, ma
     for before in ("0", "-3"):
         page = client.get(url, {"page": before}).content.decode()
         assert newest in page and "Sida 1 av 2" in page
+
+
+def test_a_later_page_of_a_challenges_ideas_says_which_in_its_title(
+    client, make_challenge, make_contribution
+):
+    """Every page of a challenge's ideas had the challenge's plain title, where the lists say
+    which page they show: a screen reader user could not tell page 2 from page 1 by it."""
+
+    def title(response) -> str:
+        return re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
+
+    challenge = make_challenge(title="Tryggare parker", slug="tryggare-parker")
+    ideas = [
+        make_contribution(challenge=challenge, status=ContributionStatus.PUBLISHED)
+        for _ in range(IDEAS_PER_PAGE + 1)
+    ]
+    url = challenge.get_absolute_url()
+    assert title(client.get(url)) == "Tryggare parker – Innovation Helsingborg"
+    second = "Tryggare parker (idéer, sida 2 av 2) – Innovation Helsingborg"
+    assert title(client.get(url, {"page": 2})) == second
+    # A link to the oldest idea opens the page that holds it.
+    assert title(client.get(url, {"idea": ideas[0].reference})) == second
+    english = client.get("/en/challenges/tryggare-parker/", {"page": 2})
+    assert title(english) == "Tryggare parker (ideas, page 2 of 2) – Innovation Helsingborg"
+    # The page of ideas is found once for the title and the list: its counts and its ideas.
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, {"page": 2})
+    ideas_read = [q["sql"] for q in queries if '"contributions_contribution"' in q["sql"]]
+    assert len(ideas_read) == 2, ideas_read
