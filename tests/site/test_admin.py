@@ -738,3 +738,36 @@ def test_the_confirmation_of_a_deletion_reads_no_row_per_tag_or_item(
     one(["a"])  # fills the per-process caches (content types) the first page reads
     assert one(["a"]) == one(["a", "b", "c", "d", "e", "f"])
     assert selected(2) == selected(6)
+
+
+def test_deleting_a_contact_person_says_which_items_lose_their_contact(
+    editor_client, make_contact, make_challenge, make_initiative, make_method
+):
+    """A contact person named on challenges, initiatives and methods was deleted from a page
+    that said nothing of them: they were left without a contact, unseen."""
+    from challenges.models import Challenge
+
+    anna = make_contact(name="Anna Berg", role="")
+    for _ in range(2):
+        make_challenge(contact=anna)
+    make_initiative(contact=anna)
+    make_method(contact=make_contact())  # another's
+    url = reverse("admin:site_contactperson_delete", args=[anna.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = editor_client.get(url)
+    assert page.status_code == 200
+    assert len(queries) < 15
+    change = reverse("admin:site_contactperson_change", args=[anna.pk])
+    assert f'Kontaktperson: <a href="{change}">Anna Berg</a>' in page.text
+    challenges = reverse("admin:challenges_challenge_changelist")
+    link = f'<a href="{challenges}?contact__id__exact={anna.pk}">'
+    assert f"{link}Utmaningar som blir utan kontaktperson: 2</a>" in page.text
+    assert "Initiativ som blir utan kontaktperson: 1" in page.text
+    assert "Metoder som blir utan kontaktperson" not in page.text
+    # The link lists those challenges.
+    assert editor_client.get(f"{challenges}?contact__id__exact={anna.pk}").status_code == 200
+
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not ContactPerson.objects.filter(pk=anna.pk).exists()
+    assert Challenge.objects.filter(contact=None).count() == 2
