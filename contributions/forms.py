@@ -82,7 +82,7 @@ class ContributionForm(forms.Form):
     show_name = forms.BooleanField(
         label=_("My name may be shown with my idea"),
         required=False,
-        help_text=_("Otherwise only who you are is shown, for example “Resident”."),
+        help_text=_("Otherwise only who you are is shown, for example “From a resident”."),
     )
     consent = forms.BooleanField(
         label=_("I agree that the city handles my personal data to deal with my idea"),

@@ -145,7 +145,13 @@ def test_the_senders_page_says_whether_the_name_is_shown_and_how_to_have_it_eras
     shown.save()
     assert "Ditt namn visas med din idé." in client.get(shown.get_absolute_url()).text
     page = client.get(hidden.get_absolute_url()).text
-    assert "Ditt namn visas inte med din idé, bara vem du är: ”Förening”." in page
+    assert "Ditt namn visas inte med din idé, bara vem du är: ”Från en förening”." in page
+    # What the public pages show, not the kind's label: "Annat" was shown as "en deltagare".
+    other = make_contribution(kind="other", show_name=False)
+    page = client.get(other.get_absolute_url()).text
+    assert "bara vem du är: ”Från en deltagare”." in page
+    form = client.get(reverse("contributions:create", args=[other.challenge.slug])).text
+    assert "Annars visas bara vem du är, till exempel ”Från en invånare”." in form
 
     services.contribution_erase_personal_data(email="asa@example.net")
     page = client.get(shown.get_absolute_url()).text
