@@ -29,6 +29,13 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return number
 
 
+# gunicorn is how the public is served, so production is its default: a node started without
+# DJANGO_DEBUG showed visitors Django's debug pages (tracebacks, settings, SQL) on any error.
+# Now it refuses to start without the production variables (DJANGO_SECRET_KEY, ...) instead;
+# DJANGO_DEBUG=true still serves the development site on purpose. manage.py keeps debug on.
+if not os.environ.get("DJANGO_DEBUG", "").strip():
+    os.environ["DJANGO_DEBUG"] = "false"
+
 bind = env_str("GUNICORN_BIND", "0.0.0.0:8000")
 # With Redis: the usual (2 x cores) + 1 sync workers, for short database-bound requests.
 # Without it the cache is each process's own memory, so the page cache, the rate limits and the

@@ -2,8 +2,11 @@
 
 import datetime
 import logging
+import os
 import re
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +17,16 @@ from gunicorn.glogging import Logger
 CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 # When the request was served, as gunicorn writes it: [02/Dec/2026:19:03:13 +0000].
 TIME = r"\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]"
+
+
+@pytest.fixture(autouse=True)
+def _environment_kept():
+    """Reading gunicorn.conf.py sets DJANGO_DEBUG for the app gunicorn serves; reading it here
+    must leave this process's environment, which later tests' subprocesses inherit, as it was."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture
@@ -214,3 +227,32 @@ def test_gunicorn_says_which_variable_is_wrong_without_a_traceback():
     assert completed.stderr.strip() == (
         "GUNICORN_WORKERS must be a whole number, 1 or more, got 'four'."
     )
+
+
+def _check_config(**environment: str) -> subprocess.CompletedProcess:
+    """gunicorn loading the portal with the project's settings, as a node starts, then exiting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(DJANGO_SETTINGS_MODULE="helsingborg_innovation.settings", **environment)
+    return subprocess.run(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "helsingborg_innovation.wsgi",
+            "--config", str(CONF),
+            "--check-config",
+        ],
+        cwd=CONF.parent, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("unset", [None, "", " "])
+def test_gunicorn_without_debug_said_serves_production_or_nothing(unset):
+    """A node started without DJANGO_DEBUG served Django's debug pages (tracebacks, settings)
+    to the public on any error; now it will not start without the production variables."""
+    environment = {} if unset is None else {"DJANGO_DEBUG": unset}
+    completed = _check_config(**environment)
+    assert completed.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off." in completed.stderr
+
+
+def test_gunicorn_serves_the_development_site_only_when_asked():
+    assert _check_config(DJANGO_DEBUG="true").returncode == 0
