@@ -143,6 +143,10 @@ class PortalFilterView(FilterView):
         ]
         context["active_filter_count"] = len(active)
         context["show_all_filters"] = bool(active or form.errors)
+        # Every combination of filters is an address of its own, a few thousand per list:
+        # search engines are asked to follow their links but index only the lists themselves
+        # (pages of them included), not each combination, which they crawled past the cache.
+        context["narrowed"] = any(key != self.page_kwarg for key in self.request.GET)
         return context
 
     def paginate_queryset(self, queryset, page_size):

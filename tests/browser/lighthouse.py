@@ -31,6 +31,9 @@ TARGETS = {"accessibility": 100, "best-practices": 100, "seo": 100, "performance
 # the target.
 ON_PURPOSE = {
     ("search", "is-crawlable"): "search results are kept out of search engines (noindex)",
+    ("initiatives, stopped", "is-crawlable"): (
+        "a filtered list is followed, not indexed (noindex, follow); the list itself is indexed"
+    ),
 }
 
 
@@ -67,6 +70,7 @@ def pages(base: str) -> list[tuple[str, str]]:
         form = first_link(fetch(challenge), r'class="button button--primary" href="([^"]+)"', base)
         if form:
             found.append(("contribution form", form))
+    found.append(("initiative list", initiatives))
     found.append(("initiatives, stopped", initiatives + "?phase=stopped"))
     initiative = first_link(fetch(initiatives), card, base)
     if initiative:
