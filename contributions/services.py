@@ -148,8 +148,9 @@ def _submission_messages(contribution: Contribution) -> list[EmailMessage]:
         if address.lower() not in notified:
             notified.add(address.lower())
             moderators.append(address)
-    if moderators:
-        messages.append(EmailMessage(subject, body, bcc=moderators))
+    # Each their own mail, addressed to them: one with the moderators in Bcc only had no To
+    # header, which spam filters count against a message.
+    messages.extend(EmailMessage(subject, body, to=[address]) for address in moderators)
     return messages
 
 

@@ -59,7 +59,9 @@ def test_send_moderate_and_see_the_answer_in_public(
     assert contribution.reference in receipt_mail.subject
     assert f"http://127.0.0.1:8000{contribution.get_absolute_url()}" in receipt_mail.body
     assert contact_mail.to == ["kontakt.utmaning@example.org"]
-    assert moderator_mail.bcc == ["moderator@example.org"]
+    assert moderator_mail.to == ["moderator@example.org"] and moderator_mail.bcc == []
+    # Addressed to whom it goes: a message without a To header is a spam filter's suspect.
+    assert moderator_mail.message()["To"] == "moderator@example.org"
     for mail in (contact_mail, moderator_mail):
         assert "anna.andersson@example.org" not in mail.body
         assert f"/admin/contributions/contribution/{contribution.pk}/change/" in mail.body

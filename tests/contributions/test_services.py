@@ -128,7 +128,7 @@ def test_mail_the_server_refused_is_sent_by_the_queue_once_it_is_back(
     assert QueuedMail.objects.count() == 0
     receipts = [m for m in mailoutbox if m.to == ["anna.andersson@example.org"]]
     assert len(receipts) == 2 and all("HBG-" in m.body for m in receipts)
-    assert [m.bcc for m in mailoutbox if m.bcc] == [["moderator@example.org"]] * 2
+    assert [m.to for m in mailoutbox].count(["moderator@example.org"]) == 2
     call_command("send_queued_mail")
     assert len(mailoutbox) == 6  # each sent once
 
@@ -408,6 +408,34 @@ def test_a_moderator_who_is_also_the_challenges_contact_gets_one_notice(
     _receipt, *notices = mailoutbox
     recipients = [address.lower() for notice in notices for address in notice.recipients()]
     assert sorted(recipients) == ["bo@helsingborg.se", "lisa.olsson@helsingborg.se"]
+
+
+def test_each_moderator_gets_a_notice_addressed_to_them(
+    make_challenge, make_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The moderators' notice went out with them all in Bcc and no To header at all, which
+    spam filters count against a message; now each has their own, with their address in To."""
+    addresses = ["ada@helsingborg.se", "bo@helsingborg.se"]
+    for address in addresses:
+        user = make_staff(groups=["Moderators"])
+        user.email = address
+        user.save()
+    challenge = make_challenge(contact=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contribution_submit(
+            challenge=challenge,
+            title="Cykelställ",
+            text="Fler platser.",
+            name="Anna",
+            email="anna@example.org",
+            kind="resident",
+            show_name=False,
+            consent=True,
+        )
+
+    _receipt, *notices = mailoutbox
+    assert sorted(notice.message()["To"] for notice in notices) == addresses
+    assert all(notice.bcc == [] and notice.recipients() == [notice.to[0]] for notice in notices)
 
 
 def test_the_e_mails_say_they_are_automatic(
