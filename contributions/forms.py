@@ -6,6 +6,7 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 
 from contributions.models import Contribution, SubmitterKind
@@ -36,6 +37,13 @@ TOO_LONG = {
 }
 
 
+class PublicEmailField(forms.EmailField):
+    """An address on the internet. Django's own also lets name@localhost through, a mailbox on
+    the portal's mail server: the receipt, with the idea's private link, went there."""
+
+    default_validators = [EmailValidator(allowlist=[])]
+
+
 class ContributionForm(forms.Form):
     """The public form for an idea.
 
@@ -62,7 +70,7 @@ class ContributionForm(forms.Form):
     name = forms.CharField(
         label=_("Your name"), max_length=Contribution._meta.get_field("name").max_length
     )
-    email = forms.EmailField(
+    email = PublicEmailField(
         label=_("Your e-mail address"),
         max_length=Contribution._meta.get_field("email").max_length,
         help_text=_("We send you a receipt and a link where you can follow your idea."),
