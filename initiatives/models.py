@@ -246,7 +246,12 @@ class Initiative(Publishable):
 
     @property
     def has_ended(self) -> bool:
-        return self.end_date is not None and self.end_date < timezone.localdate()
+        """Past its end date; a stopped initiative has ended on its end date, even today."""
+        if self.end_date is None:
+            return False
+        if self.phase == Phase.STOPPED:
+            return self.end_date <= timezone.localdate()
+        return self.end_date < timezone.localdate()
 
     def progress(self) -> list[dict]:
         """The road from idea to operation: each phase done, current or still ahead.

@@ -177,6 +177,22 @@ def test_an_end_date_passed_is_told_as_past(client, make_initiative):
     assert "<dt>Avslutades</dt>" in client.get(ended.get_absolute_url()).text
 
 
+@pytest.mark.parametrize(("language", "ended"), [("sv", "Avslutades"), ("en", "Ended")])
+def test_an_initiative_stopped_today_has_ended(client, make_initiative, language, ended):
+    """Stopped today, its page said "Ends 3 December" as of something still to come."""
+    today = timezone.localdate()
+    stopped = make_initiative(
+        phase=Phase.STOPPED, start_date=today - timedelta(days=90), end_date=today
+    )
+    going = make_initiative(start_date=today - timedelta(days=90), end_date=today)
+    with translation.override(language):
+        stopped_page = client.get(stopped.get_absolute_url()).text
+        going_page = client.get(going.get_absolute_url()).text
+    assert f"<dt>{ended}</dt>" in stopped_page
+    # One that runs until the end of today is still running.
+    assert f"<dt>{ended}</dt>" not in going_page
+
+
 def test_a_partners_website_is_linked_from_its_name(client, make_initiative, make_partner):
     initiative = make_initiative(
         partners=[
