@@ -4,6 +4,7 @@ form-error states; screenshots at phone and desktop width for people to look at.
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
@@ -224,3 +225,26 @@ def test_screenshots_at_phone_and_desktop_width(page, live_server, content):
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{path} is {width}px wide on a 390px screen"
+
+
+def test_signs_drawn_by_the_stylesheet_are_not_read_out(page, live_server, make_challenge):
+    """The arrows of "‹ Föregående sida" and "Nästa sida ›" and the dot between the languages
+    come from the stylesheet, and screen readers read them out: "Nästa sida enkelt högervinkel-
+    citattecken". They are drawn with an empty alternative text, so the names are the words."""
+    for n in range(settings.PAGE_SIZE + 1):
+        make_challenge(title=f"Utmaning {n}")
+    page.goto(live_server.url + reverse("challenges:list") + "?page=2")
+    previous = page.get_by_role("link", name="Föregående sida", exact=True)
+    assert previous.count() == 1
+    page.goto(live_server.url + reverse("challenges:list"))
+    assert page.get_by_role("link", name="Nästa sida", exact=True).count() == 1
+    # The arrow is still drawn for the eye.
+    assert (
+        page.evaluate(
+            "() => getComputedStyle(document.querySelector('.pagination__link[rel=next]'),"
+            " '::after').content"
+        )
+        == '"›" / ""'
+    )
+    languages = page.locator(".language-switch").aria_snapshot()
+    assert "Svenska" in languages and "·" not in languages
