@@ -37,11 +37,21 @@ TOO_LONG = {
 }
 
 
-class PublicEmailField(forms.EmailField):
-    """An address on the internet. Django's own also lets name@localhost through, a mailbox on
-    the portal's mail server: the receipt, with the idea's private link, went there."""
+class NamedDomainValidator(EmailValidator):
+    """Django's check of an address, without its domains written as an address in brackets
+    (name@[127.0.0.1]): the mail server sends to that machine, its own or one on the city's
+    network, and the receipt with the idea's private link went there."""
 
-    default_validators = [EmailValidator(allowlist=[])]
+    def validate_domain_part(self, domain_part):
+        return bool(self.domain_regex.match(domain_part))
+
+
+class PublicEmailField(forms.EmailField):
+    """An address on the internet. Django's own also lets name@localhost and name@[127.0.0.1]
+    through, a mailbox on the portal's mail server: the receipt, with the idea's private link,
+    went there."""
+
+    default_validators = [NamedDomainValidator(allowlist=[])]
 
 
 class ContributionForm(forms.Form):

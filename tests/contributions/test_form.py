@@ -57,6 +57,10 @@ def test_the_empty_form_made_once_never_shows_what_another_visitor_typed(
         ("email", "inte-en-adress", "Skriv e-postadressen i rätt form"),
         # Django lets name@localhost through: the receipt went to the mail server's own box.
         ("email", "anna@localhost", "Skriv e-postadressen i rätt form"),
+        # And an address in brackets: the receipt went to that machine, the mail server's own
+        # or one inside the city's network.
+        ("email", "anna@[127.0.0.1]", "Skriv e-postadressen i rätt form"),
+        ("email", "anna@[10.0.0.5]", "Skriv e-postadressen i rätt form"),
         ("kind", None, "Välj vem du är."),
         ("consent", None, "Du behöver godkänna behandlingen av dina personuppgifter"),
     ],
