@@ -5,6 +5,7 @@ from collections import Counter
 from django import template
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.html import format_html
 
 from challenges.models import Challenge
 from contributions.models import Contribution, ContributionStatus, DeclineReason
@@ -39,6 +40,17 @@ def _counts(challenge) -> dict:
 
 # Published ideas shown on a challenge's page at a time, newest first.
 IDEAS_PER_PAGE = 20
+
+
+@register.filter
+def sender(idea):
+    """Who sent a published idea, as its line "From …" names them: a name the sender typed
+    is set apart from the sentence around it (<bdi>). In the middle of the sentence, a name in
+    Arabic took the date's day with it ("Från 3 ,محمد علی december 2026"), and a name ending
+    in a right-to-left override character turned the rest of the line backwards."""
+    if idea.show_name and idea.name:
+        return format_html("<bdi>{}</bdi>", idea.name)
+    return idea.public_name
 
 
 @register.inclusion_tag("contributions/includes/challenge_ideas.html", takes_context=True)

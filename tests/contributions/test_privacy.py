@@ -185,3 +185,23 @@ def test_an_idea_without_its_senders_name_reads_naturally(
     feed = client.get(reverse("feeds:ideas_rss", kwargs={"slug": challenge.slug})).text
     assert "En deltagare" in feed
     assert "Annat" not in feed
+
+
+@pytest.mark.parametrize("name", ["محمد علی", "Anna\u202e Andersson"])
+def test_a_senders_name_is_set_apart_from_the_line_around_it(
+    client, make_challenge, make_initiative, make_contribution, name
+):
+    """A name shown in the middle of "From …, 3 December 2026" took part in the line's
+    direction: a name in Arabic put the day before it ("Från 3 ,محمد علی december"), and one
+    ending in a right-to-left override turned the rest of the line backwards."""
+    challenge = make_challenge(slug="namn-i-raden")
+    initiative = make_initiative(challenges=[challenge])
+    make_contribution(
+        challenge=challenge,
+        name=name,
+        show_name=True,
+        status=ContributionStatus.PUBLISHED,
+        initiative=initiative,
+    )
+    for url in (challenge.get_absolute_url(), initiative.get_absolute_url()):
+        assert f"Från <bdi>{name}</bdi>, " in client.get(url).text, url
