@@ -29,6 +29,7 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import unquote_plus
 
 from django.apps import apps
 from django.conf import settings
@@ -647,6 +648,33 @@ def _near():
     return nearcache.for_cache(("pagecache:generation:", NEXT_CHANGE_KEY))
 
 
+# Parameters that links shared on social media, in campaign e-mails and from search engines
+# carry for the sender's own statistics, none of them the page's: Facebook gives every click
+# its own fbclid, so a challenge shared in a burst was built afresh for each visitor, every
+# copy kept apart. The portal reads none of them (no analytics, and no query string is
+# logged), so they are taken off before the page is looked up or made.
+TRACKING_PARAMETER = re.compile(
+    r"utm_[a-z_]+|fbclid|gclid|gbraid|wbraid|dclid|msclkid|yclid|twclid|igshid|mc_cid|mc_eid"
+    r"|_ga|_gl|srsltid|li_fat_id",
+    re.IGNORECASE,
+)
+
+
+def _without_tracking(request) -> None:
+    query = request.META.get("QUERY_STRING", "")
+    if not query:
+        return
+    pairs = query.split("&")
+    kept = [
+        pair
+        for pair in pairs
+        if not TRACKING_PARAMETER.fullmatch(unquote_plus(pair.partition("=")[0]))
+    ]
+    if len(kept) < len(pairs):
+        request.META["QUERY_STRING"] = "&".join(kept)
+        request.__dict__.pop("GET", None)  # read again from the query left
+
+
 def serve(request, kinds, get_response, holes=None):
     """The page for this anonymous GET or HEAD request: the cached copy if it is fresh,
     otherwise `get_response`'s answer, kept for the next visitor when it may be shared.
@@ -655,6 +683,7 @@ def serve(request, kinds, get_response, holes=None):
     (a CSRF token, a signed time), by name, each with a function of the request that gives
     the value for this visitor. The copy keeps a placeholder in their place.
     """
+    _without_tracking(request)
     if not cache_usable():
         return get_response(request)
     try:

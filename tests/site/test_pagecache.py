@@ -171,6 +171,24 @@ def test_an_invalidation_made_while_the_cache_is_away_is_sent_when_it_answers(db
     assert len(calls) == 3
 
 
+def test_a_click_id_or_campaign_tag_is_the_same_page(client, make_challenge):
+    """Facebook gives every click on a shared link its own fbclid: a challenge shared in a
+    burst was built afresh for each visitor, and each copy kept apart in the cache."""
+    for n in range(settings.PAGE_SIZE + 1):
+        make_challenge(title=f"Utmaning {n}")
+    path = reverse("challenges:list") + "?status=open"
+    first = client.get(path + "&fbclid=IwAR0abc")
+    assert first["X-Page-Cache"] == "miss"
+    for tracked in ("&fbclid=IwAR1xyz", "&utm_source=nyhetsbrev&utm_medium=e-post", "&gclid=C1"):
+        assert client.get(path + tracked)["X-Page-Cache"] == "hit", tracked
+    assert client.get(path)["X-Page-Cache"] == "hit"
+    # Not passed on in the page's own links, to be shared again as someone else's click.
+    assert "fbclid" not in first.text and "IwAR" not in first.text
+    assert "status=open&amp;page=2" in first.text
+    # The page's own parameters still make pages of their own.
+    assert client.get(path.replace("open", "closed") + "&fbclid=x")["X-Page-Cache"] == "miss"
+
+
 def test_public_pages_are_cached_and_an_admin_edit_shows_at_once(client, editor, make_challenge):
     challenge = make_challenge(title="Första titeln")
     list_url = reverse("challenges:list")
