@@ -90,3 +90,11 @@ def on_starting(server):
             "in another. Set REDIS_URL, or run one worker (GUNICORN_THREADS sets how many "
             "requests it serves at once)."
         )
+
+
+def post_fork(server, worker):
+    """A worker streaming a long response (the whole portfolio's open data) says it is alive
+    as it goes, instead of being taken for hung and restarted mid-file (`heartbeat`)."""
+    from helsingborg_innovation import heartbeat
+
+    heartbeat.attach(worker)

@@ -256,3 +256,16 @@ def test_gunicorn_without_debug_said_serves_production_or_nothing(unset):
 
 def test_gunicorn_serves_the_development_site_only_when_asked():
     assert _check_config(DJANGO_DEBUG="true").returncode == 0
+
+
+def test_each_worker_is_told_of_to_say_it_is_alive_from_a_long_response(monkeypatch):
+    """A worker streaming the whole portfolio's open data was taken for hung and restarted
+    mid-file: each worker is handed to `heartbeat`, which exports call as they go."""
+    from helsingborg_innovation import heartbeat
+
+    beats = []
+    worker = SimpleNamespace(notify=lambda: beats.append(1))
+    monkeypatch.setattr(heartbeat, "_worker", None)
+    runpy.run_path(str(CONF))["post_fork"](SimpleNamespace(), worker)
+    heartbeat.beat()
+    assert beats == [1]
