@@ -847,6 +847,11 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _unsent_bumps:
+            # Sent with any request, once the pause is over: the worker of an editor whose
+            # save Redis missed may serve nothing but the editor's admin pages for a while,
+            # and the other nodes would serve the pages from before the change meanwhile.
+            cache_usable()
         if (
             not settings.PAGE_CACHE_ENABLED
             or request.method not in ("GET", "HEAD")

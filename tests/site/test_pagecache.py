@@ -998,3 +998,40 @@ def test_a_query_sent_as_raw_bytes_never_answers_for_another_query(db, client, m
     other = client.get("/utmaningar/?q=%C3%83%C2%A5")
     assert 'value="Ã¥"' in other.text
     assert 'value="å"' not in other.text
+
+
+def test_a_change_redis_missed_reaches_the_other_nodes_when_its_editor_goes_on_working(
+    client, editor, make_challenge, monkeypatch
+):
+    """An editor's worker that could not send an invalidation (Redis blinked during the save)
+    sent it with its next page for an anonymous visitor. The requests it then served were the
+    editor's own, in the admin, which skip the page cache: the other nodes served the page
+    taken down until some visitor happened to reach that worker."""
+    import time as clock
+
+    challenge = make_challenge(title="Nedtagen utmaning")
+    list_url = reverse("challenges:list")
+    assert "Nedtagen utmaning" in client.get(list_url).text
+
+    incr, failures = pagecache.cache.incr, []
+
+    def blinks_once(*args, **kwargs):
+        if not failures:
+            failures.append(args)
+            raise ConnectionError("Timeout reading from Redis")
+        return incr(*args, **kwargs)
+
+    monkeypatch.setattr(pagecache.cache, "incr", blinks_once)
+    monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0.01)
+    staff = Client()
+    staff.force_login(editor)
+    staff.post(
+        reverse("admin:challenges_challenge_changelist"),
+        {"action": "unpublish", "_selected_action": [challenge.pk]},
+    )
+    assert failures
+    clock.sleep(0.02)
+    assert staff.get(reverse("admin:challenges_challenge_changelist")).status_code == 200
+
+    pagecache.reset_cache_state()  # the visitor reaches another node, which knows nothing of it
+    assert "Nedtagen utmaning" not in client.get(list_url).text
