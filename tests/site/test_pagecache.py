@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from helsingborg_innovation import pagecache
 
@@ -1035,3 +1036,173 @@ def test_a_change_redis_missed_reaches_the_other_nodes_when_its_editor_goes_on_w
 
     pagecache.reset_cache_state()  # the visitor reaches another node, which knows nothing of it
     assert "Nedtagen utmaning" not in client.get(list_url).text
+
+
+def _cached(client, *urls) -> None:
+    """Visit each page twice, so that each is in the cache before the change."""
+    for url in urls:
+        assert client.get(url).status_code == 200
+        assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_shared_vocabulary_renamed_in_the_admin_shows_at_once_on_the_pages_that_name_it(
+    client, make_challenge, make_initiative, make_partner
+):
+    """Departments, partners and tags are named on every item's page and in the lists and
+    feeds; none of those pages is saved when one of them is renamed."""
+    from taggit.models import Tag
+
+    partner = make_partner(name="Gamla partnern")
+    challenge = make_challenge(tags=["cykel"])
+    initiative = make_initiative(tags=["cykel"], partners=[partner])
+    pages = [
+        challenge.get_absolute_url(),
+        initiative.get_absolute_url(),
+        reverse("challenges:list"),
+        reverse("home"),
+        reverse("feeds:challenges_rss"),
+    ]
+    _cached(client, *pages)
+
+    tag = Tag.objects.get(name="cykel")
+    tag.name = "velociped"
+    tag.save()
+    assert "velociped" in client.get(challenge.get_absolute_url()).text
+    assert "velociped" in client.get(initiative.get_absolute_url()).text
+    assert "velociped" in client.get(reverse("feeds:challenges_rss")).text
+    _cached(client, *pages)
+
+    partner.name = "Nya partnern"
+    partner.save()
+    assert "Nya partnern" in client.get(initiative.get_absolute_url()).text
+    _cached(client, *pages)
+
+    department = challenge.owner_department
+    department.name = "Nya förvaltningen"
+    department.save()
+    for url in (challenge.get_absolute_url(), reverse("challenges:list"), reverse("home")):
+        assert "Nya förvaltningen" in client.get(url).text, url
+
+
+def test_tags_merged_in_bulk_show_at_once(client, make_challenge, make_method):
+    """Merging moves the tagged items in one statement, without the signals of a save."""
+    from taggit.models import Tag
+
+    from helsingborg_innovation.services import tags_merge
+
+    challenge = make_challenge(tags=["cykel"])
+    make_method(tags=["velo"])
+    pages = [challenge.get_absolute_url(), reverse("tags:detail", kwargs={"slug": "velo"})]
+    _cached(client, *pages)
+
+    tags_merge(keep=Tag.objects.get(name="velo"), merged=[Tag.objects.get(name="cykel")])
+
+    assert ">velo<" in client.get(challenge.get_absolute_url()).text
+    assert challenge.title in client.get(pages[1]).text
+
+
+def test_a_timeline_entry_added_and_an_attachment_removed_show_at_once(
+    client, make_initiative, make_method
+):
+    """Both are edited inline in the admin, as rows of their own."""
+    from django.core.files.base import ContentFile
+
+    from initiatives.models import Phase, PhaseChange
+    from methods.models import Attachment
+
+    initiative, method = make_initiative(), make_method()
+    attachment = Attachment.objects.create(
+        method=method, title="Mallen att skriva ut", file=ContentFile(b"%PDF-1.4", name="a.pdf")
+    )
+    _cached(client, initiative.get_absolute_url(), method.get_absolute_url())
+
+    PhaseChange.objects.create(
+        initiative=initiative,
+        date=timezone.localdate(),
+        phase=Phase.PILOT,
+        note="Piloten startar i Drottninghög",
+    )
+    assert "Piloten startar i Drottninghög" in client.get(initiative.get_absolute_url()).text
+    _cached(client, method.get_absolute_url())
+
+    attachment.delete()
+    assert "Mallen att skriva ut" not in client.get(method.get_absolute_url()).text
+
+
+def test_an_initiative_stopped_joins_the_lessons_and_their_feed_at_once(client, make_initiative):
+    from initiatives.models import Phase, StopReason
+
+    initiative = make_initiative(title="Cykelpool för personalen")
+    pages = [reverse("lessons:list"), reverse("feeds:lessons_rss")]
+    _cached(client, *pages)
+
+    initiative.phase = Phase.STOPPED
+    initiative.stop_reason = StopReason.NO_EFFECT
+    initiative.stop_explanation = "Få lånade cyklarna."
+    initiative.lessons_learned = "Fråga personalen först."
+    initiative.end_date = timezone.localdate()
+    initiative.save()
+
+    for url in pages:
+        assert "Cykelpool för personalen" in client.get(url).text, url
+
+
+def test_a_scheduled_challenge_appears_on_every_page_that_links_to_it_when_its_time_comes(
+    client, make_challenge, make_method, monkeypatch
+):
+    """The pages of a method suggested for it and of its tag, and the search, list it from
+    the moment it goes public, though nothing was saved then."""
+    method = make_method(tags=["hamnen"])
+    make_challenge(
+        title="Schemalagd hamnutmaning",
+        tags=["hamnen"],
+        suggested_methods=[method],
+        publish_at=timezone.now() + timedelta(hours=2),
+    )
+    pages = [
+        method.get_absolute_url(),
+        reverse("tags:detail", kwargs={"slug": "hamnen"}),
+        reverse("search:results") + "?q=hamnutmaning",
+        reverse("feeds:challenges_rss"),
+    ]
+    _cached(client, *pages)
+    assert not any("Schemalagd hamnutmaning" in client.get(url).text for url in pages)
+
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(pagecache.time, "time", later.timestamp)
+
+    for url in pages:
+        assert "Schemalagd hamnutmaning" in client.get(url).text, url
+
+
+def test_the_idea_form_closes_at_once_when_an_editor_ends_the_challenge_early(
+    client, make_challenge
+):
+    challenge = make_challenge(open_until=timezone.localdate() + timedelta(days=30))
+    form = reverse("contributions:create", kwargs={"slug": challenge.slug})
+    client.get(form)
+    assert client.get(form)["X-Page-Cache"] == "hit"
+
+    challenge.open_until = timezone.localdate() - timedelta(days=1)
+    challenge.save()
+
+    response = client.get(form)
+    assert 'name="title"' not in response.text
+    assert "Den här utmaningen tar inte längre emot idéer" in response.text
+
+
+def test_an_initiative_deleted_leaves_the_pages_of_the_ideas_that_led_to_it(
+    client, make_challenge, make_initiative
+):
+    """Its ideas lose their link to it in one statement (SET NULL), without their signals."""
+    from contributions.models import ContributionStatus
+
+    challenge = make_challenge()
+    initiative = make_initiative(title="Laddstolpar i Oceanhamnen")
+    _idea(challenge, status=ContributionStatus.PUBLISHED, initiative=initiative)
+    assert "Laddstolpar i Oceanhamnen" in client.get(challenge.get_absolute_url()).text
+
+    initiative.delete()
+
+    assert "Laddstolpar i Oceanhamnen" not in client.get(challenge.get_absolute_url()).text
