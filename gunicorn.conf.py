@@ -7,6 +7,7 @@ share one file. A variable set but blank (`GUNICORN_WORKERS=` in an env file) me
 import multiprocessing
 import os
 import re
+import sys
 
 from gunicorn.glogging import Logger
 
@@ -98,3 +99,16 @@ def post_fork(server, worker):
     from helsingborg_innovation import heartbeat
 
     heartbeat.attach(worker)
+
+
+def worker_exit(server, worker):
+    """Send the page cache's invalidations Redis did not take before the worker goes (recycled
+    after max_requests, or stopped for a deploy): a worker sends them with its next request,
+    which a worker that goes has none of, and the other workers would serve the pages from
+    before the change until midnight."""
+    pagecache = sys.modules.get("helsingborg_innovation.pagecache")
+    if pagecache is not None and not pagecache.send_unsent_bumps():
+        server.log.warning(
+            "Redis did not take the page cache's invalidations: cached public pages may show "
+            "content changed or taken down until they expire at midnight."
+        )

@@ -269,3 +269,40 @@ def test_each_worker_is_told_of_to_say_it_is_alive_from_a_long_response(monkeypa
     runpy.run_path(str(CONF))["post_fork"](SimpleNamespace(), worker)
     heartbeat.beat()
     assert beats == [1]
+
+
+def test_a_worker_that_goes_sends_the_invalidations_redis_missed(
+    client, make_challenge, monkeypatch
+):
+    """A worker sends an invalidation Redis missed with its next request. One recycled after
+    its requests (max_requests) or stopped for a deploy just after an editor's save has no
+    next request: the challenge the editor took down stayed public from the other workers'
+    cache until midnight."""
+    from django.urls import reverse
+
+    from helsingborg_innovation import pagecache
+
+    monkeypatch.setattr("django.conf.settings.PAGE_CACHE_ENABLED", True)
+    challenge = make_challenge(title="Nedtagen utmaning")
+    list_url = reverse("challenges:list")
+    assert "Nedtagen utmaning" in client.get(list_url).text
+
+    incr, failures = pagecache.cache.incr, []
+
+    def blinks_once(*args, **kwargs):
+        if not failures:
+            failures.append(args)
+            raise ConnectionError("Timeout reading from Redis")
+        return incr(*args, **kwargs)
+
+    monkeypatch.setattr(pagecache.cache, "incr", blinks_once)
+    monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0.01)
+    challenge.status = "draft"
+    challenge.save()
+    assert failures
+
+    server = SimpleNamespace(log=logging.getLogger("gunicorn.error"))
+    runpy.run_path(str(CONF))["worker_exit"](server, SimpleNamespace())
+
+    pagecache.reset_cache_state()  # the next visitor reaches another worker
+    assert "Nedtagen utmaning" not in client.get(list_url).text
