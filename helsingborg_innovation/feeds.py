@@ -4,7 +4,7 @@ syndication framework adds the scheme and host of the request)."""
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from challenges.models import Challenge
 from contributions.models import Contribution
+from helsingborg_innovation.listing import moved_permanently
 from helsingborg_innovation.markup import render_markdown
 from helsingborg_innovation.publishing import PUBLIC_CHANGE
 from initiatives.models import Initiative
@@ -170,6 +171,18 @@ class ChallengeIdeasFeed(Feed):
     feed_type = RssFeed
     language = CONTENT_LANGUAGE
     description = _("Ideas sent in and published for this challenge.")
+
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """The feed, or a redirect to it from an address it had before its challenge's slug
+        was changed: readers subscribed to it, and links already shared, still lead to it."""
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            moved = Challenge.moved(kwargs["slug"], Challenge.objects.published())
+            if moved is None:
+                raise
+            address = reverse(request.resolver_match.view_name, kwargs={"slug": moved.slug})
+            return moved_permanently(request, address)
 
     def get_object(self, request: HttpRequest, slug: str) -> Challenge:
         return get_object_or_404(Challenge.objects.published(), slug=slug)

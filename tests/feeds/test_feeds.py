@@ -117,6 +117,22 @@ def test_ideas_feed_of_a_draft_challenge_is_not_found(client, make_challenge):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("name", ["feeds:ideas_rss", "feeds:ideas_atom"])
+def test_the_ideas_feed_follows_its_challenge_to_a_new_slug(client, make_challenge, name):
+    """The challenge's page kept its old address when an editor changed its slug, but its
+    feed of ideas answered 404 there: every reader subscribed to it lost it, without a word."""
+    challenge = make_challenge(slug="trygga-strak")
+    old_address = reverse(name, kwargs={"slug": "trygga-strak"})
+    challenge.slug = "tryggare-strak"
+    challenge.save()
+
+    response = client.get(old_address)
+
+    assert response.status_code == 301
+    assert response["Location"] == reverse(name, kwargs={"slug": "tryggare-strak"})
+    assert client.get(response["Location"]).status_code == 200
+
+
 @pytest.mark.parametrize("name", ["feeds:challenges_rss", "feeds:challenges_atom"])
 def test_a_summary_is_text_not_markup(client, make_challenge, name):
     """A summary is plain text: a reader shows "<" as written, and runs no markup from it."""
