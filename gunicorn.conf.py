@@ -6,10 +6,11 @@ share one file. A variable set but blank (`GUNICORN_WORKERS=` in an env file) me
 
 import multiprocessing
 import os
-import re
 import sys
 
 from gunicorn.glogging import Logger
+
+from helsingborg_innovation.logs import PRIVATE_PATH
 
 
 def env_str(name: str, default: str) -> str:
@@ -67,8 +68,8 @@ access_log_format = (
 
 # The address of an idea's private status page and receipt holds its token (contributions/
 # urls.py: "bidrag/<token>/", "/en/contributions/<token>/"): whoever could read the log could
-# open every sender's page. The token is logged as "[token]".
-PRIVATE_PATH = re.compile(r"^(/(?:en/)?(?:bidrag|contributions)/)[^/]+")
+# open every sender's page. The token is logged as "[token]", as in Django's own lines
+# (PRIVATE_PATH, from helsingborg_innovation/logs.py).
 
 
 class PrivateLogger(Logger):

@@ -340,13 +340,26 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# No status page's token in the log (helsingborg_innovation/logs.py): filtered where Django
+# names request paths, before any handler sees the record, and in the console's output.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"private_paths": {"()": "helsingborg_innovation.logs.PrivatePaths"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["private_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["private_paths"]},
+        "django.security.csrf": {"filters": ["private_paths"]},
+    },
 }
 
 TAGGIT_CASE_INSENSITIVE = True

@@ -205,3 +205,30 @@ def test_a_senders_name_is_set_apart_from_the_line_around_it(
     )
     for url in (challenge.get_absolute_url(), initiative.get_absolute_url()):
         assert f"Från <bdi>{name}</bdi>, " in client.get(url).text, url
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("name", ["contributions:status", "contributions:receipt"])
+def test_the_log_never_names_a_senders_page(client, make_contribution, caplog, name, language):
+    """Django logs the path of a request it refuses ("Method Not Allowed (POST): /bidrag/
+    <token>/"): whoever read the log could open the sender's page. gunicorn's access log
+    already wrote "[token]"; Django's lines now do too."""
+    import logging
+
+    from django.test import Client
+
+    idea = make_contribution(status=ContributionStatus.PUBLISHED)
+    with translation.override(language):
+        url = reverse(name, args=[idea.token])
+    with caplog.at_level(logging.WARNING):
+        assert client.post(url).status_code == 405
+        assert Client(enforce_csrf_checks=True).post(url).status_code == 403
+        assert client.get(url[: -len(idea.token) - 1] + "x" * 43 + "/").status_code == 404
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) >= 3 and all("[token]" in line for line in lines), lines
+    assert idea.token not in caplog.text
+    # Other paths are logged as they are.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        client.post(reverse("challenges:list"))
+    assert "/utmaningar/" in caplog.text or "/en/challenges/" in caplog.text
