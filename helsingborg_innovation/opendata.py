@@ -10,6 +10,7 @@ everyone, and the ideas carry no personal data: never an e-mail address, a name 
 sender allowed it.
 """
 
+import contextlib
 import csv
 import itertools
 import json
@@ -17,7 +18,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import caches
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
 from django.http import (
@@ -38,7 +41,7 @@ from taggit.models import TaggedItem
 from challenges.filters import ChallengeFilter
 from challenges.models import Challenge
 from contributions.models import Contribution
-from helsingborg_innovation import heartbeat
+from helsingborg_innovation import heartbeat, pagecache
 from initiatives.filters import InitiativeFilter
 from initiatives.models import ImpactGoal, Initiative
 from methods.filters import MethodFilter
@@ -495,15 +498,93 @@ def stream_json(batches: Iterable[list[dict]]) -> Iterator[str]:
     yield "\n]\n"
 
 
-def _batches(dataset: Dataset, queryset: QuerySet, request: HttpRequest) -> Iterator[list[dict]]:
+def _batches(
+    dataset: Dataset, queryset: QuerySet, request: HttpRequest, slot: "_Slot"
+) -> Iterator[list[dict]]:
     """The rows, BATCH at a time: each batch is written to the visitor in one piece (one row
     at a time, the whole portfolio was 100,000 writes to the socket), and tells gunicorn the
-    worker is still at work, so a long export is not cut off as a hung one (`heartbeat`)."""
+    worker is still at work, so a long export is not cut off as a hung one (`heartbeat`),
+    and that the export still holds its slot."""
     for batch in itertools.batched(queryset.iterator(chunk_size=BATCH), BATCH, strict=False):
         if dataset.attach is not None:
             dataset.attach(batch)
         yield [dataset.row(item, request) for item in batch]
         heartbeat.beat()
+        slot.hold()
+
+
+# Exports at once --------------------------------------------------------------------------
+# The whole portfolio takes a worker for up to half a minute: a few visitors (or one script)
+# asking for it over and over held every worker of every node, and the site answered no one.
+# At most OPEN_DATA_EXPORTS_AT_ONCE are made at a time, counted in the shared cache; a slot
+# whose worker died is free again SLOT_SECONDS after its last batch.
+SLOT_SECONDS = 60
+RETRY_AFTER_SECONDS = 30
+
+
+class _Slot:
+    """One of the slots for an export being made, or none when the cache cannot say (then
+    exports are not refused for it)."""
+
+    def __init__(self, key: str | None):
+        self.key = key
+
+    @classmethod
+    def take(cls) -> "_Slot | None":
+        """A free slot, None when every one is taken."""
+        if not pagecache.cache_usable():
+            return cls(None)
+        limits = caches["limits"]
+        try:
+            for n in range(settings.OPEN_DATA_EXPORTS_AT_ONCE):
+                key = f"opendata:export:{n}"
+                if limits.add(key, 1, timeout=SLOT_SECONDS):
+                    return cls(key)
+        except Exception:
+            pagecache.cache_failed("counting open-data exports: not limited")
+            return cls(None)
+        return None
+
+    def hold(self) -> None:
+        if self.key is not None:
+            with contextlib.suppress(Exception):  # the slot then lasts SLOT_SECONDS
+                caches["limits"].touch(self.key, SLOT_SECONDS)
+
+    def release(self) -> None:
+        if self.key is not None:
+            with contextlib.suppress(Exception):  # free again SLOT_SECONDS after the last batch
+                caches["limits"].delete(self.key)
+            self.key = None
+
+
+class _Releasing:
+    """The file's content, giving its slot back when the response is closed: sent whole,
+    or left by a visitor who went away, before its first byte too."""
+
+    def __init__(self, content: Iterator[str], slot: _Slot):
+        self.content, self.slot = content, slot
+
+    def __iter__(self):
+        return iter(self.content)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.content, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.slot.release()
+
+
+def _busy() -> HttpResponse:
+    response = HttpResponse(
+        _("Other open-data files are being made right now. Try again in half a minute.") + "\n",
+        content_type="text/plain; charset=utf-8",
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 # GET and HEAD only, and without the CSRF check, which guards what changes something: a
@@ -528,8 +609,12 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
         # of a response to HEAD only to drop it, and link checkers and harvesters ask often.
         content = iter(())
     else:
-        batches = _batches(data, queryset, request)
+        slot = _Slot.take()
+        if slot is None:
+            return _busy()
+        batches = _batches(data, queryset, request, slot)
         content = stream_csv(data, batches) if fmt == "csv" else stream_json(batches)
+        content = _Releasing(content, slot)
     response = StreamingHttpResponse(content, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{data.file_name(fmt)}"'
     response["X-Schema-Version"] = SCHEMA_VERSION

@@ -306,6 +306,9 @@ CONTRIBUTION_FORM_MAX_AGE_SECONDS = env_int("CONTRIBUTION_FORM_MAX_AGE_SECONDS",
 CONTRIBUTION_RATE_LIMIT = env_str("CONTRIBUTION_RATE_LIMIT", "10/h")
 # Searches per visitor that the page cache did not answer, such as "120/m"; more get a 429.
 SEARCH_RATE_LIMIT = env_str("SEARCH_RATE_LIMIT", "120/m")
+# Open-data files made at once on the whole site (each holds a worker for up to half a minute
+# with the whole portfolio); one more is answered 503 with when to try again.
+OPEN_DATA_EXPORTS_AT_ONCE = env_int("OPEN_DATA_EXPORTS_AT_ONCE", 2)
 # Personal data of decided ideas is erased this many days after the decision.
 CONTRIBUTION_RETENTION_DAYS = env_int("CONTRIBUTION_RETENTION_DAYS", 365)
 # How long the web server's access logs (visitors' addresses) are kept: the personal data page

@@ -415,3 +415,50 @@ def test_open_data_page_says_how_to_open_the_csv_in_excel(client, db):
     html = client.get(reverse("opendata:index")).text
     assert "Data › Från text/CSV" in html
     assert "65001: Unicode (UTF-8)" in html
+
+
+def test_only_so_many_exports_are_made_at_once(client, make_initiative, settings):
+    """The whole portfolio holds a worker for up to half a minute: a few visitors asking for
+    it over and over held every worker, and the site answered no one. One more than the site
+    makes at once is told to come back, and a slot is free as soon as its file is sent, or
+    left by a visitor who went away before its first byte."""
+    settings.OPEN_DATA_EXPORTS_AT_ONCE = 1
+    make_initiative(title="Öppet initiativ")
+    first = client.get(url("initiatives", "csv"))
+    assert first.status_code == 200
+    assert next(iter(first.streaming_content)).decode().startswith("id,")  # being sent
+
+    busy = client.get(url("initiatives", "json"))
+    assert busy.status_code == 503
+    assert busy["Retry-After"] == "30"
+    assert "Try again in half a minute." in busy.content.decode()
+    # HEAD makes no file, so it is never turned away.
+    assert client.head(url("initiatives", "csv")).status_code == 200
+
+    # Sent whole: the test client, as a server, closes the response after its last byte.
+    assert "Öppet initiativ" in b"".join(first.streaming_content).decode()
+    abandoned = client.get(url("challenges", "json"))
+    assert abandoned.status_code == 200
+    abandoned.close()  # not one byte read
+    again = client.get(url("initiatives", "json"))
+    assert again.status_code == 200
+    assert [row["title"] for row in json.loads(b"".join(again.streaming_content))] == [
+        "Öppet initiativ"
+    ]
+    again.close()
+
+
+def test_exports_are_made_when_the_cache_cannot_count_them(
+    client, make_initiative, settings, monkeypatch
+):
+    """With the cache server away the slots cannot be counted: the file is made, not refused."""
+    from helsingborg_innovation import pagecache
+
+    settings.OPEN_DATA_EXPORTS_AT_ONCE = 1
+    make_initiative(title="Öppet initiativ")
+    held = client.get(url("initiatives", "csv"))
+    monkeypatch.setattr(pagecache, "cache_usable", lambda: False)
+    response = client.get(url("initiatives", "csv"))
+    assert response.status_code == 200
+    assert "Öppet initiativ" in b"".join(response.streaming_content).decode()
+    held.close()
