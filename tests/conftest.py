@@ -93,6 +93,28 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture
+def cache_blinks_once(monkeypatch):
+    """Call it to have the cache server fail the next invalidation sent (an incr) once, as
+    Redis does when it blinks; the cache is asked again 0.01 s later. Gives the failed calls."""
+    from helsingborg_innovation import pagecache
+
+    def blink_once() -> list:
+        incr, failures = pagecache.cache.incr, []
+
+        def blinks_once(*args, **kwargs):
+            if not failures:
+                failures.append(args)
+                raise ConnectionError("Timeout reading from Redis")
+            return incr(*args, **kwargs)
+
+        monkeypatch.setattr(pagecache.cache, "incr", blinks_once)
+        monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0.01)
+        return failures
+
+    return blink_once
+
+
 def _empty_caches() -> None:
     """Empties this worker's caches. On Redis it deletes this worker's keys rather than flush
     the database: Redis reports a flush to the other worker's near cache too."""

@@ -272,7 +272,7 @@ def test_each_worker_is_told_of_to_say_it_is_alive_from_a_long_response(monkeypa
 
 
 def test_a_worker_that_goes_sends_the_invalidations_redis_missed(
-    client, make_challenge, monkeypatch
+    client, make_challenge, monkeypatch, cache_blinks_once
 ):
     """A worker sends an invalidation Redis missed with its next request. One recycled after
     its requests (max_requests) or stopped for a deploy just after an editor's save has no
@@ -287,16 +287,7 @@ def test_a_worker_that_goes_sends_the_invalidations_redis_missed(
     list_url = reverse("challenges:list")
     assert "Nedtagen utmaning" in client.get(list_url).text
 
-    incr, failures = pagecache.cache.incr, []
-
-    def blinks_once(*args, **kwargs):
-        if not failures:
-            failures.append(args)
-            raise ConnectionError("Timeout reading from Redis")
-        return incr(*args, **kwargs)
-
-    monkeypatch.setattr(pagecache.cache, "incr", blinks_once)
-    monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0.01)
+    failures = cache_blinks_once()
     challenge.status = "draft"
     challenge.save()
     assert failures

@@ -563,7 +563,7 @@ def test_the_release_changes_with_the_templates(tmp_path, settings):
 
 
 def test_names_erased_by_the_nightly_command_leave_the_pages_when_redis_blinked(
-    client, make_challenge, monkeypatch
+    client, make_challenge, monkeypatch, cache_blinks_once
 ):
     """The erasure of old ideas' personal data runs from cron, in a process of its own that
     ends at once. Redis failing to answer its invalidation once (a blink, a timeout) left the
@@ -585,16 +585,7 @@ def test_names_erased_by_the_nightly_command_leave_the_pages_when_redis_blinked(
     url = challenge.get_absolute_url()
     assert "Greta Garbo" in client.get(url).text
 
-    incr, failures = pagecache.cache.incr, []
-
-    def blinks_once(*args, **kwargs):
-        if not failures:
-            failures.append(args)
-            raise ConnectionError("Timeout reading from Redis")
-        return incr(*args, **kwargs)
-
-    monkeypatch.setattr(pagecache.cache, "incr", blinks_once)
-    monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0.01)
+    failures = cache_blinks_once()
     call_command("anonymise_contributions", days=365)
     assert failures
     pagecache.reset_cache_state()  # the web nodes are other processes: they know nothing of it
@@ -1002,7 +993,7 @@ def test_a_query_sent_as_raw_bytes_never_answers_for_another_query(db, client, m
 
 
 def test_a_change_redis_missed_reaches_the_other_nodes_when_its_editor_goes_on_working(
-    client, editor, make_challenge, monkeypatch
+    client, editor, make_challenge, monkeypatch, cache_blinks_once
 ):
     """An editor's worker that could not send an invalidation (Redis blinked during the save)
     sent it with its next page for an anonymous visitor. The requests it then served were the
@@ -1014,16 +1005,7 @@ def test_a_change_redis_missed_reaches_the_other_nodes_when_its_editor_goes_on_w
     list_url = reverse("challenges:list")
     assert "Nedtagen utmaning" in client.get(list_url).text
 
-    incr, failures = pagecache.cache.incr, []
-
-    def blinks_once(*args, **kwargs):
-        if not failures:
-            failures.append(args)
-            raise ConnectionError("Timeout reading from Redis")
-        return incr(*args, **kwargs)
-
-    monkeypatch.setattr(pagecache.cache, "incr", blinks_once)
-    monkeypatch.setattr(pagecache, "CACHE_RETRY_SECONDS", 0.01)
+    failures = cache_blinks_once()
     staff = Client()
     staff.force_login(editor)
     staff.post(
