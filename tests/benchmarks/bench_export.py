@@ -59,9 +59,12 @@ def main() -> None:
     baseline = _status_mib("VmRSS")
     start = time.perf_counter()
     response = opendata.export(request, dataset=args.dataset, fmt=args.format)
+    if response.status_code != 200:
+        raise SystemExit(f"The export answered {response.status_code}: {response.content!r}")
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)
+    response.close()  # as a server does once the file is sent: its slot is free again
     seconds = time.perf_counter() - start
     print(
         json.dumps(
