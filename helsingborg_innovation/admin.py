@@ -34,16 +34,22 @@ def _owned_count(relation: str) -> Coalesce:
     return Coalesce(Subquery(owned), 0)
 
 
-def _deleted_with_uses(model_admin, request, items: list, links, field: str, taken_from):
-    """What deleting `items` deletes, said plainly (see ModelAdmin.get_deleted_objects): each
-    item, and from how many it is taken (`taken_from(n)`), counted in one query of the rows
-    `links` that link them by `field`. The linked content stays."""
-    uses = dict(
-        links.objects.filter(**{f"{field}__in": items})
+def _counts(model, field: str, items: list) -> dict:
+    """How many rows of `model` name each of `items` in `field`, by item pk, in one query."""
+    return dict(
+        model.objects.filter(**{f"{field}__in": items})
+        .order_by()
         .values(field)
         .annotate(n=Count("pk"))
         .values_list(field, "n")
     )
+
+
+def _deleted_with_uses(model_admin, request, items: list, links, field: str, taken_from):
+    """What deleting `items` deletes, said plainly (see ModelAdmin.get_deleted_objects): each
+    item, and from how many it is taken (`taken_from(n)`), counted in one query of the rows
+    `links` that link them by `field`. The linked content stays."""
+    uses = _counts(links, field, items)
     opts = model_admin.model._meta
     deleted = []
     for item in items:
@@ -103,13 +109,7 @@ class DepartmentAdmin(admin.ModelAdmin):
         for relation in ("challenges", "owned_initiatives"):
             owner = Department._meta.get_field(relation).field
             opts = owner.model._meta
-            counts = dict(
-                owner.model.objects.filter(**{f"{owner.name}__in": departments})
-                .order_by()
-                .values(owner.name)
-                .annotate(n=Count("pk"))
-                .values_list(owner.name, "n")
-            )
+            counts = _counts(owner.model, owner.name, departments)
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
             for department in departments:
                 if n := counts.get(department.pk):
@@ -148,13 +148,7 @@ class ContactPersonAdmin(admin.ModelAdmin):
         losing = {contact.pk: [] for contact in contacts}
         for field in _contact_fields():
             opts = field.model._meta
-            counts = dict(
-                field.model.objects.filter(**{f"{field.name}__in": contacts})
-                .order_by()
-                .values(field.name)
-                .annotate(n=Count("pk"))
-                .values_list(field.name, "n")
-            )
+            counts = _counts(field.model, field.name, contacts)
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
             for contact in contacts:
                 if n := counts.get(contact.pk):
