@@ -367,12 +367,15 @@ def contribution_erase_personal_data(*, email: str) -> int:
 
 @transaction.atomic
 def contributions_anonymise_older_than(*, days: int) -> int:
-    """Erase personal data of ideas decided more than `days` days ago; returns how many."""
+    """Erase personal data of ideas decided more than `days` days ago, and of ideas sent
+    that long ago and still waiting for a decision; returns how many.
+
+    An idea nobody decided was kept with its sender's name and address for ever: the
+    personal data page promised an end only to decided ones (found by review)."""
     cutoff = timezone.now() - timedelta(days=days)
-    ideas = (
-        Contribution.objects.decided()
-        .filter(anonymised_at__isnull=True)
-        .filter(Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, created_at__lt=cutoff))
+    ideas = Contribution.objects.filter(anonymised_at__isnull=True).filter(
+        # Waiting ideas have no decision time: they are counted from when they were sent.
+        Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, created_at__lt=cutoff)
     )
     QueuedMail.objects.filter(contribution__in=ideas).delete()
     count = ideas.update(**_PERSONAL_DATA, anonymised_at=timezone.now())

@@ -529,7 +529,11 @@ def test_public_name(make_contribution, kind, english, swedish):
         assert hidden.public_name == swedish
 
 
-def test_anonymise_command_erases_only_old_decided_ideas(make_contribution, settings):
+def test_anonymise_command_erases_old_decided_ideas_and_ideas_long_undecided(
+    make_contribution, settings
+):
+    """An idea still waiting a retention period after it was sent loses its sender's data
+    too: before, an idea nobody decided kept its sender's name and address for ever."""
     settings.CONTRIBUTION_RETENTION_DAYS = 30
     long_ago = timezone.now() - timedelta(days=31)
     old_decided = make_contribution(status=ContributionStatus.PUBLISHED, decided_at=long_ago)
@@ -537,19 +541,40 @@ def test_anonymise_command_erases_only_old_decided_ideas(make_contribution, sett
     recent = make_contribution(
         status=ContributionStatus.PUBLISHED, decided_at=timezone.now() - timedelta(days=2)
     )
+    # Sent long ago, decided lately: counted from its decision.
+    sent_long_ago_decided_lately = make_contribution(
+        status=ContributionStatus.DECLINED,
+        decline_reason=DeclineReason.OTHER,
+        decided_at=timezone.now() - timedelta(days=2),
+    )
     old_pending = make_contribution()
-    Contribution.objects.filter(pk=old_pending.pk).update(created_at=long_ago)
+    recent_pending = make_contribution()
+    Contribution.objects.filter(pk__in=[old_pending.pk, sent_long_ago_decided_lately.pk]).update(
+        created_at=long_ago
+    )
+    Contribution.objects.filter(pk=recent_pending.pk).update(
+        created_at=timezone.now() - timedelta(days=29)
+    )
 
     call_command("anonymise_contributions")
 
-    for idea in (old_decided, old_spam):
+    for idea in (old_decided, old_spam, old_pending):
         idea.refresh_from_db()
-        assert (idea.name, idea.email) == ("", "")
+        assert (idea.name, idea.email, idea.show_name) == ("", "", False)
         assert idea.anonymised_at is not None
-    for idea in (recent, old_pending):
+    old_pending.refresh_from_db()
+    assert old_pending.status == ContributionStatus.PENDING
+    assert old_pending.text, "the idea itself stays"
+    for idea in (recent, sent_long_ago_decided_lately, recent_pending):
         idea.refresh_from_db()
         assert idea.email and idea.name and idea.anonymised_at is None
     assert services.contributions_anonymise_older_than(days=30) == 0
+
+
+def test_the_personal_data_page_says_when_an_undecided_idea_loses_its_data(client, settings):
+    settings.CONTRIBUTION_RETENTION_DAYS = 365
+    page = client.get(reverse("pages:personal_data"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "If no decision has been made 12 months after you sent the idea" in page.text
 
 
 @pytest.mark.parametrize("setting", [True, False])

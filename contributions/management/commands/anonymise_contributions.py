@@ -8,7 +8,8 @@ from helsingborg_innovation import pagecache
 class Command(BaseCommand):
     help = (
         "Erase the name, e-mail and organisation of ideas decided longer ago than the "
-        "retention period (CONTRIBUTION_RETENTION_DAYS). Run it daily."
+        "retention period (CONTRIBUTION_RETENTION_DAYS), and of ideas sent longer ago and "
+        "still undecided. Run it daily."
     )
 
     def add_arguments(self, parser):
@@ -25,7 +26,10 @@ class Command(BaseCommand):
             # A failure, so that cron or the timer reports it: nothing is erased.
             raise CommandError(f"The retention must be zero days or more, got {days}.")
         count = contributions_anonymise_older_than(days=days)
-        self.stdout.write(f"Erased personal data from {count} ideas decided over {days} days ago.")
+        self.stdout.write(
+            f"Erased personal data from {count} ideas decided, or sent and still undecided, "
+            f"over {days} days ago."
+        )
         if not pagecache.send_unsent_bumps():
             # The names are gone from the database, but not from the cached pages.
             raise CommandError(
