@@ -144,9 +144,15 @@ class GoalFilter(admin.SimpleListFilter):
 class TagsField(TagField):
     """An item's tags, each one the site can give a page of its own."""
 
+    # A name may be 100 characters, but a new tag's address (its slug) is made from its
+    # name, and one whose slug another tag has already gets "_1", "_2"... after it: a slug of
+    # 99 or 100 characters became longer than the column, which PostgreSQL refused (500).
+    # Ten characters are left for that.
+    longest = Tag._meta.get_field("slug").max_length - 10
+
     def clean(self, value):
         names = super().clean(value)
-        longest = Tag._meta.get_field("name").max_length
+        longest = self.longest
         for name in names:
             # A sentence typed without commas is one tag: PostgreSQL refused one this long
             # (500), and the editor lost the form.

@@ -639,14 +639,37 @@ def test_a_tag_longer_than_a_tag_can_be_is_refused_with_a_message(editor_client,
         _challenge_form(make_department(), tags=f'"{sentence}"'),
     )
     assert response.status_code == 200
-    assert "är längre än 100 tecken" in response.text
+    assert "är längre än 90 tecken" in response.text
     assert not Challenge.objects.exists()
 
     response = editor_client.post(
         reverse("admin:challenges_challenge_add"),
-        _challenge_form(make_department(), tags="x" * 100),
+        _challenge_form(make_department(), tags="x" * 90),
     )
     assert response.status_code == 302
+
+
+def test_a_long_tag_whose_address_another_tag_has_is_refused_with_a_message(
+    editor_client, make_challenge, make_department
+):
+    """Taggit gives a new tag whose slug is taken the slug with "_1" after it: with a name of
+    99 or 100 characters that was longer than the column, and PostgreSQL refused it (500)."""
+    from taggit.models import Tag
+
+    from challenges.models import Challenge
+
+    long_name = "trygghet " + "x" * 90
+    make_challenge(tags=[f"{long_name}!"])
+    assert len(Tag.objects.get().slug) == 99
+
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_form(make_department(), tags=f"{long_name}?"),
+    )
+    assert response.status_code == 200
+    assert "är längre än 90 tecken" in response.text
+    assert Challenge.objects.count() == 1
+    assert Tag.objects.count() == 1
 
 
 def test_a_tag_named_as_another_but_for_capitals_is_refused_with_the_way_to_merge(
