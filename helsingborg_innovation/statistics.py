@@ -61,6 +61,9 @@ PARTICIPATION_COUNTS = (pagecache.CONTRIBUTIONS, pagecache.CHALLENGES)
 # arriving, reading it afresh for each (40 ms of the 100 the ideas' figures took) was wasted.
 DECISION_COUNTS = (pagecache.DECISIONS, pagecache.CHALLENGES)
 YEARS_COUNT = (pagecache.INITIATIVES,)
+# An idea arrives in this year: only a challenge published with older ideas moves the first
+# idea's year back. (Deleting the first ideas leaves a year of nothing to choose until then.)
+FIRST_IDEA_COUNT = (pagecache.CHALLENGES,)
 
 
 def remembered[T](name: str, compute: Callable[[], T], *parts, kinds: tuple[str, ...]) -> T:
@@ -77,23 +80,34 @@ def remembered[T](name: str, compute: Callable[[], T], *parts, kinds: tuple[str,
 # Scoping ------------------------------------------------------------------------------------
 
 
-def year_choices() -> list[int]:
-    """The years a visitor may choose: from the first year the portfolio has data, to this one.
-
-    One query.
-    """
+def year_choices(*first_years: int | None) -> list[int]:
+    """The years a visitor may choose: from the first of these years (`first_portfolio_year`,
+    `first_idea_year`) to this one."""
     this_year = timezone.localdate().year
+    first_year = min([*(year for year in first_years if year is not None), this_year])
+    return list(range(this_year, first_year - 1, -1))
+
+
+def _local_year(value: date | datetime | None) -> int | None:
+    # A time in the site's time zone: published half an hour into a year is that year.
+    if value is None:
+        return None
+    return (timezone.localtime(value) if isinstance(value, datetime) else value).year
+
+
+def first_portfolio_year() -> int | None:
+    """The first year the portfolio has data: its first start or publishing date. One query."""
     first = Initiative.objects.published().aggregate(
         started=Min("start_date"), published=Min("publish_at")
     )
-    # A time in the site's time zone: published half an hour into a year is that year.
-    years = [
-        (timezone.localtime(value) if isinstance(value, datetime) else value).year
-        for value in first.values()
-        if value is not None
-    ]
-    first_year = min([*years, this_year])
-    return list(range(this_year, first_year - 1, -1))
+    return min((year for year in map(_local_year, first.values()) if year), default=None)
+
+
+def first_idea_year() -> int | None:
+    """The year of the first idea the statistics count. Ideas sent before the portfolio's
+    first year were counted among all years' figures, but their year could not be chosen.
+    One query, read off the index of ideas by time received."""
+    return _local_year(contributions_in(None).aggregate(first=Min("created_at"))["first"])
 
 
 def initiatives_in(year: int | None) -> QuerySet:

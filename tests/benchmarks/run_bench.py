@@ -412,14 +412,15 @@ def statistics_afresh(rounds: int) -> dict[str, dict]:
 
     parts = {
         "all figures": (
-            figures.year_choices,
+            figures.first_portfolio_year,
+            figures.first_idea_year,
             figures.portfolio,
             figures.participation,
             figures.decisions,
         ),
         "after an idea": (figures.participation,),
         "after a decision on an idea": (figures.participation, figures.decisions),
-        "after a change to the portfolio": (figures.year_choices, figures.portfolio),
+        "after a change to the portfolio": (figures.first_portfolio_year, figures.portfolio),
     }
     timings = {}
     for name, counts in parts.items():

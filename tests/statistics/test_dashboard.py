@@ -1,5 +1,5 @@
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -427,8 +427,9 @@ def test_constant_number_of_queries(
     _more(make_department, make_partner, make_initiative, make_challenge, make_idea, 25)
     with CaptureQueriesContext(connection) as many:
         html = get(client, **params)
-    # Eleven with the tallies (PostgreSQL): the median time to a decision is counted apart.
-    assert len(many) == len(few) <= 11
+    # Twelve with the tallies (PostgreSQL): the median time to a decision is counted apart,
+    # the first years of the portfolio and of the ideas each in one.
+    assert len(many) == len(few) <= 12
     assert "Nothing to count yet." not in html.split("chart-phases-heading")[1][:2000]
 
 
@@ -938,7 +939,30 @@ def test_the_first_year_is_the_one_in_swedish_time(make_initiative):
     stockholm = timezone.get_default_timezone()
     make_initiative(start_date=None, publish_at=datetime(2020, 1, 1, 0, 30, tzinfo=stockholm))
 
-    assert statistics.year_choices()[-1] == 2020
+    assert statistics.year_choices(statistics.first_portfolio_year())[-1] == 2020
+
+
+def test_the_years_to_choose_go_back_to_the_first_idea(
+    client, make_initiative, make_challenge, make_idea
+):
+    """Ideas sent in 2019, before the portfolio's first initiative (2021), were counted among
+    all years' figures, but 2019 was not offered to choose. Ideas sent against a challenge
+    the public does not see count for nothing."""
+    stockholm = timezone.get_default_timezone()
+    make_initiative(start_date=date(2021, 3, 1))
+    make_idea(received=datetime(2019, 1, 1, 0, 30, tzinfo=stockholm))
+    hidden = make_challenge(status="draft")
+    make_idea(challenge=hidden, received=datetime(2016, 6, 1, tzinfo=stockholm))
+
+    html = get(client)
+    options = re.findall(r'<option value="(\d*)"', html)
+    this_year = timezone.localdate().year
+    assert options == [""] + [str(y) for y in range(this_year, 2018, -1)]
+
+    # Once the challenge is published, its ideas' year is offered at once.
+    hidden.status = "published"
+    hidden.save()
+    assert re.findall(r'<option value="(\d*)"', get(client))[-1] == "2016"
 
 
 def test_a_departments_link_in_a_year_lists_that_years_initiatives(client, known):
