@@ -1,9 +1,12 @@
 """Publishing actions and columns shared by the admin of every kind of content."""
 
+import datetime
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects, quote
 from django.core.exceptions import ValidationError
-from django.db import connection, router
+from django.db import connection, models, router
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -175,6 +178,17 @@ class TagsField(TagField):
         return names
 
 
+class DateAndMaybeTimeField(forms.SplitDateTimeField):
+    """A date and a time, where a date alone means the start of that day. An editor who picked
+    a publishing date in the calendar and left the time empty was told "Fyll i en giltig tid",
+    and had to guess that the item could not be scheduled for a day."""
+
+    def compress(self, data_list):
+        if data_list and data_list[0] is not None and data_list[1] in self.empty_values:
+            data_list = [data_list[0], datetime.time.min]
+        return super().compress(data_list)
+
+
 class PublishableAdmin(admin.ModelAdmin):
     """What every publishable kind of content shares in the admin."""
 
@@ -189,7 +203,10 @@ class PublishableAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     save_on_top = True
-    formfield_overrides = {TaggableManager: {"form_class": TagsField}}
+    formfield_overrides = {
+        TaggableManager: {"form_class": TagsField},
+        models.DateTimeField: {"form_class": DateAndMaybeTimeField},
+    }
     content_fieldset = (
         None,
         {"fields": ["title", "slug", "summary", "body", "image", "image_alt"]},

@@ -173,7 +173,10 @@ class Publishable(models.Model):
         _("publish from"),
         null=True,
         blank=True,
-        help_text=_("A future date schedules publication. Empty means now, when published."),
+        help_text=_(
+            "A future date schedules publication. A date without a time means the start of "
+            "that day. Empty means now, when published."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

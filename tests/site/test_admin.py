@@ -602,6 +602,34 @@ def _challenge_form(department, **overrides) -> dict:
     return {**data, **overrides}
 
 
+def test_a_publishing_date_without_a_time_schedules_the_start_of_that_day(
+    editor_client, make_department
+):
+    """An editor who picked a date in the calendar and left the time empty was told "Fyll i en
+    giltig tid" and could not schedule the item for a day."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from challenges.models import Challenge
+
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_form(make_department(), publish_at_0="2031-05-17", publish_at_1=""),
+    )
+    assert response.status_code == 302
+    stockholm = timezone.get_default_timezone()
+    assert Challenge.objects.get().publish_at == datetime(2031, 5, 17, tzinfo=stockholm)
+
+    # A time without a date is still refused, with a message.
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_form(make_department(), slug="annan", publish_at_0="", publish_at_1="08:00"),
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["publish_at"] == ["Fyll i ett giltigt datum."]
+
+
 @pytest.mark.parametrize("tags", ["#", "trygghet, ?", '"!!!"', "—"])
 def test_a_tag_without_a_letter_or_digit_is_refused_with_a_message(
     editor_client, make_department, tags
