@@ -572,8 +572,14 @@ def test_anonymise_command_erases_old_decided_ideas_and_ideas_long_undecided(
 
 
 def test_the_personal_data_page_says_when_an_undecided_idea_loses_its_data(client, settings):
+    from django.utils import translation
+
     settings.CONTRIBUTION_RETENTION_DAYS = 365
-    page = client.get(reverse("pages:personal_data"), HTTP_ACCEPT_LANGUAGE="en")
+    with translation.override("sv"):
+        page = client.get(reverse("pages:personal_data"))
+    assert "Om inget beslut har fattats 12 månader efter att du skickade idén" in page.text
+    with translation.override("en"):
+        page = client.get(reverse("pages:personal_data"))
     assert "If no decision has been made 12 months after you sent the idea" in page.text
 
 
