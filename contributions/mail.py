@@ -35,8 +35,10 @@ LONGEST_WAIT = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(days=7)
 # After a failed connection, a worker leaves new mail to the queue for this long.
 PAUSE_SECONDS = 60
-# The messages one run of the queue takes are left alone by the others for this long: far
-# longer than a run takes, and what a run stopped midway did not reach waits no longer.
+# The messages one run of the queue takes are left alone by the others for this long, and
+# each message's claim starts again as it is sent: what a run stopped midway did not reach
+# waits no longer, and a run slower than this (a mail server that answers each message only
+# at its timeout) loses the messages it has not reached to the next run, never sends them too.
 CLAIM = timedelta(minutes=30)
 
 _paused_until = 0.0
@@ -113,6 +115,8 @@ def send_due(limit: int = 200) -> tuple[int, int]:
             .order_by("send_after", "pk")[:limit]
         )
         QueuedMail.objects.filter(pk__in=[mail.pk for mail in due]).update(send_after=now + CLAIM)
+    for mail in due:
+        mail.send_after = now + CLAIM
     return send(due)
 
 
@@ -136,7 +140,7 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
     sent = failed = 0
     try:
         for mail in mails:
-            if not _still_queued(mail):
+            if not _still_ours(mail):
                 continue
             message = EmailMessage(
                 mail.subject, mail.body, to=mail.to, bcc=mail.bcc, headers=HEADERS
@@ -168,14 +172,25 @@ def send(mails: Iterable[QueuedMail]) -> tuple[int, int]:
     return sent, failed
 
 
-def _still_queued(mail: QueuedMail) -> bool:
-    """Whether the message is still to be sent: its address may have been erased, or its idea
-    marked as spam, since it was taken from the queue. (Sent when the database does not
-    answer: the idea was acknowledged.)"""
+def _still_ours(mail: QueuedMail) -> bool:
+    """Whether this run is still to send the message, which it then holds for another CLAIM.
+
+    Its address may have been erased, or its idea marked as spam, since it was taken from the
+    queue (the message is gone). Or this run took longer than its claim, and another run has
+    taken the message (its time to send is no longer the one this run set): both sent it,
+    when the other run checked it while this one was still sending it. The check and the new
+    claim are one update, so only one run wins. (Sent when the database does not answer: the
+    idea was acknowledged.)"""
+    claim = timezone.now() + CLAIM
     try:
-        return QueuedMail.objects.filter(pk=mail.pk).exists()
+        held = QueuedMail.objects.filter(pk=mail.pk, send_after=mail.send_after).update(
+            send_after=claim
+        )
     except DatabaseError:
         return True
+    if held:
+        mail.send_after = claim
+    return bool(held)
 
 
 def _delete(mail: QueuedMail) -> None:

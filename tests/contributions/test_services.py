@@ -211,6 +211,42 @@ def test_a_sender_stopped_midway_sends_no_one_their_mail_twice(
     assert not QueuedMail.objects.exists()
 
 
+class SlowMailBackend(locmem.EmailBackend):
+    """A mail server that takes 20 minutes over each message; while it takes the third, the
+    queue's next run starts on another node."""
+
+    clock: list = []
+    sent = 0
+
+    def send_messages(self, messages):
+        SlowMailBackend.sent += 1
+        SlowMailBackend.clock[0] += timedelta(minutes=20)
+        if SlowMailBackend.sent == 3:
+            mail.send_due()
+        return super().send_messages(messages)
+
+
+def test_a_run_slower_than_its_claim_sends_no_one_their_mail_twice(
+    make_contribution, settings, mailoutbox, monkeypatch
+):
+    """A run took its messages for 30 minutes. One that took longer (a mail server answering
+    each message only at its timeout) was still sending a message when the next run, finding
+    the claim run out, took and sent it too. Each message's claim now starts again as it is
+    sent, and a run sends only what it still holds."""
+    idea = make_contribution()
+    mail.queue(
+        idea, [EmailMessage(f"Kvitto {n}", "Text", to=[f"a{n}@example.org"]) for n in range(5)]
+    )
+    SlowMailBackend.clock, SlowMailBackend.sent = [timezone.now() + timedelta(minutes=2)], 0
+    monkeypatch.setattr("django.utils.timezone.now", lambda: SlowMailBackend.clock[0])
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.SlowMailBackend"}}
+
+    mail.send_due()
+
+    assert sorted(sent.subject for sent in mailoutbox) == [f"Kvitto {n}" for n in range(5)]
+    assert not QueuedMail.objects.exists()
+
+
 class ErasingMailBackend(locmem.EmailBackend):
     """While the first message is sent, a moderator erases the sender of another idea."""
 
