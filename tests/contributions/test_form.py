@@ -402,7 +402,7 @@ def test_a_field_too_long_says_which_it_is(client, challenge, form_data):
     limit = Contribution._meta.get_field("title").max_length
     response = client.post(url(challenge), form_data(title="å" * (limit + 3)))
     assert response.status_code == 200
-    assert f"Titeln får vara högst {limit} tecken (den har {limit + 3})." in response.text
+    assert f"Rubriken får vara högst {limit} tecken (den har {limit + 3})." in response.text
 
 
 def test_an_idea_sent_while_the_database_is_away_is_not_said_to_be_safe(
