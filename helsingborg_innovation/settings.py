@@ -333,6 +333,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# Only staff sign in. Django keeps a session for two weeks: a moderator's computer left signed
+# in opened the senders' e-mail addresses to anyone at it for as long. A working day instead,
+# counted from signing in.
+SESSION_COOKIE_AGE = env_int("STAFF_SESSION_HOURS", 10) * 60 * 60
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

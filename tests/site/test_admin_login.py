@@ -171,3 +171,23 @@ def test_sign_ins_leave_a_failed_cache_server_alone_for_a_while(
         "Cache server unavailable (counting admin sign-ins: not limited): serving pages "
         "uncached, trying again in 60 s"
     ]
+
+
+def test_staff_are_signed_out_a_working_day_after_signing_in(client, make_staff, monkeypatch):
+    """Django's two weeks left a moderator's computer, once signed in, open on the senders'
+    e-mail addresses to anyone at it for as long."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_staff(username="staff-user")
+    response = _attempt(client, "correct horse battery staple")
+    assert response.status_code == 302
+    assert response.cookies["sessionid"]["max-age"] == 10 * 60 * 60
+    assert client.get(reverse("admin:index")).status_code == 200
+
+    later = timezone.now() + timedelta(hours=10, minutes=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
