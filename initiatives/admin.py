@@ -1,12 +1,12 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation.admin_actions import GoalFilter, PublicStatusFilter, PublishableAdmin
 from helsingborg_innovation.models import Partner
 from initiatives.models import ImpactGoal, Initiative, PhaseChange
-from initiatives.services import initiative_record_phase
+from initiatives.services import initiative_record_phase, phase_note_left_out
 
 
 class ImpactGoalInline(admin.TabularInline):
@@ -175,8 +175,17 @@ class InitiativeAdmin(PublishableAdmin):
         # After the timeline's rows: a change the editor entered there, on its own day, is
         # not added again as today's.
         super().save_related(request, form, formsets, change)
-        initiative_record_phase(
-            initiative=form.instance,
-            previous_phase=form.previous_phase,
-            note=form.cleaned_data.get("phase_note", ""),
+        note = form.cleaned_data.get("phase_note", "")
+        entry = initiative_record_phase(
+            initiative=form.instance, previous_phase=form.previous_phase, note=note
         )
+        if phase_note_left_out(entry, note):
+            self.message_user(
+                request,
+                _(
+                    "The note for the timeline did not fit after the note written in the "
+                    "timeline, and was not saved: “%(note)s”. Shorten that note and add it there."
+                )
+                % {"note": note.strip()},
+                messages.WARNING,
+            )

@@ -8,7 +8,8 @@ def initiative_record_phase(
 ) -> PhaseChange | None:
     """Add a timeline entry when an initiative is created or its phase changes, unless the
     timeline ends in that phase already (the change was entered there with its own day): the
-    note then goes to that entry if it has none.
+    note then goes to that entry, after the note the editor wrote there if it has one and
+    both fit (see `phase_note_left_out`).
 
     previous_phase is the phase stored before the change, None for a new initiative. A stop
     is dated by the initiative's end date, the day it was stopped, when that has come.
@@ -18,9 +19,12 @@ def initiative_record_phase(
     note = note.strip()
     last = initiative.timeline.order_by("-date", "-pk").first()
     if last is not None and last.phase == initiative.phase:
-        if note and not last.note:
-            last.note = note
-            last.save(update_fields=["note"])
+        if note and note not in last.note:
+            # The editor wrote a note in both places: the one beside the phase was dropped.
+            joined = f"{last.note} {note}" if last.note else note
+            if len(joined) <= PhaseChange._meta.get_field("note").max_length:
+                last.note = joined
+                last.save(update_fields=["note"])
         return last
     today = timezone.localdate()
     stopped_on = initiative.end_date if initiative.phase == Phase.STOPPED else None
@@ -31,3 +35,10 @@ def initiative_record_phase(
         phase=initiative.phase,
         note=note,
     )
+
+
+def phase_note_left_out(entry: PhaseChange | None, note: str) -> bool:
+    """Whether the note written beside the phase is not in the timeline entry made or found
+    for the change: it did not fit beside the note written in the timeline itself."""
+    note = note.strip()
+    return bool(entry is not None and note and note not in entry.note)

@@ -387,6 +387,37 @@ def test_a_phase_entered_with_its_own_day_in_the_timeline_is_not_added_again_as_
     ]
 
 
+def test_a_note_beside_the_phase_is_kept_beside_the_timelines_own_note(en_editor, make_initiative):
+    """An editor who entered the change in the timeline with a note, and wrote another beside
+    the phase, lost the second without a word. It now follows the first; when both do not
+    fit, the editor is told, with its text."""
+    ongoing = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[ongoing.pk])
+    data = _change_data(ongoing, phase=Phase.IMPLEMENTATION, phase_note="Beslut i nämnden.")
+    data.update(
+        _inline(
+            "timeline",
+            [{"date": "2026-11-02", "phase": Phase.IMPLEMENTATION, "note": "Budget klar."}],
+        )
+    )
+    assert en_editor.post(url, data).status_code == 302
+    assert list(ongoing.timeline.values_list("note", flat=True)) == [
+        "Budget klar. Beslut i nämnden."
+    ]
+
+    other = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[other.pk])
+    data = _change_data(other, phase=Phase.IMPLEMENTATION, phase_note="Beslut i nämnden.")
+    data.update(
+        _inline(
+            "timeline", [{"date": "2026-11-02", "phase": Phase.IMPLEMENTATION, "note": "x" * 490}]
+        )
+    )
+    response = en_editor.post(url, data, follow=True)
+    assert list(other.timeline.values_list("note", flat=True)) == ["x" * 490]
+    assert "was not saved: “Beslut i nämnden.”" in response.text
+
+
 def test_stopping_an_initiative_dates_its_timeline_entry_by_the_day_it_stopped(
     en_editor, client, make_department, make_initiative
 ):
