@@ -410,6 +410,8 @@ def test_the_notices_about_a_new_idea_carry_nothing_personal_of_its_sender(
     _receipt, contact_mail, moderator_mail = mailoutbox
     for notice in (contact_mail, moderator_mail):
         assert "Cykelställ vid stationen" in notice.body
+        # What kind of sender, without their name; "Från: Annat" read as a sender named so.
+        assert "Typ av avsändare: Förening" in notice.body
         for personal in ("Anna Privatsson", "anna.privatsson@example.org", "Privatssons"):
             assert personal not in notice.subject
             assert personal not in notice.body
