@@ -1,6 +1,5 @@
 """The admin site: Django's own, with sign-in attempts limited against password guessing."""
 
-import contextlib
 import hashlib
 import logging
 from functools import wraps
@@ -8,14 +7,13 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from helsingborg_innovation import pagecache, ratelimit
+from helsingborg_innovation import ratelimit
 from helsingborg_innovation.clients import client_network
 
 logger = logging.getLogger(__name__)
@@ -26,27 +24,12 @@ def _client_key(request) -> str:
     return "admin-login-failures:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
-def _count_attempt(key: str) -> int | None:
+def _count_attempt(key: str) -> int:
     """Count a sign-in attempt before its password is checked; how many there have been in the
-    lockout period, or None when the cache is away. Counting first bounds what guesses sent
-    all at once get checked: counted after, each of 60 guesses in flight together read a count
-    below the limit and had its password checked. A cache server that failed a moment ago is
-    left alone (pagecache.cache_usable), as for the pages."""
-    if not pagecache.cache_usable():
-        return None
-    try:
-        return ratelimit.count_one(key, settings.ADMIN_LOGIN_LOCKOUT_SECONDS)
-    except Exception:
-        pagecache.cache_failed("counting admin sign-ins: not limited")
-        return None
-
-
-def _give_back(key: str) -> None:
-    """A sign-in that succeeded was no guess. Only its own count is given back: someone behind
-    the same address who signs in does not wipe out the guesses of another."""
-    # Expired, or the cache is away: then nothing is held against anyone anyway.
-    with contextlib.suppress(Exception):
-        caches["limits"].decr(key)
+    lockout period. Counting first bounds what guesses sent all at once get checked: counted
+    after, each of 60 guesses in flight together read a count below the limit and had its
+    password checked."""
+    return ratelimit.count_one(key, settings.ADMIN_LOGIN_LOCKOUT_SECONDS, counting="admin sign-ins")
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -59,7 +42,7 @@ class PortalAdminSite(admin.AdminSite):
             return super().login(request, extra_context)
         key = _client_key(request)
         attempts = _count_attempt(key)
-        if attempts is not None and attempts > settings.ADMIN_LOGIN_FAILURE_LIMIT:
+        if attempts > settings.ADMIN_LOGIN_FAILURE_LIMIT:
             logger.warning("Admin sign-in refused after %s attempts", attempts - 1)
             response = TemplateResponse(
                 request, "429.html", {"retry_minutes": settings.ADMIN_LOGIN_LOCKOUT_SECONDS // 60}
@@ -71,8 +54,10 @@ class PortalAdminSite(admin.AdminSite):
         # Signed in by this request: the login view redirects only then. Whether someone is
         # signed in is not enough: a staff member already signed in (as themselves) had each
         # wrong guess at another's password given back, and could guess without limit.
-        if attempts is not None and response.status_code == 302 and request.user.is_authenticated:
-            _give_back(key)
+        if response.status_code == 302 and request.user.is_authenticated:
+            # A sign-in that succeeded was no guess. Only its own count is given back:
+            # someone behind the same address who signs in does not wipe out another's.
+            ratelimit.give_back(key)
         return response
 
     def admin_view(self, view, cacheable=False):

@@ -293,7 +293,8 @@ def test_searches_leave_a_failed_cache_server_alone_for_a_while_and_say_so_once(
             assert _titles(_search(client, q=word)) == ["Cykelbana längs kusten"]
     assert len(broken_limits_cache) == 1
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
-        "Cache server unavailable (counting search requests: not limited): serving pages "
+        "Cache server unavailable (counting search requests: each worker counts alone): "
+        "serving pages "
         "uncached, trying again in 60 s"
     ]
 
