@@ -356,8 +356,16 @@ def contribution_erase_personal_data(*, email: str) -> int:
     if not email:
         return 0
     ideas = Contribution.objects.filter(email__iexact=email)
-    # Their e-mails not yet sent carry the address too.
-    QueuedMail.objects.filter(contribution__in=ideas).delete()
+    # Their e-mails to the sender not yet sent carry the address too. The notices to the
+    # moderators and the challenge's contact carry nothing of the sender's, and still tell
+    # them that an idea waits: deleting them left it unseen in the queue.
+    queued = QueuedMail.objects.filter(contribution__in=ideas).only("to", "bcc")
+    to_sender = [
+        mail.pk
+        for mail in queued
+        if any(address.casefold() == email.casefold() for address in mail.to + mail.bcc)
+    ]
+    QueuedMail.objects.filter(pk__in=to_sender).delete()
     count = ideas.update(**_PERSONAL_DATA, anonymised_at=timezone.now())
     if count:
         # The names shown with published ideas are gone too.

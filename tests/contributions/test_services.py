@@ -417,6 +417,29 @@ def test_the_notices_about_a_new_idea_carry_nothing_personal_of_its_sender(
             assert personal not in notice.body
 
 
+def test_erasing_a_sender_keeps_the_staffs_notices_of_their_idea_in_the_queue(
+    make_challenge, make_contact, moderator, settings, django_capture_on_commit_callbacks
+):
+    """A sender who asked to be erased while the mail server was away took the moderators'
+    and the contact's notices of their idea with them: nobody was told the idea waited. Only
+    the mail to the sender, which carries their address, goes."""
+    moderator.email = "moderator@example.org"
+    moderator.save()
+    challenge = make_challenge(contact=make_contact(email="kontakt@example.org"))
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.BrokenMailBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        _send_an_idea(challenge)
+    assert QueuedMail.objects.count() == 3
+
+    assert services.contribution_erase_personal_data(email="ANNA@example.org") == 1
+
+    assert sorted(address for mail in QueuedMail.objects.all() for address in mail.to) == [
+        "kontakt@example.org",
+        "moderator@example.org",
+    ]
+    assert "anna@example.org" not in str(list(QueuedMail.objects.values()))
+
+
 def _send_an_idea(challenge):
     """Anna's idea for a bicycle stand, as the form sends it."""
     return services.contribution_submit(
