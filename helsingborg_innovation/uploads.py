@@ -3,7 +3,6 @@ nobody can guess them."""
 
 import codecs
 import secrets
-import unicodedata
 import zipfile
 from decimal import Decimal
 from pathlib import PurePosixPath
@@ -13,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from helsingborg_innovation.storage import safe_name
 
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
@@ -53,11 +53,9 @@ def _unguessable(folder: str, filename: str) -> str:
     """`<folder>/<year>/<month>/<random>/<name as uploaded>`. Media files are served to
     anyone who has their address: under the name as uploaded, the image of a draft, or one
     replaced by a better one, could be found by guessing (found by review). The random
-    folder keeps the name people see when they download an attachment. A Mac names a file
-    with "ö" as "o" and a separate diaeresis (NFD), which get_valid_filename drops as no
-    letter: the name is composed (NFC) first, so "för" stays "för", not "for"."""
-    name = get_valid_filename(unicodedata.normalize("NFC", PurePosixPath(filename).name))
-    return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}/{name}"
+    folder keeps the name people see when they download an attachment, made safe but with its
+    spaces, punctuation and letters (storage.safe_name)."""
+    return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}/{safe_name(filename)}"
 
 
 def image_path(instance, filename: str) -> str:

@@ -7,14 +7,19 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone, translation
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from challenges.models import Challenge
 from helsingborg_innovation.publishing import Status
+from helsingborg_innovation.storage import safe_name
 from helsingborg_innovation.uploads import validate_attachment, validate_image
 from methods.models import Attachment
 
@@ -209,7 +214,7 @@ def test_an_attachment_keeps_its_name_in_a_folder_nobody_can_guess(
     assert response.status_code == 302
     name = Attachment.objects.get().file.name
     today = timezone.now()
-    pattern = rf"attachments/{today:%Y/%m}/[A-Za-z0-9_-]{{16}}/Intervjumall_2026\.pdf"
+    pattern = rf"attachments/{today:%Y/%m}/[A-Za-z0-9_-]{{16}}/Intervjumall 2026\.pdf"
     assert re.fullmatch(pattern, name), name
     assert default_storage.exists(name)
 
@@ -218,7 +223,7 @@ def test_an_attachment_named_on_a_mac_keeps_its_swedish_letters(
     editor_client, django_capture_on_commit_callbacks
 ):
     """A Mac hands the browser a file's name with "ö" as "o" and a separate diaeresis (NFD):
-    the diaeresis was dropped as not a letter, and residents downloaded "Mall_for_Angelholm"."""
+    the diaeresis was dropped as not a letter, and residents downloaded "Mall for Angelholm"."""
     name = unicodedata.normalize("NFD", "Mall för Ängelholm.pdf")
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(
@@ -226,7 +231,7 @@ def test_an_attachment_named_on_a_mac_keeps_its_swedish_letters(
             _method_with_attachment(SimpleUploadedFile(name, PDF_FILE)),
         )
     assert response.status_code == 302
-    assert Attachment.objects.get().file.name.endswith("/Mall_för_Ängelholm.pdf")
+    assert Attachment.objects.get().file.name.endswith("/Mall för Ängelholm.pdf")
 
 
 def test_an_attachment_with_a_long_name_keeps_it_whole(
@@ -243,8 +248,91 @@ def test_an_attachment_with_a_long_name_keeps_it_whole(
         )
     assert response.status_code == 302
     stored = Attachment.objects.get().file.name
-    assert stored.endswith("/Guide_till_tjänstedesign_i_Helsingborgs_stad_-_version_2026-03.pdf")
+    assert stored.endswith("/Guide till tjänstedesign i Helsingborgs stad - version 2026-03.pdf")
     assert default_storage.exists(stored)
+
+
+def test_an_attachment_keeps_the_punctuation_of_its_name(
+    editor_client, django_capture_on_commit_callbacks
+):
+    """Spaces became underscores and "(", ")", "–", "&" and "," were dropped: residents
+    downloaded "Rapport_slutversion__QA_2026.pdf"."""
+    name = "Rapport (slutversion) – Q&A, 2026.pdf"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:methods_method_add"),
+            _method_with_attachment(SimpleUploadedFile(name, PDF_FILE)),
+        )
+    assert response.status_code == 302
+    stored = Attachment.objects.get().file.name
+    assert stored.endswith("/Rapport (slutversion) – Q&A, 2026.pdf")
+    assert default_storage.open(stored).read() == PDF_FILE
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("a/b\\c.pdf", "c.pdf"),
+        ("Protokoll\x00 maj\x07\n2026.pdf", "Protokoll maj 2026.pdf"),
+        # U+202E shows what follows backwards: this one looks like "Fakturaexe.pdf".
+        ("Faktura\u202efdp.exe", "Fakturafdp.exe"),
+        ("Utkast\u200b.pdf", "Utkast.pdf"),
+        ('Q&A: "svar" <utkast>?|*.pdf', "Q&A svar utkast.pdf"),
+        ("Rapport\uff0f2026.pdf", "Rapport2026.pdf"),  # a full-width "/", which may become "/"
+        ("rapport. . ", "rapport"),  # Windows drops trailing dots and spaces
+        ("CON.pdf", "CON_.pdf"),  # Windows keeps CON for a device
+        (".....", "file"),
+        ("???.pdf", "file.pdf"),
+        (".htaccess", "file.htaccess"),
+    ],
+)
+def test_an_unsafe_name_is_made_safe(make_method, name, stored):
+    attachment = Attachment(method=make_method(), title="Fil")
+    attachment.file.save(name, ContentFile(PDF_FILE))
+    folder, _, file_name = attachment.file.name.rpartition("/")
+    assert file_name == stored
+    assert re.fullmatch(r"attachments/\d{4}/\d{2}/[A-Za-z0-9_-]{16}", folder)
+    assert default_storage.open(attachment.file.name).read() == PDF_FILE
+
+
+@pytest.mark.parametrize("letter", ["x", "ö"])
+def test_a_name_too_long_is_shortened_and_keeps_its_extension(make_method, letter):
+    """Django cut a path longer than the field's 255 characters and added random letters
+    ("xxx_7cxGCNj.pdf"); a name of 300 "ö" is 600 bytes, more than a file system holds."""
+    attachment = Attachment(method=make_method(), title="Fil")
+    attachment.file.save(letter * 300 + ".pdf", ContentFile(PDF_FILE))
+    name = attachment.file.name
+    file_name = name.rpartition("/")[2]
+    assert len(name) <= 255
+    assert len(file_name.encode()) <= 230
+    assert re.fullmatch(rf"{letter}{{100,}}\.pdf", file_name), file_name
+    attachment.refresh_from_db()
+    assert attachment.file.name == name
+    assert default_storage.open(name).read() == PDF_FILE
+
+
+def test_the_storage_names_files_by_the_same_rule():
+    """The storage made its own name of what upload_to gave it (get_valid_name), and undid
+    the name kept there."""
+    name = "dokument/Rapport (slutversion) – Q&A, 2026.pdf"
+    assert default_storage.generate_filename(name) == name
+    assert default_storage.generate_filename("dokument/Faktura\u202efdp.exe") == (
+        "dokument/Fakturafdp.exe"
+    )
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_any_name_becomes_one_that_is_safe_to_store_link_and_download(name):
+    made = safe_name(name)
+    assert made
+    assert made == unicodedata.normalize("NFC", made)
+    assert not set(made) & set('/\\:*?"<>|')
+    assert not any(unicodedata.category(c).startswith("C") for c in made)
+    assert made[-1] not in " ." and made[0] not in " ."
+    assert len(made.encode()) <= 230
+    assert safe_name(made) == made
 
 
 @pytest.mark.parametrize("how", ["replaced", "removed", "method deleted"])
