@@ -4,13 +4,16 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.conf.urls.static import static
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
+from helsingborg_innovation import urls as project_urls
 from helsingborg_innovation.publishing import Status
 from methods.models import Attachment, Method
 from methods.views import USED_BY_SHOWN
@@ -209,6 +212,37 @@ def test_detail_shows_facts_attachments_and_external_link(client, make_method, m
     assert f'href="{attachment.file.url}" download' in html
     assert 'Download <span lang="sv">Mall för testplan</span>' in html
     assert "(PDF, 2.0\xa0KB)" in html
+
+
+# The site's URLs, with media served as helsingborg_innovation.urls serves them in development
+# (DEBUG) but from the test's MEDIA_ROOT, not the one the site's URLs were imported with.
+urlpatterns = []
+
+
+@pytest.fixture
+def media_served_as_in_development(settings):
+    with override_settings(DEBUG=True):
+        media = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns[:] = [*media, *project_urls.urlpatterns]
+    settings.ROOT_URLCONF = __name__
+
+
+@pytest.mark.django_db
+def test_an_attachment_named_with_punctuation_is_linked_and_served(
+    client, make_method, media_served_as_in_development
+):
+    """The link holds the name percent-encoded; the browser saves the file under the name
+    decoded from it (the link's `download` names no other)."""
+    method = make_method()
+    attachment = _attach(method, "Rapporten", name="Rapport (slutversion) – Q&A, 2026.pdf")
+    html = client.get(_detail_url(method)).text
+    url = attachment.file.url
+
+    assert url.endswith("/Rapport%20(slutversion)%20%E2%80%93%20Q%26A%2C%202026.pdf")
+    assert f'href="{url}" download' in html
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
 
 
 @pytest.mark.django_db

@@ -274,6 +274,25 @@ def test_detail_pages_show_a_picture_with_srcset_sizes_and_dimensions(
     assert img["decoding"] == "async"
 
 
+def test_an_image_named_with_commas_and_spaces_has_a_srcset_a_browser_can_read(
+    client, make_challenge
+):
+    """A name keeps its spaces and commas (storage.safe_name), which also separate the
+    candidates of a srcset: its addresses hold them percent-encoded."""
+    item = make_challenge(image_alt="Stortorget i morgonljus")
+    item.image = SimpleUploadedFile("Stortorget, vy (norr).jpg", _photo(size=(2400, 1200)))
+    image_store(image=item.image)
+    item.save()
+
+    source, img = _picture(client.get(item.get_absolute_url()).text)
+
+    assert item.image.name.endswith("/Stortorget, vy (norr).jpg")
+    for srcset in (source["srcset"], img["srcset"]):
+        candidates = [candidate.split(" ") for candidate in srcset.split(", ")]
+        assert [descriptor for _, descriptor in candidates] == ["480w", "960w", "1600w"]
+        assert all("/Stortorget%2C%20vy%20(norr).jpg.renditions/" in url for url, _ in candidates)
+
+
 def test_a_small_image_is_not_stretched_beyond_its_own_width(client, make_challenge):
     challenge = _stored(make_challenge, _photo(size=(300, 100)))
     source, img = _picture(client.get(challenge.get_absolute_url()).text)
