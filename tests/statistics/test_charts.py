@@ -78,3 +78,18 @@ def test_the_drawings_kept_are_bounded(monkeypatch):
     for published in range(12):
         chart(published, 1).figure("Each idea once.")
         assert len(charts._figures) <= 5
+
+
+def test_a_long_label_is_drawn_in_full_on_two_lines():
+    """On one line a name was cut to 48 characters, and those ran past the chart's edge for a
+    reader who spaces letters out (WCAG 1.4.12): it breaks between words instead."""
+    svg = Chart(
+        id="chart-departments",
+        title="Initiativ per förvaltning",
+        description="Hur många initiativ varje förvaltning äger.",
+        label_heading="Förvaltning",
+        rows=[Row("Arbetsmarknadsförvaltningen och vuxenutbildningen", [2])],
+    ).svg()
+    assert ">Arbetsmarknadsförvaltningen och<tspan " in svg
+    assert ">vuxenutbildningen</tspan></text>" in svg
+    assert "…" not in svg
