@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from .conftest import DESKTOP, PHONE
+from initiatives.models import Phase, StopReason
+
+from .conftest import DESKTOP, NARROWEST, PHONE
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,3 +56,28 @@ def test_chart_labels_stay_inside_the_chart_under_text_spacing(
                 f"{labels.nth(index).text_content()!r} is cut off at {viewport['width']} px"
             )
         assert "Arbetsmarknadsförvaltningen och" in chart.text_content()
+
+
+def test_a_long_department_name_breaks_inside_its_lesson_on_a_narrow_screen(
+    spaced_page, live_server, make_initiative, make_department
+):
+    """On a 320 px screen with the letters spaced out, "Stadsbyggnadsförvaltningen" under a
+    lesson was wider than the lesson's box: it ran out over its border and the page scrolled
+    sideways."""
+    make_initiative(
+        title="Digitala trafikvakter",
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.NO_EFFECT,
+        owner_department=make_department(name="Stadsbyggnadsförvaltningen", slug="sbf"),
+        lessons_learned="Testa i liten skala först.",
+    )
+    page = spaced_page
+    page.set_viewport_size(NARROWEST)
+    page.goto(live_server.url + reverse("lessons:list"))
+    page.add_style_tag(content=WCAG_TEXT_SPACING)
+    lesson = page.locator(".lesson", has_text="Digitala trafikvakter")
+    department = lesson.get_by_text("Stadsbyggnadsförvaltningen")
+    box, name = lesson.bounding_box(), department.bounding_box()
+    assert name["x"] + name["width"] <= box["x"] + box["width"]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= NARROWEST["width"], f"the lessons page is {width}px wide on a 320px screen"
