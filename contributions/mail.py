@@ -114,9 +114,10 @@ def send_due(limit: int = 200) -> tuple[int, int]:
             .select_related("contribution")
             .order_by("send_after", "pk")[:limit]
         )
-        QueuedMail.objects.filter(pk__in=[mail.pk for mail in due]).update(send_after=now + CLAIM)
+        claim = now + CLAIM
+        QueuedMail.objects.filter(pk__in=[mail.pk for mail in due]).update(send_after=claim)
     for mail in due:
-        mail.send_after = now + CLAIM
+        mail.send_after = claim  # what `_still_ours` finds while the claim is this run's
     return send(due)
 
 

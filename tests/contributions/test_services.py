@@ -343,16 +343,7 @@ def test_an_idea_marked_as_spam_sends_no_mail_still_waiting(
 def test_submit_refuses_a_closed_challenge(make_challenge):
     challenge = make_challenge(open_until=timezone.localdate() - timedelta(days=1))
     with pytest.raises(services.ChallengeClosed):
-        services.contribution_submit(
-            challenge=challenge,
-            title="t",
-            text="x",
-            name="n",
-            email="n@example.net",
-            kind="resident",
-            show_name=False,
-            consent=True,
-        )
+        _send_an_idea(challenge)
     assert not Contribution.objects.exists()
 
 
