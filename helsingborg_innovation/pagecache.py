@@ -66,6 +66,9 @@ IDEAS_REWRITTEN = "ideas-rewritten"
 # The ideas decided (published, declined or marked as spam), as the median time to a decision
 # counts them: an idea arriving to wait for moderation changes none.
 DECISIONS = "decisions"
+# Ideas deleted, whatever their status: only the first idea's year looks back this way (an
+# idea arriving changes no year that is over).
+IDEAS_REMOVED = "ideas-removed"
 VOCABULARY = "vocabulary"
 ALL = (
     CHALLENGES,
@@ -75,6 +78,7 @@ ALL = (
     PUBLIC_IDEAS,
     IDEAS_REWRITTEN,
     DECISIONS,
+    IDEAS_REMOVED,
     VOCABULARY,
 )
 # Figures counted afresh (see `remembered`): what pages made during the count showed instead,
@@ -115,6 +119,8 @@ MODEL_KINDS = {
     "taggit.tag": VOCABULARY,
     "taggit.taggeditem": VOCABULARY,
 }
+# What deleting a row changes besides its kind above.
+MODEL_DELETED_KINDS = {"contributions.contribution": (IDEAS_REMOVED,)}
 
 TIMEOUT = 60 * 60 * 24
 
@@ -918,15 +924,17 @@ def _cacheable(request, response, content: bytes) -> bool:
     return b"csrfmiddlewaretoken" not in content
 
 
-def _on_change(sender, instance, update_fields=None, **kwargs):
-    kind = MODEL_KINDS.get(sender._meta.label_lower)
+def _on_change(sender, instance, signal, update_fields=None, **kwargs):
+    label = sender._meta.label_lower
+    kind = MODEL_KINDS.get(label)
     if update_fields and update_fields <= getattr(sender, "PAGE_CACHE_UNSHOWN_FIELDS", set()):
         return  # only what no page shows was saved (see Contribution.PAGE_CACHE_UNSHOWN_FIELDS)
     if kind:
         # A model may name more precisely what a change to one of its rows changes (see
         # Contribution.page_cache_kinds).
         more = getattr(instance, "page_cache_kinds", None)
-        bump(kind, *(more() if more else ()))
+        deleted = MODEL_DELETED_KINDS.get(label, ()) if signal is post_delete else ()
+        bump(kind, *(more() if more else ()), *deleted)
 
 
 def _on_m2m_change(sender, instance, action, **kwargs):

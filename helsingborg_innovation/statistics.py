@@ -62,8 +62,8 @@ PARTICIPATION_COUNTS = (pagecache.CONTRIBUTIONS, pagecache.CHALLENGES)
 DECISION_COUNTS = (pagecache.DECISIONS, pagecache.CHALLENGES)
 YEARS_COUNT = (pagecache.INITIATIVES,)
 # An idea arrives in this year: only a challenge published with older ideas moves the first
-# idea's year back. (Deleting the first ideas leaves a year of nothing to choose until then.)
-FIRST_IDEA_COUNT = (pagecache.CHALLENGES,)
+# idea's year back, and one hidden or ideas deleted move it on.
+FIRST_IDEA_COUNT = (pagecache.CHALLENGES, pagecache.IDEAS_REMOVED)
 
 
 def remembered[T](name: str, compute: Callable[[], T], *parts, kinds: tuple[str, ...]) -> T:

@@ -965,6 +965,22 @@ def test_the_years_to_choose_go_back_to_the_first_idea(
     assert re.findall(r'<option value="(\d*)"', get(client))[-1] == "2016"
 
 
+def test_deleting_the_first_ideas_takes_their_year_out_of_the_menu_at_once(
+    client, make_initiative, make_idea
+):
+    """The ideas of 2019 deleted (spam found late, say), 2019 was still offered, a year of
+    nothing, until a challenge changed."""
+    stockholm = timezone.get_default_timezone()
+    make_initiative(start_date=date(2021, 3, 1))
+    first = make_idea(received=datetime(2019, 5, 1, tzinfo=stockholm))
+    make_idea(received=datetime(2022, 5, 1, tzinfo=stockholm))
+    assert re.findall(r'<option value="(\d*)"', get(client))[-1] == "2019"
+
+    first.delete()
+
+    assert re.findall(r'<option value="(\d*)"', get(client))[-1] == "2021"
+
+
 def test_a_departments_link_in_a_year_lists_that_years_initiatives(client, known):
     """In 2023 the chart counted three initiatives of Avdelning C; its link listed every one
     of C's initiatives of all years."""
