@@ -132,3 +132,29 @@ def test_the_idea_form_under_a_challenge_marks_the_challenges_section(settings, 
 def reverse_in(language: str, name: str) -> str:
     with translation.override(language):
         return f'href="{reverse(name)}"'
+
+
+def test_the_footer_marks_the_page_a_visitor_is_on(settings, db):
+    """A screen reader user who followed "Om Innovation Helsingborg" in the footer heard
+    nothing telling them the link led to the page they were on."""
+    settings.DEBUG = False
+    client = Client()
+    for path, current in [
+        ("/om/", "Om Innovation Helsingborg"),
+        ("/", None),
+        ("/en/accessibility/", "Accessibility statement"),
+        ("/om/", "Om Innovation Helsingborg"),
+        ("/en/", None),
+        ("/statistik/", "Statistik och effekter"),
+    ]:
+        html = client.get(path).text
+        links = [line for line in html.splitlines() if 'class="site-footer__link"' in line]
+        marked = [line for line in links if "aria-current" in line]
+        assert len(links) == 5, path
+        if current is None:
+            assert marked == [], path
+        else:
+            assert len(marked) == 1 and f'aria-current="page">{current}</a>' in marked[0], (
+                path,
+                marked,
+            )
