@@ -183,6 +183,15 @@ class ModerationForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         # The instance is the idea as it is now: the form's values go onto it after clean.
+        # A declined idea decided otherwise, its reason left chosen as the page showed it:
+        # that reason goes with the old decision. Refused ("goes only with a declined idea"),
+        # it cost the moderator a second save to publish an idea declined by mistake.
+        if (
+            cleaned.get("status") != ContributionStatus.DECLINED
+            and self.instance.decline_reason
+            and cleaned.get("decline_reason") == self.instance.decline_reason
+        ):
+            cleaned["decline_reason"] = ""
         seen, now = cleaned.get("seen"), self.fields["seen"].initial
         if seen and now and seen != now:
             self.data = self.data.copy()

@@ -319,7 +319,9 @@ def contribution_record_moderation(
     changes no public page (Contribution.PAGE_CACHE_UNSHOWN_FIELDS)."""
     fields = set(changed) & {field.name for field in Contribution._meta.concrete_fields}
     if "status" in fields:
-        fields |= {"decided_by", "decided_at"}
+        # The reason for declining goes with the status (a database constraint ties them),
+        # also when the form cleared one it showed unchanged (ModerationForm.clean).
+        fields |= {"decided_by", "decided_at", "decline_reason"}
         if contribution.status in DECIDED:
             contribution.decided_by = by
             contribution.decided_at = timezone.now()

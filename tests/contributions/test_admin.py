@@ -327,6 +327,50 @@ def test_a_decision_that_does_not_validate_stays_on_the_idea(client, moderator, 
     assert idea.status == ContributionStatus.PENDING
 
 
+@pytest.mark.parametrize(
+    "status", [ContributionStatus.PUBLISHED, ContributionStatus.SPAM, ContributionStatus.PENDING]
+)
+def test_a_declined_idea_decided_again_leaves_its_reason_in_one_save(
+    client, moderator, make_contribution, status
+):
+    """A declined idea opens with its reason chosen; published (or marked as spam, or put
+    back in the queue) with the reason left as it was, it is saved in one go without it. The
+    form refused the reason as going only with a declined idea, and the moderator had to
+    clear it and save a second time."""
+    idea = make_contribution(
+        status=ContributionStatus.DECLINED, decline_reason=DeclineReason.DUPLICATE
+    )
+    client.force_login(moderator)
+    response = _decide(client, idea, status=status, decline_reason=DeclineReason.DUPLICATE)
+    assert response.redirect_chain, response.context["adminform"].form.errors
+    idea.refresh_from_db()
+    assert (idea.status, idea.decline_reason) == (status, "")
+
+
+def test_a_reason_chosen_for_an_idea_not_declined_is_still_refused(
+    client, moderator, make_contribution
+):
+    """Only the reason the idea was declined for goes by itself: one the moderator chose
+    with another status says they meant something the form cannot guess."""
+    idea = make_contribution(
+        status=ContributionStatus.DECLINED, decline_reason=DeclineReason.DUPLICATE
+    )
+    client.force_login(moderator)
+    response = _decide(
+        client,
+        idea,
+        status=ContributionStatus.PUBLISHED,
+        decline_reason=DeclineReason.OFF_TOPIC,
+    )
+    assert response.redirect_chain == []
+    assert "Ett skäl att avböja anges bara för en avböjd idé." in response.text
+    idea.refresh_from_db()
+    assert (idea.status, idea.decline_reason) == (
+        ContributionStatus.DECLINED,
+        DeclineReason.DUPLICATE,
+    )
+
+
 @pytest.mark.postgres
 def test_moderators_find_an_idea_by_a_misspelt_word_of_its_title(
     client, moderator, make_contribution, postgres_only
