@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
-from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
@@ -384,7 +384,8 @@ class ContributionAdmin(admin.ModelAdmin):
         moderator came from (its filters and search), or that list when none is left."""
         if SAVE_AND_NEXT not in request.POST:
             return super().response_change(request, obj)
-        following = self._next_waiting(request, obj)
+        filters = self._list_filters(request)
+        following = self._next_waiting(filters, request, obj)
         if following is None:
             message = _("The idea %(reference)s was saved. No more ideas are waiting in this list.")
             url = reverse("admin:contributions_contribution_changelist")
@@ -392,14 +393,25 @@ class ContributionAdmin(admin.ModelAdmin):
             message = _("The idea %(reference)s was saved. Here is the next idea waiting.")
             url = reverse("admin:contributions_contribution_change", args=[following.pk])
         self.message_user(request, message % {"reference": obj.reference}, messages.SUCCESS)
-        preserved = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
-        return HttpResponseRedirect(add_preserved_filters(preserved, url))
+        preserved = urlencode({"_changelist_filters": filters.urlencode()}) if filters else ""
+        context = {"preserved_filters": preserved, "opts": self.opts}
+        return HttpResponseRedirect(add_preserved_filters(context, url))
 
-    def _next_waiting(self, request, obj) -> Contribution | None:
+    @staticmethod
+    def _list_filters(request: HttpRequest) -> QueryDict:
+        """The filters, search and order of the list the moderator came from, without its
+        page. Deciding ideas takes them off a list of waiting ones, and a page past the list's
+        new end is refused (IncorrectLookupParameters): the next idea was then the whole
+        queue's, of any challenge, and the list came back without its filters."""
+        filters = QueryDict(request.GET.get("_changelist_filters", ""), mutable=True)
+        filters.pop(PAGE_VAR, None)
+        return filters
+
+    def _next_waiting(self, filters: QueryDict, request, obj) -> Contribution | None:
         """The first pending idea other than `obj` in the moderation order, among those the
-        changelist shows with the filters the moderator came with."""
+        changelist shows with `filters`."""
         listing = copy.copy(request)
-        listing.GET = QueryDict(request.GET.get("_changelist_filters", ""))
+        listing.GET = filters
         try:
             ideas = self.get_changelist_instance(listing).get_queryset(listing)
         except IncorrectLookupParameters:

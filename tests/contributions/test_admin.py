@@ -4,6 +4,7 @@ from datetime import timedelta
 from urllib.parse import unquote, urlencode
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
@@ -293,6 +294,32 @@ def test_save_and_next_stays_in_the_list_the_moderator_came_from(
     final = response.redirect_chain[-1][0]
     assert final.startswith(expected)
     assert "_changelist_filters=" in final  # the list's filters go along
+
+
+def test_save_and_next_from_the_last_page_of_a_list_stays_in_that_list(
+    client, moderator, make_challenge, make_contribution, monkeypatch
+):
+    """The last idea waiting on the last page of a filtered list: once it is decided, that
+    page is gone. The next idea, and the list a save of it goes back to, are still those of
+    the list's filters, where the page no longer there made the queue forget them all: the
+    next idea was one of another challenge, and the list came back unfiltered."""
+    monkeypatch.setattr(admin.site.get_model_admin(Contribution), "list_per_page", 2)
+    mine, other = make_challenge(title="Min utmaning"), make_challenge(title="Annan utmaning")
+    make_contribution(challenge=other, title="Någon annans")  # older than all of mine
+    ideas = [make_contribution(challenge=mine, title=f"Min nummer {n}") for n in range(5)]
+    client.force_login(moderator)
+    filters = f"challenge={mine.pk}&status__exact=pending&p=3"
+    response = _decide(client, ideas[-1], changelist_filters=filters)  # alone on page 3
+    following = response.redirect_chain[-1][0]
+    expected = reverse("admin:contributions_contribution_change", args=[ideas[0].pk])
+    assert following.startswith(expected)
+
+    response = client.post(following, moderation_data(_save="1"), follow=True)
+    final = response.redirect_chain[-1][0]
+    assert final.startswith(reverse(CHANGELIST))
+    assert f"challenge={mine.pk}" in final
+    assert "Min nummer 1" in response.text
+    assert "Någon annans" not in response.text
 
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
