@@ -57,6 +57,22 @@ class ModerationActionForm(helpers.ActionForm):
     )
 
 
+class DeclineReasonForm(forms.Form):
+    """The reason for declining the ideas chosen in the list, asked on a page of its own when
+    the action bar's was left unchosen (ContributionAdmin.decline)."""
+
+    decline_reason = forms.ChoiceField(
+        label=_("Reason for declining"),
+        choices=DeclineReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a reason for declining.")},
+    )
+
+
+# Sent back by the page that asks for the reason for declining: its form is then checked.
+REASON_ASKED = "_reason_asked"
+
+
 # The largest id a database holds (a signed 64-bit integer).
 BIGGEST_ID = 2**63 - 1
 
@@ -506,12 +522,7 @@ class ContributionAdmin(admin.ModelAdmin):
     def decline(self, request, queryset):
         reason = request.POST.get("decline_reason", "")
         if reason not in DeclineReason.values:
-            self.message_user(
-                request,
-                _("Choose a reason for declining beside the action, then run it again."),
-                messages.ERROR,
-            )
-            return
+            return self._ask_reason(request, queryset)
         self._each(
             request,
             queryset,
@@ -522,6 +533,30 @@ class ContributionAdmin(admin.ModelAdmin):
             status=ContributionStatus.DECLINED,
             reason=reason,
         )
+
+    def _ask_reason(self, request, queryset) -> TemplateResponse:
+        """A page that asks for the reason for declining, with the ideas chosen, the time the
+        list was opened and the list's own address kept: sent back to the list with an error,
+        the moderator had to tick every idea again."""
+        form = DeclineReasonForm(request.POST if REASON_ASKED in request.POST else None)
+        count = queryset.count()
+        ideas = queryset.order_by(*MODERATION_ORDER).values_list("reference", "title")
+        shown = list(ideas[: self.list_per_page])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Decline ideas"),
+            "form": form,
+            "count": count,
+            "ideas": shown,
+            "more": count - len(shown),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "listed_at": request.POST.get("listed_at", ""),
+            "reason_asked": REASON_ASKED,
+            "back": request.get_full_path(),
+        }
+        return TemplateResponse(request, "admin/contributions/contribution/decline.html", context)
 
     @admin.action(description=_("Mark the selected ideas as spam"), permissions=["change"])
     def mark_spam(self, request, queryset):

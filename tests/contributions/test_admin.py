@@ -605,6 +605,61 @@ def test_saves_by_one_moderator_in_turn_are_never_refused(client, moderator, mak
     assert (idea.status, idea.internal_note) == (ContributionStatus.PUBLISHED, "Sedan.")
 
 
+def _hidden_inputs(page: str) -> dict:
+    """The hidden fields of a page's form, as the browser sends them back."""
+    data = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page):
+        data.setdefault(name, []).append(html.unescape(value))
+    return data
+
+
+def test_declining_ideas_without_a_reason_asks_for_it_and_keeps_the_ideas_chosen(
+    client, moderator, make_contribution
+):
+    """Run without a reason, the decline went back to the list with an error, every idea
+    unticked: a moderator who had chosen fifty chose them again. Now a page asks for the
+    reason, with the ideas chosen, and declines them once it is given."""
+    chosen = [make_contribution(title="Först vald"), make_contribution(title="Sedan vald")]
+    other = make_contribution(title="Inte vald")
+    client.force_login(moderator)
+    listed = client.get(reverse(CHANGELIST), {"status__exact": "pending"}).text
+    listed_at = re.search(r'name="listed_at" value="([^"]+)"', listed).group(1)
+    url = reverse(CHANGELIST) + "?status__exact=pending"
+    data = {
+        "action": "decline",
+        "decline_reason": "",
+        "listed_at": listed_at,
+        "index": "0",
+        ACTION_CHECKBOX_NAME: [idea.pk for idea in chosen],
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    page = response.text
+    assert "Först vald" in page and "Sedan vald" in page and "Inte vald" not in page
+    assert "Välj skälet att avböja de här 2 idéerna." in page
+    assert Contribution.objects.pending().count() == 3
+
+    again = _hidden_inputs(page)
+    assert again["listed_at"] == [listed_at]
+    response = client.post(url, again)  # sent without choosing: asked again, with why
+    assert response.status_code == 200
+    assert "Välj ett skäl att avböja." in response.text
+    assert Contribution.objects.pending().count() == 3
+
+    again["decline_reason"] = DeclineReason.DUPLICATE
+    response = client.post(url, again, follow=True)
+    assert response.redirect_chain[-1][0] == url  # back to the list as it was
+    assert "Avböjde 2 idéer." in response.text
+    for idea in chosen:
+        idea.refresh_from_db()
+        assert (idea.status, idea.decline_reason) == (
+            ContributionStatus.DECLINED,
+            DeclineReason.DUPLICATE,
+        )
+    other.refresh_from_db()
+    assert other.status == ContributionStatus.PENDING
+
+
 def test_a_bulk_decision_leaves_the_ideas_someone_else_decided_after_the_list_was_opened(
     client, moderator, make_staff, make_contribution
 ):

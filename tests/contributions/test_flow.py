@@ -169,7 +169,7 @@ def test_bulk_decline_without_a_reason_changes_nothing(client, moderator, make_c
     client.force_login(moderator)
     url = reverse("admin:contributions_contribution_changelist")
     response = client.post(url, {"action": "decline", ACTION_CHECKBOX_NAME: [idea.pk]}, follow=True)
-    assert "Välj ett skäl att avböja" in response.content.decode()
+    assert "Välj skälet att avböja den här idén." in response.content.decode()
     idea.refresh_from_db()
     assert idea.status == ContributionStatus.PENDING
 
