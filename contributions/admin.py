@@ -442,15 +442,19 @@ class ContributionAdmin(admin.ModelAdmin):
         ngettext_lazy keyed on "count". An idea someone else decided after the moderator
         opened the list is left as it is: two moderators clearing the same queue would
         otherwise undo each other's decisions. An idea that already has this decision is
-        left as it is too, and counted apart."""
+        left as it is too, and counted apart; and so is one that arrived after the list was
+        opened, which "select all" of the list would decide unread."""
         listed_at = _listed_at(request)
-        chosen, skipped, already = [], [], 0
+        chosen, skipped, already, arrived = [], [], 0, 0
         with transaction.atomic():
             # Lock only the ideas themselves: PostgreSQL cannot lock the nullable side of the
             # outer joins that the changelist's select_related adds.
             for contribution in queryset.select_for_update(of=("self",)):
                 if (contribution.status, contribution.decline_reason) == (status, reason):
                     already += 1
+                    continue
+                if listed_at and contribution.created_at > listed_at:
+                    arrived += 1
                     continue
                 if (
                     listed_at
@@ -475,6 +479,17 @@ class ContributionAdmin(admin.ModelAdmin):
                 )
                 % {"count": already},
                 messages.INFO,
+            )
+        if arrived:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d idea was left waiting: it arrived after you opened the list.",
+                    "%(count)d ideas were left waiting: they arrived after you opened the list.",
+                    arrived,
+                )
+                % {"count": arrived},
+                messages.WARNING,
             )
         if skipped:
             left = ngettext(

@@ -751,6 +751,36 @@ def test_a_bulk_decision_leaves_who_decided_and_when_of_ideas_already_decided_so
     assert timezone.localdate(long_ago).strftime("%Y") in status_page
 
 
+@pytest.mark.parametrize("action", ["publish", "mark_spam"])
+def test_a_bulk_decision_on_the_whole_list_leaves_the_ideas_that_arrived_after_it(
+    client, moderator, make_contribution, action
+):
+    """ "Select all" of a list decides every idea its filters find when the action runs: an
+    idea sent while the moderator read the list was published unread (an idea may name
+    others, the reason it would be declined), or marked as spam with its receipt dropped.
+    Ideas that arrived after the list was opened are left waiting, and the message says so."""
+    read = [make_contribution(title="Läst först"), make_contribution(title="Läst sedan")]
+    client.force_login(moderator)
+    listed = client.get(reverse(CHANGELIST), {"status__exact": "pending"}).text
+    listed_at = re.search(r'name="listed_at" value="([^"]+)"', listed).group(1)
+    unread = make_contribution(title="Kom under tiden")
+    data = {
+        "action": action,
+        "select_across": "1",
+        "index": "0",
+        "listed_at": listed_at,
+        ACTION_CHECKBOX_NAME: [idea.pk for idea in read],
+    }
+    url = reverse(CHANGELIST) + "?status__exact=pending"
+    page = client.post(url, data, follow=True).text
+    unread.refresh_from_db()
+    assert unread.status == ContributionStatus.PENDING
+    assert "1 idé lämnades och väntar: den kom efter att du öppnade listan." in page
+    for idea in read:
+        idea.refresh_from_db()
+        assert idea.status != ContributionStatus.PENDING
+
+
 @pytest.mark.parametrize("listed_at", ["", "not a time", "2026-13-45T99:00:00", "2026-12-02T08:00"])
 def test_a_bulk_decision_with_no_usable_time_of_the_list_decides_every_idea(
     client, moderator, make_contribution, listed_at
