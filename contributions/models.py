@@ -20,6 +20,18 @@ def new_reference() -> str:
     return REFERENCE_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
+def reference_in(text: str) -> str | None:
+    """The reference a person means by what they type or read out: "7K3M9Q", "hbg 7k3m9q"
+    and "HBG-7K3M9Q" all mean HBG-7K3M9Q. None when the text is no reference."""
+    code = "".join(character for character in text.upper() if character.isalnum())
+    prefix = REFERENCE_PREFIX.rstrip("-")
+    if len(code) == len(prefix) + 6 and code.startswith(prefix):
+        code = code[len(prefix) :]
+    if len(code) == 6 and all(character in REFERENCE_ALPHABET for character in code):
+        return REFERENCE_PREFIX + code
+    return None
+
+
 def new_token() -> str:
     """The secret in the private status link: 256 random bits."""
     return secrets.token_urlsafe(32)

@@ -238,6 +238,21 @@ def test_moderators_find_an_idea_by_its_senders_name_or_organisation(
     assert found("energiförening") == ["Solceller på taken"]
 
 
+def test_moderators_find_an_idea_by_its_reference_as_a_sender_reads_it_out(
+    client, moderator, make_contribution
+):
+    """A sender on the telephone says "7K3M9Q" or "HBG 7K3M9Q": on PostgreSQL only the
+    reference typed in full, "HBG-7K3M9Q", found the idea."""
+    idea = make_contribution(title="Fler parkbänkar")
+    make_contribution(title="Något annat")
+    code = idea.reference.removeprefix("HBG-")
+    client.force_login(moderator)
+    url = reverse(CHANGELIST)
+    for term in [idea.reference, code, code.lower(), f"HBG {code}", f"hbg-{code.lower()}"]:
+        page = client.get(url, {"q": term}).text
+        assert "Fler parkbänkar" in page and "Något annat" not in page, term
+
+
 def _decide(client, idea, *, changelist_filters: str = "", **fields):
     """Post the moderator's decision on an idea with the button "save and take the next"."""
     url = reverse("admin:contributions_contribution_change", args=[idea.pk])
