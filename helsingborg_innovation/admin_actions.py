@@ -189,6 +189,12 @@ class DateAndMaybeTimeField(forms.SplitDateTimeField):
         return super().compress(data_list)
 
 
+IMAGE_NOT_KEPT = _(
+    "The image you chose was not saved, because the form has errors. Choose it again before "
+    "you save."
+)
+
+
 class PublishableAdmin(admin.ModelAdmin):
     """What every publishable kind of content shares in the admin."""
 
@@ -292,6 +298,19 @@ class PublishableAdmin(admin.ModelAdmin):
             return super().get_search_results(request, queryset, search_term)
         found = search.admin_filter(queryset, term, ["title", "summary"], Q(slug=term.lower()))
         return found, False
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """A form sent back with errors (its own or its inlines') asks for a chosen image
+        again: a browser never fills a file field in, so an editor who had forgotten the
+        image's text, added it and saved again lost the image without a word."""
+        form = context["adminform"].form
+        if (
+            request.method == "POST"
+            and form.files.get(form.add_prefix("image"))
+            and "image" not in form.errors
+        ):
+            form.add_error("image", IMAGE_NOT_KEPT)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         # An explicit step rather than a side effect of Model.save(): see images.py.

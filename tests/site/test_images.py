@@ -426,6 +426,61 @@ def test_clearing_the_image_in_the_admin_forgets_its_size_and_renditions(
     assert challenge.image_renditions == {}
 
 
+def _new_initiative_data(department, **fields) -> dict:
+    data = {
+        "title": "Renare hamn",
+        "slug": "renare-hamn",
+        "summary": "Hur håller vi hamnen ren?",
+        "phase": "pilot",
+        "owner_department": department.pk,
+        "status": Status.DRAFT,
+    }
+    for prefix in ("impact_goals", "timeline"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(fields)
+    return data
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        {"image_alt": ""},
+        # The form itself is valid; an impact goal without its goal is not.
+        {
+            "image_alt": "Hamnen",
+            "impact_goals-TOTAL_FORMS": "1",
+            "impact_goals-0-description": "",
+            "impact_goals-0-target": "Hälften så mycket skräp",
+            "impact_goals-0-order": "0",
+        },
+    ],
+    ids=["no-text-alternative", "inline-error"],
+)
+def test_a_form_sent_back_with_errors_asks_for_the_chosen_image_again(
+    editor_client, make_department, mistake
+):
+    """A browser never fills in a file field: the editor who corrected the mistake and saved
+    again lost the image, with nothing on the page saying so."""
+    upload = SimpleUploadedFile("hamnen.jpg", _photo(size=(700, 700)))
+    data = _new_initiative_data(make_department(), image=upload, **mistake)
+    response = editor_client.post(reverse("admin:initiatives_initiative_add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["image"] == [
+        "Bilden du valde sparades inte eftersom formuläret har fel. Välj den igen innan du sparar."
+    ]
+    assert 'id="id_image_error"' in response.text
+
+
+def test_a_form_without_a_new_image_is_sent_back_without_a_word_of_it(
+    editor_client, make_department
+):
+    data = _new_initiative_data(make_department(), summary="")
+    response = editor_client.post(reverse("admin:initiatives_initiative_add"), data)
+    assert response.status_code == 200
+    assert "image" not in response.context["adminform"].form.errors
+
+
 def _truncated_jpeg() -> bytes:
     data = _photo(size=(800, 600))
     return data[: len(data) // 2]
