@@ -279,6 +279,10 @@ class Publishable(models.Model):
         """Whether the page carries the notice that its content is older than the set age:
         from the day after it turned that old, so that it changes with the date, as the copies
         of the page cache do (a notice due in the afternoon was missing from the copy made in
-        the morning until midnight)."""
-        last_young_day = timezone.localdate(self.updated_at) + timedelta(days=self.age_notice_days)
+        the morning until midnight). Its age counts from when the public first saw it: a
+        challenge written in September to go public in November was called old the day it
+        went public."""
+        last_young_day = timezone.localdate(self.public_change_at) + timedelta(
+            days=self.age_notice_days
+        )
         return last_young_day < timezone.localdate()

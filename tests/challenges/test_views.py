@@ -200,12 +200,26 @@ def test_age_notice_on_old_content(client, make_challenge):
     old = make_challenge(title="Gammal")
     fresh = make_challenge(title="Färsk")
     days = settings.CONTENT_AGE_NOTICE_DAYS
-    Challenge.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=days + 1))
+    long_ago = timezone.now() - timedelta(days=days + 1)
+    Challenge.objects.filter(pk=old.pk).update(updated_at=long_ago, publish_at=long_ago)
 
     assert 'class="age-notice"' in client.get(_detail_url(old)).text
     english = client.get(_en("challenges:detail", slug=old.slug)).text
     assert f"This content is older than {days} days." in english
     assert 'class="age-notice"' not in client.get(_detail_url(fresh)).text
+
+
+@pytest.mark.django_db
+def test_no_age_notice_on_the_day_a_long_scheduled_challenge_goes_public(client, make_challenge):
+    """Written and scheduled long before it went public, it is new to the public that day."""
+    days = settings.CONTENT_AGE_NOTICE_DAYS
+    challenge = make_challenge()
+    Challenge.objects.filter(pk=challenge.pk).update(
+        updated_at=timezone.now() - timedelta(days=days + 30),
+        publish_at=timezone.now() - timedelta(minutes=5),
+    )
+
+    assert 'class="age-notice"' not in client.get(_detail_url(challenge)).text
 
 
 @pytest.mark.django_db

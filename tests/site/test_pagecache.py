@@ -416,9 +416,8 @@ def test_the_age_notice_comes_with_the_date_the_cached_pages_change_with(
     noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
     monkeypatch.setattr(timezone, "now", lambda: noon)
     challenge = make_challenge()
-    Challenge.objects.filter(pk=challenge.pk).update(
-        updated_at=noon - timedelta(days=settings.CONTENT_AGE_NOTICE_DAYS, hours=-1)
-    )
+    long_ago = noon - timedelta(days=settings.CONTENT_AGE_NOTICE_DAYS, hours=-1)
+    Challenge.objects.filter(pk=challenge.pk).update(updated_at=long_ago, publish_at=long_ago)
     url = challenge.get_absolute_url()
     first = client.get(url)
     assert 'class="age-notice"' not in first.text
@@ -602,9 +601,8 @@ def test_a_setting_the_pages_show_changed_on_a_restart_shows_at_once(
     from challenges.models import Challenge
 
     challenge = make_challenge()
-    Challenge.objects.filter(pk=challenge.pk).update(
-        updated_at=challenge.updated_at - timedelta(days=70)
-    )
+    long_ago = challenge.updated_at - timedelta(days=70)
+    Challenge.objects.filter(pk=challenge.pk).update(updated_at=long_ago, publish_at=long_ago)
     detail, personal_data = challenge.get_absolute_url(), reverse("pages:personal_data")
     settings.CONTENT_AGE_NOTICE_DAYS = 60
     settings.CONTRIBUTION_RETENTION_DAYS = 365
