@@ -125,6 +125,20 @@ def test_publishing_keeps_a_publishing_date_already_set(en_editor, make_challeng
     assert challenge.is_scheduled
 
 
+def test_publishing_says_which_items_are_public_and_which_scheduled(en_editor, make_challenge):
+    """An item with a publishing date ahead is not public yet: "published" made the editor
+    think it was."""
+    later = timezone.now() + timedelta(days=3)
+    scheduled = make_challenge(status=Status.DRAFT, publish_at=later)
+    drafts = [make_challenge(status=Status.DRAFT), make_challenge(status=Status.DRAFT)]
+    selected = [scheduled.pk, *[draft.pk for draft in drafts]]
+    response = en_editor.post(
+        reverse(CHANGELIST), {"action": "publish", ACTION_CHECKBOX_NAME: selected}, follow=True
+    )
+    assert "2 items published." in response.text
+    assert "1 item scheduled: it goes public on its publishing date." in response.text
+
+
 def test_unpublish_and_archive_report_how_many_changed(en_editor, make_challenge):
     published = [make_challenge(), make_challenge()]
     draft = make_challenge(status=Status.DRAFT)
