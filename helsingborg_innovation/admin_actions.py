@@ -209,6 +209,23 @@ IMAGE_NOT_KEPT = _(
     "The image you chose was not saved, because the form has errors. Choose it again before "
     "you save."
 )
+FILE_NOT_KEPT = _(
+    "The file you chose was not saved, because the form has errors. Choose it again before "
+    "you save."
+)
+
+
+def _ask_again_for_files(form) -> None:
+    """Say on each file field of a form sent back with errors that its file was not kept,
+    unless the file itself was refused (that error says enough)."""
+    for name, field in form.fields.items():
+        if (
+            isinstance(field, forms.FileField)
+            and form.files.get(form.add_prefix(name))
+            and name not in form.errors
+        ):
+            image = isinstance(field, forms.ImageField)
+            form.add_error(name, IMAGE_NOT_KEPT if image else FILE_NOT_KEPT)
 
 
 class PublishableAdmin(admin.ModelAdmin):
@@ -316,16 +333,16 @@ class PublishableAdmin(admin.ModelAdmin):
         return found, False
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        """A form sent back with errors (its own or its inlines') asks for a chosen image
+        """A form sent back with errors (its own or its inlines') asks for each chosen file
         again: a browser never fills a file field in, so an editor who had forgotten the
-        image's text, added it and saved again lost the image without a word."""
-        form = context["adminform"].form
-        if (
-            request.method == "POST"
-            and form.files.get(form.add_prefix("image"))
-            and "image" not in form.errors
-        ):
-            form.add_error("image", IMAGE_NOT_KEPT)
+        image's text, added it and saved again lost the image without a word (and a
+        method's new attachment was refused as missing on the second save)."""
+        if request.method == "POST":
+            sent = [context["adminform"].form]
+            for inline in context["inline_admin_formsets"]:
+                sent += inline.formset.forms
+            for form in sent:
+                _ask_again_for_files(form)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):

@@ -50,6 +50,29 @@ def _method_data(attachments: list[dict], initial: int = 0, **overrides) -> dict
     return data
 
 
+def test_a_form_sent_back_with_errors_asks_for_the_chosen_attachment_again(en_editor):
+    """A browser never fills in a file field: the attachment's row came back with its title
+    and no file, and the next save refused it as missing."""
+    upload = SimpleUploadedFile("mall.pdf", PDF, content_type="application/pdf")
+    data = _method_data([{"title": "Mall", "file": upload, "order": "0"}], summary="")
+    response = en_editor.post(reverse("admin:methods_method_add"), data)
+    assert response.status_code == 200
+    (row,) = response.context["inline_admin_formsets"][0].formset.forms
+    assert row.errors["file"] == [
+        "The file you chose was not saved, because the form has errors. Choose it again "
+        "before you save."
+    ]
+    assert not Attachment.objects.exists()
+
+
+def test_a_refused_attachment_says_why_and_nothing_more(en_editor):
+    upload = SimpleUploadedFile("mall.pdf", b"not a pdf", content_type="application/pdf")
+    data = _method_data([{"title": "Mall", "file": upload, "order": "0"}])
+    response = en_editor.post(reverse("admin:methods_method_add"), data)
+    (row,) = response.context["inline_admin_formsets"][0].formset.forms
+    assert row.errors["file"] == ["The file is called .pdf but its content is something else."]
+
+
 def test_editor_adds_a_published_method_with_an_attachment(en_editor):
     upload = SimpleUploadedFile("mall.pdf", PDF, content_type="application/pdf")
     data = _method_data([{"title": "Mall", "file": upload, "order": "0"}])
