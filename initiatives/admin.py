@@ -167,8 +167,8 @@ class InitiativeAdmin(PublishableAdmin):
         return bool(obj.lessons_learned.strip())
 
     def save_model(self, request, obj, form, change):
-        stored = Initiative.objects.filter(pk=obj.pk).values_list("phase", flat=True)
-        form.previous_phase = stored.first() if change else None
+        stored = Initiative.objects.filter(pk=obj.pk).values_list("phase", "end_date")
+        form.previous_phase, form.previous_end_date = (change and stored.first()) or (None, None)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -177,7 +177,10 @@ class InitiativeAdmin(PublishableAdmin):
         super().save_related(request, form, formsets, change)
         note = form.cleaned_data.get("phase_note", "")
         entry = initiative_record_phase(
-            initiative=form.instance, previous_phase=form.previous_phase, note=note
+            initiative=form.instance,
+            previous_phase=form.previous_phase,
+            note=note,
+            previous_end_date=form.previous_end_date,
         )
         if phase_note_left_out(entry, note):
             self.message_user(

@@ -476,6 +476,35 @@ def test_stopping_an_initiative_dates_its_timeline_entry_by_the_day_it_stopped(
     assert not planned.timeline.filter(phase=Phase.STOPPED).exists()
 
 
+def test_correcting_the_day_an_initiative_stopped_moves_its_timeline_entry(
+    en_editor, client, make_initiative
+):
+    """Stopped with today's date and corrected to the real day a week later: the page said
+    "Ended 26 November" and, in the timeline, "3 December Stopped"."""
+    today = timezone.localdate()
+    initiative = make_initiative(phase=Phase.STOPPED, end_date=today)
+    PhaseChange.objects.create(initiative=initiative, date=today, phase=Phase.STOPPED)
+    by_hand = PhaseChange.objects.create(
+        initiative=initiative, date=today - timezone.timedelta(days=100), phase=Phase.PILOT
+    )
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    corrected = today - timezone.timedelta(days=7)
+    data = _change_data(
+        initiative,
+        stop_reason=initiative.stop_reason,
+        stop_explanation=initiative.stop_explanation,
+        lessons_learned=initiative.lessons_learned,
+        end_date=corrected.isoformat(),
+    )
+    assert en_editor.post(url, data).status_code == 302
+    assert list(initiative.timeline.values_list("date", "phase")) == [
+        (by_hand.date, Phase.PILOT),
+        (corrected, Phase.STOPPED),
+    ]
+    timeline = client.get(initiative.get_absolute_url()).text.split('class="timeline"', 1)[1]
+    assert f'datetime="{today.isoformat()}"' not in timeline.split("</ol>", 1)[0]
+
+
 def test_stopping_with_an_end_date_ahead_is_refused_in_swedish(editor_client, make_initiative):
     """The end date of a stopped initiative is the day it was stopped; one ahead is refused
     with why, in the editor's language."""
