@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from challenges.models import Challenge
-from contributions import services
+from contributions import reviewing, services
 from contributions.models import (
     MODERATION_ORDER,
     Contribution,
@@ -398,9 +398,25 @@ class ContributionAdmin(admin.ModelAdmin):
             params = {"reference": obj.reference, "challenge": obj.challenge.title}
             self.message_user(request, message % params, messages.WARNING)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """An idea opened is noted as this moderator's (reviewing.py); one another moderator
+        has open says who, so that the two do not decide it twice."""
+        if request.method == "GET" and object_id.isdigit() and self.has_change_permission(request):
+            holder = reviewing.opened(int(object_id), request.user)
+            if holder is not None:
+                self.message_user(
+                    request,
+                    _("%(name)s has this idea open and may be deciding it now.")
+                    % {"name": holder[1]},
+                    messages.WARNING,
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def response_change(self, request, obj):
-        """After "Save and review the next": the oldest idea still waiting in the list the
-        moderator came from (its filters and search), or that list when none is left."""
+        """The idea saved is free for the other moderators again. After "Save and review the
+        next": the oldest idea still waiting in the list the moderator came from (its filters
+        and search), or that list when none is left."""
+        reviewing.closed(obj.pk, request.user)
         if SAVE_AND_NEXT not in request.POST:
             return super().response_change(request, obj)
         filters = self._list_filters(request)
@@ -410,7 +426,7 @@ class ContributionAdmin(admin.ModelAdmin):
             url = reverse("admin:contributions_contribution_changelist")
         else:
             message = _("The idea %(reference)s was saved. Here is the next idea waiting.")
-            url = reverse("admin:contributions_contribution_change", args=[following.pk])
+            url = reverse("admin:contributions_contribution_change", args=[following])
         self.message_user(request, message % {"reference": obj.reference}, messages.SUCCESS)
         preserved = urlencode({"_changelist_filters": filters.urlencode()}) if filters else ""
         context = {"preserved_filters": preserved, "opts": self.opts}
@@ -426,16 +442,21 @@ class ContributionAdmin(admin.ModelAdmin):
         filters.pop(PAGE_VAR, None)
         return filters
 
-    def _next_waiting(self, filters: QueryDict, request, obj) -> Contribution | None:
-        """The first pending idea other than `obj` in the moderation order, among those the
-        changelist shows with `filters`."""
+    def _next_waiting(self, filters: QueryDict, request, obj) -> int | None:
+        """The id of the first pending idea other than `obj` in the moderation order, among
+        those the changelist shows with `filters`, that no other moderator has open (see
+        reviewing.py); the first of them when the others have all those next open."""
         listing = copy.copy(request)
         listing.GET = filters
         try:
             ideas = self.get_changelist_instance(listing).get_queryset(listing)
         except IncorrectLookupParameters:
             ideas = self.get_queryset(request)
-        return ideas.pending().exclude(pk=obj.pk).order_by(*MODERATION_ORDER).first()
+        waiting = ideas.pending().exclude(pk=obj.pk).order_by(*MODERATION_ORDER)
+        following = list(waiting.values_list("pk", flat=True)[: reviewing.LOOK_AHEAD])
+        taken = reviewing.open_elsewhere(following, request.user)
+        free = [pk for pk in following if pk not in taken]
+        return (free or following or [None])[0]
 
     def _each(
         self, request, queryset: QuerySet, decide, message, *, status: str, reason: str = ""

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from contributions import mail
 from contributions.models import Contribution, ContributionStatus, DeclineReason, SubmitterKind
+from helsingborg_innovation import roles
 from tests.conftest import indexed_columns, plan_with_more_rows
 from tests.contributions.conftest import moderation_data
 
@@ -293,6 +294,66 @@ def test_save_and_next_takes_the_moderator_to_the_oldest_idea_still_waiting(
     assert "Inga fler idéer väntar" in response.text
     second.refresh_from_db()
     assert second.status == ContributionStatus.DECLINED
+
+
+def test_two_moderators_clearing_the_queue_are_sent_to_different_ideas(
+    make_staff, make_contribution
+):
+    """Both working from the start of the queue, each "Save and review the next" sent the two
+    to the same oldest idea: one read it for nothing, and their saves were refused."""
+    from django.test import Client
+
+    anna = make_staff(groups=[roles.MODERATORS], username="anna")
+    anna.first_name, anna.last_name = "Anna", "Berg"
+    anna.save()
+    bo = make_staff(groups=[roles.MODERATORS], username="bo")
+    first, second, third, fourth = (make_contribution(title=f"Idé {n}") for n in range(1, 5))
+    annas, bos = Client(), Client()
+    annas.force_login(anna)
+    bos.force_login(bo)
+    change = "admin:contributions_contribution_change"
+
+    annas.get(reverse(change, args=[first.pk]))
+    bos.get(reverse(change, args=[second.pk]))
+    # Anna decides hers and is sent to the third, which Bo has not opened.
+    assert _decide(annas, first).redirect_chain[-1][0] == reverse(change, args=[third.pk])
+    # Bo decides his: the third is Anna's now, so he gets the fourth.
+    assert _decide(bos, second).redirect_chain[-1][0] == reverse(change, args=[fourth.pk])
+
+    # Bo opening Anna's idea anyway is told who has it.
+    page = bos.get(reverse(change, args=[third.pk])).text
+    assert "Anna Berg har idén öppen och kanske beslutar om den nu." in page
+    # Once she has saved it, it is free again.
+    _decide(annas, third)
+    assert "har idén öppen" not in bos.get(reverse(change, args=[third.pk])).text
+    # A moderator without a name given is named by their user name (the admin's messages
+    # start with a capital).
+    assert "Bo har idén öppen" in annas.get(reverse(change, args=[fourth.pk])).text
+
+
+def test_without_the_cache_server_moderators_still_clear_the_queue(
+    client, moderator, make_contribution, monkeypatch, caplog
+):
+    """Who has which idea open is not known while Redis is away: the next idea is the oldest
+    waiting, as before, and the log says why."""
+
+    class Away:
+        def __getattr__(self, name):
+            def fails(*args, **kwargs):
+                raise ConnectionError("Redis is away")
+
+            return fails
+
+    monkeypatch.setattr("contributions.reviewing.cache", Away())
+    first, second = make_contribution(title="Först in"), make_contribution(title="Sedan")
+    client.force_login(moderator)
+    change = "admin:contributions_contribution_change"
+    assert client.get(reverse(change, args=[first.pk])).status_code == 200
+
+    response = _decide(client, first)
+
+    assert response.redirect_chain[-1][0] == reverse(change, args=[second.pk])
+    assert "who has which idea open is not known" in caplog.text
 
 
 def test_save_and_next_stays_in_the_list_the_moderator_came_from(
