@@ -112,9 +112,11 @@ def _page_holding(challenge, reference: str | None) -> int:
     return newer // IDEAS_PER_PAGE + 1
 
 
-@register.inclusion_tag("contributions/includes/initiative_ideas.html")
-def initiative_ideas(initiative) -> dict:
-    """The published ideas that led to an initiative: one query."""
+@register.inclusion_tag("contributions/includes/initiative_ideas.html", takes_context=True)
+def initiative_ideas(context, initiative) -> dict:
+    """A page of the published ideas that led to an initiative (?page=), newest first, as a
+    challenge's page shows its own: one that gathered hundreds had all of them on its page.
+    One query while they fit on a page, and a count besides when they do not."""
     ideas = (
         Contribution.objects.published()
         .filter(initiative=initiative, challenge__in=_public_challenges())
@@ -122,7 +124,26 @@ def initiative_ideas(initiative) -> dict:
         .public_columns("challenge")
         .order_by("-created_at", "-pk")
     )
-    return {"initiative": initiative, "ideas": ideas, "content_lang": content_lang()}
+    paginator = FirstPageFirstPaginator(ideas, IDEAS_PER_PAGE)
+    request = context.get("request")
+    number = request.GET.get("page") if request is not None else None
+    if number in (None, "", "1"):
+        first = list(ideas[: IDEAS_PER_PAGE + 1])
+        if len(first) <= IDEAS_PER_PAGE:
+            paginator.count = len(first)  # all of them: nothing more to count or read
+            page = paginator._get_page(first, 1, paginator)
+            return _initiative_ideas(initiative, page, paginator)
+    return _initiative_ideas(initiative, paginator.get_page(number), paginator)
+
+
+def _initiative_ideas(initiative, page, paginator) -> dict:
+    return {
+        "initiative": initiative,
+        "ideas": page.object_list,
+        "page_obj": page,
+        "paginator": paginator,
+        "content_lang": content_lang(),
+    }
 
 
 def _public_challenges():

@@ -5,7 +5,9 @@ import re
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contributions.models import Contribution, ContributionStatus, DeclineReason
@@ -234,3 +236,38 @@ def test_a_link_to_an_idea_that_is_no_longer_public_shows_the_first_page(
 
     assert response.status_code == 200
     assert "Synlig" in response.text
+
+
+def test_an_initiative_that_many_ideas_led_to_shows_them_a_page_at_a_time(
+    client, settings, make_challenge, make_initiative, make_contribution
+):
+    """Every idea that led to an initiative was on its page: one that gathered a few hundred
+    (a campaign's bench wishes, say) was a page of all of them, made longer and slower by each
+    idea linked. Now twenty at a time, newest first, in the same number of queries."""
+    settings.DEBUG = False
+    challenge = make_challenge()
+    initiative = make_initiative()
+    url = initiative.get_absolute_url()
+
+    def link(count: int) -> None:
+        for _ in range(count):
+            make_contribution(
+                challenge=challenge, initiative=initiative, status=ContributionStatus.PUBLISHED
+            )
+
+    link(3)
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url).text
+    assert len(re.findall(r'<h3 class="idea__title"', page)) == 3
+    assert "Sidor med idéer" not in page
+    link(22)
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(url).text
+    assert len(many) <= len(few) + 1  # the count of them, once there is more than a page
+
+    assert len(re.findall(r'<h3 class="idea__title"', first)) == 20
+    assert "Idé 25" in first and "Idé 5<" not in first  # newest first
+    assert "Sida 1 av 2" in first
+    second = client.get(url, {"page": 2}).text
+    titles = re.findall(r'<h3 class="idea__title"[^>]*>([^<]*)</h3>', second)
+    assert titles == [f"Idé {n}" for n in range(5, 0, -1)]
