@@ -200,7 +200,9 @@ def test_age_notice_on_old_content(client, make_challenge):
     old = make_challenge(title="Gammal")
     fresh = make_challenge(title="Färsk")
     days = settings.CONTENT_AGE_NOTICE_DAYS
-    long_ago = timezone.now() - timedelta(days=days + 1)
+    # Two days past, not one: a day back across the change from summer time is 23 hours,
+    # and one day past the limit read as within it between 22 and 23 UTC in winter.
+    long_ago = timezone.now() - timedelta(days=days + 2)
     Challenge.objects.filter(pk=old.pk).update(updated_at=long_ago, publish_at=long_ago)
 
     assert 'class="age-notice"' in client.get(_detail_url(old)).text
