@@ -117,6 +117,25 @@ def initiative_ideas(context, initiative) -> dict:
     """A page of the published ideas that led to an initiative (?page=), newest first, as a
     challenge's page shows its own: one that gathered hundreds had all of them on its page.
     One query while they fit on a page, and a count besides when they do not."""
+    return {
+        "initiative": initiative,
+        **_led_to_page(context, initiative),
+        "content_lang": content_lang(),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def initiative_ideas_page(context, initiative):
+    """The page of the ideas behind an initiative that its page shows, for its title."""
+    return _led_to_page(context, initiative)["page_obj"]
+
+
+def _led_to_page(context, initiative) -> dict:
+    """The page of ideas behind the initiative, found once for the page's title and list."""
+    key = ("initiative_ideas", initiative.pk)
+    found = context.render_context.get(key)
+    if found is not None:
+        return found
     ideas = (
         Contribution.objects.published()
         .filter(initiative=initiative, challenge__in=_public_challenges())
@@ -127,23 +146,17 @@ def initiative_ideas(context, initiative) -> dict:
     paginator = FirstPageFirstPaginator(ideas, IDEAS_PER_PAGE)
     request = context.get("request")
     number = request.GET.get("page") if request is not None else None
+    page = None
     if number in (None, "", "1"):
         first = list(ideas[: IDEAS_PER_PAGE + 1])
         if len(first) <= IDEAS_PER_PAGE:
             paginator.count = len(first)  # all of them: nothing more to count or read
             page = paginator._get_page(first, 1, paginator)
-            return _initiative_ideas(initiative, page, paginator)
-    return _initiative_ideas(initiative, paginator.get_page(number), paginator)
-
-
-def _initiative_ideas(initiative, page, paginator) -> dict:
-    return {
-        "initiative": initiative,
-        "ideas": page.object_list,
-        "page_obj": page,
-        "paginator": paginator,
-        "content_lang": content_lang(),
-    }
+    if page is None:
+        page = paginator.get_page(number)
+    found = {"ideas": page.object_list, "page_obj": page, "paginator": paginator}
+    context.render_context[key] = found  # for the rest of this page's rendering only
+    return found
 
 
 def _public_challenges():

@@ -271,3 +271,33 @@ def test_an_initiative_that_many_ideas_led_to_shows_them_a_page_at_a_time(
     second = client.get(url, {"page": 2}).text
     titles = re.findall(r'<h3 class="idea__title"[^>]*>([^<]*)</h3>', second)
     assert titles == [f"Idé {n}" for n in range(5, 0, -1)]
+
+
+def test_an_initiative_page_of_ideas_says_which_page_in_its_title(
+    client, make_challenge, make_initiative, make_contribution
+):
+    """The second page of an initiative's ideas had the first page's title, where a challenge's
+    says which page it shows: a screen reader user heard the same title on both."""
+
+    def title(response) -> str:
+        return re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
+
+    challenge = make_challenge()
+    initiative = make_initiative(title="Solbänkar", slug="solbankar")
+    for _ in range(21):
+        make_contribution(
+            challenge=challenge, initiative=initiative, status=ContributionStatus.PUBLISHED
+        )
+    url = initiative.get_absolute_url()
+
+    assert title(client.get(url)) == "Solbänkar – Innovation Helsingborg"
+    assert title(client.get(url, {"page": 2})) == (
+        "Solbänkar (idéer, sida 2 av 2) – Innovation Helsingborg"
+    )
+    english = client.get("/en/initiatives/solbankar/", {"page": 2})
+    assert title(english) == "Solbänkar (ideas, page 2 of 2) – Innovation Helsingborg"
+    # The page of ideas is found once for the title and the list: its count and its ideas.
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, {"page": 2})
+    ideas_read = [q["sql"] for q in queries if '"contributions_contribution"' in q["sql"]]
+    assert len(ideas_read) == 2, ideas_read
