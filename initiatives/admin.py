@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation.admin_actions import GoalFilter, PublicStatusFilter, PublishableAdmin
 from helsingborg_innovation.models import Partner
-from initiatives.models import ImpactGoal, Initiative, PhaseChange
+from initiatives.models import ImpactGoal, Initiative, Phase, PhaseChange
 from initiatives.services import initiative_record_phase, phase_note_left_out
 
 
@@ -50,6 +51,23 @@ class InitiativeForm(forms.ModelForm):
                 _(
                     "The note goes into the timeline only when the phase changes. Change the "
                     "phase or leave the note empty."
+                ),
+            )
+        # A stopped initiative's end date is the day it stopped: kept on a restart, the page
+        # of an initiative running again said it had ended.
+        restarted = (
+            not self.instance._state.adding
+            and self.instance.phase == Phase.STOPPED
+            and cleaned_data.get("phase") not in (None, Phase.STOPPED)
+        )
+        end_date = cleaned_data.get("end_date")
+        if restarted and end_date and end_date <= timezone.localdate():
+            self.add_error(
+                "end_date",
+                _(
+                    "The initiative is running again, so its end date must be in the future: "
+                    "with this one, its page says it has ended. Clear the end date, or move it "
+                    "to the day the initiative is now planned to end."
                 ),
             )
         return cleaned_data

@@ -526,3 +526,64 @@ def test_stopping_with_an_end_date_ahead_is_refused_in_swedish(editor_client, ma
         "Ett stoppat initiativ slutar den dag det stoppades: slutdatumet kan inte ligga i "
         "framtiden."
     ]
+
+
+def _restarting(initiative, **overrides) -> dict:
+    """The change form of a stopped initiative as an editor sends it to restart it: the phase
+    set back to a running one, the reason for stopping cleared, the rest as stored."""
+    fields = {
+        "phase": Phase.PILOT,
+        "phase_note": "Startar om med ny finansiering.",
+        "stop_explanation": initiative.stop_explanation,
+        "lessons_learned": initiative.lessons_learned,
+        "end_date": initiative.end_date.isoformat(),
+    }
+    return _change_data(initiative, **{**fields, **overrides})
+
+
+def test_restarting_a_stopped_initiative_asks_to_clear_or_move_its_end_date(
+    en_editor, client, make_initiative
+):
+    """Restarted with the day it stopped kept as its end date, an initiative running again
+    said on its page that it had ended."""
+    today = timezone.localdate()
+    for kept in (today - timezone.timedelta(days=30), today):
+        initiative = make_initiative(phase=Phase.STOPPED, end_date=kept)
+        url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+        response = en_editor.post(url, _restarting(initiative))
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["end_date"] == [
+            "The initiative is running again, so its end date must be in the future: with this "
+            "one, its page says it has ended. Clear the end date, or move it to the day the "
+            "initiative is now planned to end."
+        ]
+        assert "Clear the end date, or move it" in response.text
+        initiative.refresh_from_db()
+        assert (initiative.phase, initiative.end_date) == (Phase.STOPPED, kept)
+        assert not initiative.timeline.exists()
+
+    # An end date ahead is a plan, and a restart without an end date is open-ended.
+    ahead = (today + timezone.timedelta(days=90)).isoformat()
+    response = en_editor.post(url, _restarting(initiative, end_date=ahead))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    initiative.refresh_from_db()
+    assert (initiative.phase, initiative.end_date.isoformat()) == (Phase.PILOT, ahead)
+    other = make_initiative(phase=Phase.STOPPED)
+    url = reverse("admin:initiatives_initiative_change", args=[other.pk])
+    assert en_editor.post(url, _restarting(other, end_date="")).status_code == 302
+    other.refresh_from_db()
+    assert (other.phase, other.end_date) == (Phase.PILOT, None)
+
+
+def test_restarting_with_the_day_it_stopped_is_refused_in_swedish(editor_client, make_initiative):
+    initiative = make_initiative(phase=Phase.STOPPED)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    response = editor_client.post(url, _restarting(initiative))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["end_date"] == [
+        "Initiativet pågår igen, så slutdatumet måste ligga i framtiden: med det här säger "
+        "sidan att det har avslutats. Töm slutdatumet eller flytta det till den dag "
+        "initiativet nu planeras sluta."
+    ]
+    initiative.refresh_from_db()
+    assert initiative.phase == Phase.STOPPED
