@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation.admin_actions import GoalFilter, PublicStatusFilter, PublishableAdmin
@@ -16,11 +17,39 @@ class ImpactGoalInline(admin.TabularInline):
     fields = ["description", "target", "result", "order"]
 
 
+class PhaseChangeFormSet(forms.BaseInlineFormSet):
+    """The timeline of a stopped initiative ends the day it stopped, its end date: an entry
+    dated after it showed work on the public page on an initiative that had ended."""
+
+    def clean(self):
+        super().clean()
+        # The initiative as sent in the form above: its phase and end date may change with it.
+        initiative = self.instance
+        if initiative.phase != Phase.STOPPED or initiative.end_date is None:
+            return
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            date = form.cleaned_data.get("date")
+            after_the_end = date is not None and date > initiative.end_date
+            if after_the_end and form.cleaned_data.get("phase") != Phase.STOPPED:
+                form.add_error(
+                    "date",
+                    _(
+                        "This entry is after the initiative's end date, %(end)s, the day it "
+                        "was stopped: the timeline would show work after it ended. Date it that "
+                        "day or earlier, or delete it."
+                    )
+                    % {"end": date_format(initiative.end_date, "j F Y")},
+                )
+
+
 class PhaseChangeInline(admin.TabularInline):
     """The timeline. Changing the phase adds a row by itself, dated today (a stop by the end
     date), unless the rows here end in the new phase; here staff correct or add history."""
 
     model = PhaseChange
+    formset = PhaseChangeFormSet
     extra = 0
     fields = ["date", "phase", "note"]
 

@@ -587,3 +587,88 @@ def test_restarting_with_the_day_it_stopped_is_refused_in_swedish(editor_client,
     ]
     initiative.refresh_from_db()
     assert initiative.phase == Phase.STOPPED
+
+
+def _timeline_errors(response) -> list[dict]:
+    (timeline,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "timeline"
+    ]
+    return timeline.errors
+
+
+def test_a_stopped_initiatives_timeline_refuses_entries_after_its_end_date(
+    en_editor, client, make_initiative
+):
+    """A timeline entry dated after the day an initiative stopped showed work going on, on
+    its public page, after it had ended."""
+    stopped_on = timezone.datetime(2022, 11, 30).date()
+    initiative = make_initiative(phase=Phase.STOPPED, end_date=stopped_on)
+    stop = PhaseChange.objects.create(
+        initiative=initiative, date=initiative.end_date, phase=Phase.STOPPED, note="Utvärderat."
+    )
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    data = _change_data(
+        initiative,
+        stop_reason=initiative.stop_reason,
+        stop_explanation=initiative.stop_explanation,
+        lessons_learned=initiative.lessons_learned,
+        end_date="2022-11-30",
+    )
+    stored = {"id": stop.pk, "initiative": initiative.pk, "date": "2022-11-30"}
+    rows = [
+        {**stored, "phase": Phase.STOPPED, "note": "Utvärderat."},
+        {"date": "2023-02-01", "phase": Phase.IMPLEMENTATION, "note": "Breddinförande."},
+    ]
+    data.update(_inline("timeline", rows, initial=1))
+    response = en_editor.post(url, data)
+    assert response.status_code == 200
+    message = (
+        "This entry is after the initiative's end date, 30 November 2022, the day it was "
+        "stopped: the timeline would show work after it ended. Date it that day or earlier, "
+        "or delete it."
+    )
+    assert _timeline_errors(response) == [{}, {"date": [message]}]
+    assert "the timeline would show work after it ended" in response.text
+    assert list(initiative.timeline.values_list("phase", flat=True)) == [Phase.STOPPED]
+    assert "Breddinförande" not in client.get(initiative.get_absolute_url()).text
+
+    # Dated on the day it stopped, or before, the entry is part of its story.
+    rows[1]["date"] = "2022-11-30"
+    data.update(_inline("timeline", rows, initial=1))
+    assert en_editor.post(url, data).status_code == 302
+    assert initiative.timeline.filter(phase=Phase.IMPLEMENTATION).exists()
+
+
+def test_stopping_an_initiative_refuses_timeline_entries_after_the_day_it_stopped(
+    editor_client, make_initiative
+):
+    """Checked against the phase and end date sent with the entries, in the editor's
+    language."""
+    initiative = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    data = _change_data(
+        initiative,
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.NO_EFFECT,
+        stop_explanation="Effekten uteblev.",
+        lessons_learned="Mät före och efter.",
+        start_date="2022-03-01",
+        end_date="2022-11-30",
+    )
+    data.update(_inline("timeline", [{"date": "2022-12-15", "phase": Phase.PILOT}]))
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert _timeline_errors(response) == [
+        {
+            "date": [
+                "Fasbytet ligger efter initiativets slutdatum, 30 november 2022, dagen då det "
+                "stoppades: tidslinjen skulle visa arbete efter att det avslutats. Datera det "
+                "till den dagen eller tidigare, eller ta bort det."
+            ]
+        }
+    ]
+    initiative.refresh_from_db()
+    assert initiative.phase == Phase.PILOT
+    assert not initiative.timeline.exists()
