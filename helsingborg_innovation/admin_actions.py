@@ -45,7 +45,11 @@ def _set_status(modeladmin, request, queryset, status: str) -> None:
     changed, scheduled, unchanged, refused = 0, 0, 0, []
     for obj in queryset:
         if obj.status == status:
-            unchanged += 1
+            # Published already, but not public yet: the editor asked for it public now.
+            if obj.is_scheduled:
+                scheduled += 1
+            else:
+                unchanged += 1
             continue
         obj.status = status
         if status == Status.PUBLISHED:
@@ -69,15 +73,21 @@ def _set_status(modeladmin, request, queryset, status: str) -> None:
         modeladmin.message_user(request, _message(status, changed), messages.SUCCESS)
     # Told apart from those published: an editor told "published" of an item with a
     # publishing date ahead took it for public, and the public saw nothing.
+    # And told how to publish one now: the action keeps the date the editor set, and clearing
+    # the date alone, without its time, is refused.
     if scheduled:
+        field = capfirst(modeladmin.model._meta.get_field("publish_at").verbose_name)
         modeladmin.message_user(
             request,
             ngettext(
-                "%(count)d item scheduled: it goes public on its publishing date.",
-                "%(count)d items scheduled: they go public on their publishing dates.",
+                "%(count)d item scheduled: it goes public on its publishing date. To publish it "
+                "now, open it, empty both the date and the time of “%(field)s” and save.",
+                "%(count)d items scheduled: they go public on their publishing dates. To "
+                "publish one now, open it, empty both the date and the time of “%(field)s” and "
+                "save.",
                 scheduled,
             )
-            % {"count": scheduled},
+            % {"count": scheduled, "field": field},
             messages.SUCCESS,
         )
     if unchanged:

@@ -139,6 +139,58 @@ def test_publishing_says_which_items_are_public_and_which_scheduled(en_editor, m
     assert "1 item scheduled: it goes public on its publishing date." in response.text
 
 
+def test_publishing_a_scheduled_item_says_how_to_publish_it_now(en_editor, client, make_challenge):
+    """The action keeps the publishing date set: the editor who wanted an item public now
+    was told it was scheduled, or, when it was already, that it had that status, and not
+    what to do. Emptying the date alone, its time left, was refused as an invalid date."""
+    later = timezone.now() + timedelta(days=3)
+    draft = make_challenge(status=Status.DRAFT, publish_at=later)
+    response = en_editor.post(
+        reverse(CHANGELIST), {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk]}, follow=True
+    )
+    assert (
+        "1 item scheduled: it goes public on its publishing date. To publish it now, open it, "
+        "empty both the date and the time of “Publish from” and save."
+    ) in response.text
+    assert "already had that status" not in response.text
+
+    # Selected again, it is still not public: the editor is told so, and how, again.
+    response = en_editor.post(
+        reverse(CHANGELIST), {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk]}, follow=True
+    )
+    assert "1 item scheduled: it goes public on its publishing date. To publish" in response.text
+    assert "already had that status" not in response.text
+
+    # Following the advice makes it public.
+    draft.refresh_from_db()
+    url = reverse("admin:challenges_challenge_change", args=[draft.pk])
+    data = _challenge_data(
+        draft.owner_department,
+        title=draft.title,
+        slug=draft.slug,
+        status=Status.PUBLISHED,
+        publish_at_0="",
+        publish_at_1="",
+    )
+    assert en_editor.post(url, data).status_code == 302
+    en_editor.logout()
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+def test_publishing_scheduled_items_says_how_in_swedish(editor_client, make_challenge):
+    later = timezone.now() + timedelta(days=3)
+    scheduled = [make_challenge(status=Status.DRAFT, publish_at=later) for _ in range(2)]
+    response = editor_client.post(
+        reverse(CHANGELIST),
+        {"action": "publish", ACTION_CHECKBOX_NAME: [item.pk for item in scheduled]},
+        follow=True,
+    )
+    assert (
+        "2 poster schemalades: de publiceras på sina publiceringsdatum. För att publicera en av "
+        "dem nu: öppna den, töm både datum och tid i ”Publicera från” och spara."
+    ) in response.text
+
+
 def test_unpublish_and_archive_report_how_many_changed(en_editor, make_challenge):
     published = [make_challenge(), make_challenge()]
     draft = make_challenge(status=Status.DRAFT)
