@@ -16,7 +16,7 @@ from challenges.models import Challenge
 from contributions.models import Contribution
 from helsingborg_innovation.listing import moved_permanently
 from helsingborg_innovation.markup import render_markdown
-from helsingborg_innovation.publishing import PUBLIC_CHANGE
+from helsingborg_innovation.publishing import PUBLIC_CHANGE, PUBLISHER_NAME
 from initiatives.models import Initiative
 
 ITEMS = 30
@@ -70,6 +70,15 @@ class AtomFeed(XmlTextMixin, DatedWhenEmptyMixin, Atom1Feed):
     pass
 
 
+class AtomVersion:
+    """The Atom version of a feed. RFC 4287 asks for an author of the feed or of each of its
+    entries, and validators reject a feed without: the city is the author of its feeds (an
+    idea's entry names its own sender, which a reader shows instead)."""
+
+    feed_type = AtomFeed
+    author_name = PUBLISHER_NAME
+
+
 def by_public_change(queryset: QuerySet) -> QuerySet:
     return queryset.alias(changed=PUBLIC_CHANGE).order_by("-changed", "-pk")
 
@@ -112,8 +121,7 @@ class ChallengesFeed(PortalFeed):
         )
 
 
-class ChallengesAtomFeed(ChallengesFeed):
-    feed_type = AtomFeed
+class ChallengesAtomFeed(AtomVersion, ChallengesFeed):
     subtitle = ChallengesFeed.description
 
 
@@ -132,8 +140,7 @@ class InitiativesFeed(PortalFeed):
         return item.public_change_at
 
 
-class InitiativesAtomFeed(InitiativesFeed):
-    feed_type = AtomFeed
+class InitiativesAtomFeed(AtomVersion, InitiativesFeed):
     subtitle = InitiativesFeed.description
 
 
@@ -159,8 +166,7 @@ class LessonsFeed(PortalFeed):
         return item.public_change_at
 
 
-class LessonsAtomFeed(LessonsFeed):
-    feed_type = AtomFeed
+class LessonsAtomFeed(AtomVersion, LessonsFeed):
     subtitle = LessonsFeed.description
 
 
@@ -229,6 +235,5 @@ class ChallengeIdeasFeed(Feed):
     item_updateddate = item_pubdate
 
 
-class ChallengeIdeasAtomFeed(ChallengeIdeasFeed):
-    feed_type = AtomFeed
+class ChallengeIdeasAtomFeed(AtomVersion, ChallengeIdeasFeed):
     subtitle = ChallengeIdeasFeed.description

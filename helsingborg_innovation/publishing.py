@@ -44,6 +44,10 @@ IMAGES_NOT_SHOWN = _(
 )
 
 
+# Who publishes the portal's content, as feeds and search engines name it.
+PUBLISHER_NAME = "Helsingborgs stad"
+
+
 # The columns of a challenge, initiative or method that a card in a list never shows.
 CARD_LEAVES_OUT = ("body", "image", "image_width", "image_height", "image_renditions", "image_alt")
 

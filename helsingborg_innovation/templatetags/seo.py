@@ -27,13 +27,14 @@ from taggit.models import TaggedItem
 
 from helsingborg_innovation import pagecache
 from helsingborg_innovation.languages import content_lang
+from helsingborg_innovation.publishing import PUBLISHER_NAME
 from initiatives.models import Initiative
 
 register = template.Library()
 
 RELATED_INITIATIVES = 4
 METHOD_LESSONS = 5
-PUBLISHER = {"@type": "GovernmentOrganization", "name": "Helsingborgs stad"}
+PUBLISHER = {"@type": "GovernmentOrganization", "name": PUBLISHER_NAME}
 SCHEMA_TYPES = {
     "challenges.challenge": "CreativeWork",
     "initiatives.initiative": "Project",

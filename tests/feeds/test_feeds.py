@@ -1,6 +1,7 @@
 """RSS 2.0 and Atom feeds parsed by a real feed parser: absolute links, nothing unpublished."""
 
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -12,6 +13,7 @@ from contributions.models import Contribution, ContributionStatus
 from helsingborg_innovation.publishing import Status
 from initiatives.models import Initiative
 
+ATOM = "{http://www.w3.org/2005/Atom}"
 FEEDS = [
     ("feeds:challenges_rss", "rss20"),
     ("feeds:challenges_atom", "atom10"),
@@ -260,3 +262,35 @@ def test_a_control_character_pasted_into_an_idea_leaves_its_feed_readable(
     assert not challenges.bozo, challenges.bozo_exception
     assert challenges.entries[0].title == "Tryggare\nparker"
     assert [tag.term for tag in challenges.entries[0].tags] == ["ljus"]
+
+
+@pytest.mark.parametrize(
+    "name", ["feeds:challenges_atom", "feeds:initiatives_atom", "feeds:lessons_atom"]
+)
+def test_an_atom_feed_names_the_city_as_its_author(client, content, name):
+    """RFC 4287 asks for an author of the feed or of each of its entries: the feeds had none,
+    and feed validators rejected them."""
+    response = client.get(reverse(name))
+    root = ElementTree.fromstring(response.content)
+    assert [author.findtext(f"{ATOM}name") for author in root.findall(f"{ATOM}author")] == [
+        "Helsingborgs stad"
+    ]
+    assert "<author><name>Helsingborgs stad</name></author>" in response.content.decode()
+
+
+def test_an_ideas_atom_feed_is_the_citys_and_each_idea_keeps_its_own_author(client, make_challenge):
+    """The feed is the city's; each idea's entry still names who sent it, as the challenge's
+    page does, which a reader shows instead of the feed's author."""
+    challenge = make_challenge()
+    _published_idea(challenge, title="Med namn", text="Ett", name="Anna Synlig", show_name=True)
+    _published_idea(challenge, title="Utan namn", text="Två", name="Bo Dold")
+    response = client.get(reverse("feeds:ideas_atom", kwargs={"slug": challenge.slug}))
+    root = ElementTree.fromstring(response.content)
+    assert [author.findtext(f"{ATOM}name") for author in root.findall(f"{ATOM}author")] == [
+        "Helsingborgs stad"
+    ]
+    authors = {
+        entry.findtext(f"{ATOM}title"): entry.findtext(f"{ATOM}author/{ATOM}name")
+        for entry in root.findall(f"{ATOM}entry")
+    }
+    assert authors == {"Med namn": "Anna Synlig", "Utan namn": "En invånare"}
