@@ -71,7 +71,9 @@ def schema_for(obj, url: str, image_url: str) -> dict:
         "url": url,
         "inLanguage": "sv",
         "datePublished": obj.publish_at,
-        "dateModified": obj.updated_at,
+        # When the public last saw it change, as the sitemap's lastmod says: an item saved on
+        # Monday to go public on Friday was otherwise modified before it was published.
+        "dateModified": obj.public_change_at,
         "publisher": PUBLISHER,
     }
     tags = [tag.name for tag in obj.tags.all()]

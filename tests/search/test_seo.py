@@ -2,13 +2,19 @@
 
 import json
 import re
+from datetime import timedelta
 
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.template import Context, Template
 from django.test import RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 
+from challenges.models import Challenge
 from helsingborg_innovation.publishing import Status
 from helsingborg_innovation.templatetags.seo import lessons_mentioning, related_initiatives_of
+from initiatives.models import Initiative
+from methods.models import Method
 
 
 def _render(source: str, **context) -> str:
@@ -95,3 +101,29 @@ def test_lessons_that_mention_a_method(make_method, make_initiative):
     make_initiative(lessons_learned="Inget om metoden.")
     make_initiative(methods=[method], lessons_learned="")
     assert set(lessons_mentioning(method)) == {used, named}
+
+
+@pytest.mark.parametrize(
+    ("maker", "model"),
+    [("make_challenge", Challenge), ("make_initiative", Initiative), ("make_method", Method)],
+)
+def test_json_ld_of_an_item_published_after_its_last_edit_is_modified_when_it_went_public(
+    client, request, maker, model
+):
+    """An editor saves on Monday what goes public on Friday. Its page told search engines it
+    was modified on Monday, before it was published, where the sitemap says Friday."""
+    now = timezone.now()
+    item = request.getfixturevalue(maker)(slug="schemalagd")
+    model.objects.filter(pk=item.pk).update(
+        updated_at=now - timedelta(days=4), publish_at=now - timedelta(hours=1)
+    )
+    item.refresh_from_db()
+
+    response = client.get(item.get_absolute_url())
+
+    match = re.search(rb'<script type="application/ld\+json"[^>]*>(.*?)</script>', response.content)
+    data = json.loads(match.group(1))
+    went_public = DjangoJSONEncoder().default(item.public_change_at)
+    assert went_public == DjangoJSONEncoder().default(now - timedelta(hours=1))
+    assert data["datePublished"] == went_public
+    assert data["dateModified"] == went_public
