@@ -91,7 +91,14 @@ COMMON = (
     Field("title", "string", _("Title.")),
     Field("summary", "string", _("Short plain-text summary.")),
     Field("published_at", "datetime", _("When the item was published.")),
-    Field("updated_at", "datetime", _("When the item was last changed.")),
+    Field(
+        "updated_at",
+        "datetime",
+        _(
+            "When the item last changed in public: when it was published or, if it has been "
+            "changed since, when it was last changed."
+        ),
+    ),
     Field("tags", "list", _("Tags.")),
 )
 
@@ -120,7 +127,9 @@ def _common(item, request: HttpRequest) -> dict:
         "title": item.title,
         "summary": item.summary,
         "published_at": _iso(item.publish_at),
-        "updated_at": _iso(item.updated_at),
+        # As the sitemap and the feeds date it: an item saved on Monday to go public on Friday
+        # changed on Friday for whoever harvests what changed since Thursday.
+        "updated_at": _iso(item.public_change_at),
         "tags": sorted(item.related["tags"]),
     }
 

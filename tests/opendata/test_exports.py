@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -476,3 +477,41 @@ def test_exports_are_made_when_the_cache_cannot_count_them(
     assert response.status_code == 200
     assert "Öppet initiativ" in b"".join(response.streaming_content).decode()
     _closed_by_the_server(held)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "maker", "model"),
+    [
+        ("challenges", "make_challenge", "challenges.Challenge"),
+        ("initiatives", "make_initiative", "initiatives.Initiative"),
+        ("methods", "make_method", "methods.Method"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_item_published_after_its_last_edit_was_updated_when_it_went_public(
+    client, request, dataset, maker, model, fmt
+):
+    """An editor saves on Monday what goes public on Friday. The exports said it was last
+    changed on Monday, before it was published, where the sitemap and the feeds say Friday:
+    a harvester that fetches what changed since Thursday missed it."""
+    now = timezone.now()
+    item = request.getfixturevalue(maker)(slug="schemalagd")
+    apps.get_model(model).objects.filter(pk=item.pk).update(
+        updated_at=now - timedelta(days=4), publish_at=now - timedelta(hours=1)
+    )
+
+    (row,) = rows(client, dataset, fmt)
+
+    went_public = (now - timedelta(hours=1)).isoformat()
+    assert row["published_at"] == went_public
+    assert row["updated_at"] == went_public
+
+
+def test_the_schema_says_updated_at_is_when_the_public_last_saw_a_change(client, db):
+    schema = client.get(reverse("opendata:schema")).json()
+    for dataset in ("challenges", "initiatives", "methods"):
+        (field,) = [f for f in schema["datasets"][dataset]["fields"] if f["name"] == "updated_at"]
+        assert field["description"] == (
+            "När posten senast ändrades offentligt: när den publicerades eller, om den har "
+            "ändrats sedan dess, när den senast ändrades."
+        )
