@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -82,6 +82,12 @@ DECISION_TIME = models.ExpressionWrapper(
 )
 
 
+# When the public first saw a published idea: when the decision to publish it was taken, or
+# when it arrived, for an idea published before decisions were timed. The order of the
+# newest published ideas and the index that serves it must use this same expression.
+PUBLISHED_AT = Coalesce("decided_at", "created_at")
+
+
 # Pending ideas first. The moderation order and the index that serves it must use this same
 # expression.
 PENDING_FIRST = models.Case(
@@ -114,6 +120,11 @@ LINKED_COLUMNS = ("title", "slug", "status", "publish_at")
 class ContributionQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ContributionStatus.PUBLISHED)
+
+    def published_newest_first(self) -> "ContributionQuerySet":
+        """Published ideas, the most recently published first (PUBLISHED_AT): an idea sent
+        long ago and published today is new to those who follow the ideas."""
+        return self.published().order_by(PUBLISHED_AT.desc(), "-pk")
 
     def pending(self):
         return self.filter(status=ContributionStatus.PENDING)
@@ -309,6 +320,15 @@ class Contribution(models.Model):
                     ("decline_reason", "reason"),
                     ("decided_by", "decider"),
                 )
+            ),
+            # A challenge's published ideas, the most recently published first: its feed
+            # reads the newest few off the index instead of sorting all of them.
+            models.Index(
+                "challenge",
+                PUBLISHED_AT.desc(),
+                models.F("id").desc(),
+                name="contribution_published_idx",
+                condition=models.Q(status=ContributionStatus.PUBLISHED),
             ),
             # One person's ideas by e-mail address, whatever its case (erasure on request).
             models.Index(Upper("email"), name="contribution_email_upper_idx"),

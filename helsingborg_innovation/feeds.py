@@ -204,11 +204,10 @@ class ChallengeIdeasFeed(Feed):
 
     def items(self, challenge: Challenge) -> QuerySet:
         return (
-            Contribution.objects.published()
+            Contribution.objects.published_newest_first()
             .filter(challenge=challenge)
             .select_related("challenge")
-            .public_columns("challenge")
-            .order_by("-created_at", "-pk")[:ITEMS]
+            .public_columns("challenge")[:ITEMS]
         )
 
     def item_title(self, idea: Contribution) -> str:
@@ -229,6 +228,7 @@ class ChallengeIdeasFeed(Feed):
         return capfirst(str(idea.public_name))
 
     def item_pubdate(self, idea: Contribution):
+        # The time the ideas are ordered by (PUBLISHED_AT).
         return idea.decided_at or idea.created_at
 
     # Atom asks every entry for one; an idea's public part is set when it is decided.

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from challenges.models import Challenge
 from contributions.models import Contribution, ContributionStatus
+from helsingborg_innovation.feeds import ITEMS
 from helsingborg_innovation.publishing import Status
 from initiatives.models import Initiative
 
@@ -294,3 +295,59 @@ def test_an_ideas_atom_feed_is_the_citys_and_each_idea_keeps_its_own_author(clie
         for entry in root.findall(f"{ATOM}entry")
     }
     assert authors == {"Med namn": "Anna Synlig", "Utan namn": "En invånare"}
+
+
+def _idea_received_and_published(challenge, title: str, received, published) -> Contribution:
+    idea = _published_idea(challenge, title=title, text="Text")
+    Contribution.objects.filter(pk=idea.pk).update(created_at=received, decided_at=published)
+    return idea
+
+
+@pytest.mark.parametrize("suffix", ["rss", "atom"])
+def test_an_old_idea_published_today_comes_first_in_its_challenges_feed(
+    client, make_challenge, suffix
+):
+    """An idea sent two months ago and published today is news to the feed's readers: it came
+    last, dated the day it was sent, and fell out of a feed of thirty newer ideas unseen."""
+    now = timezone.now()
+    challenge = make_challenge()
+    _idea_received_and_published(
+        challenge, "Publicerad i går", now - timedelta(days=2), now - timedelta(days=1)
+    )
+    # Published before decisions were timed: dated when it arrived.
+    idea = _published_idea(challenge, title="Utan beslutstid", text="Text")
+    Contribution.objects.filter(pk=idea.pk).update(
+        created_at=now - timedelta(hours=5), decided_at=None
+    )
+    _idea_received_and_published(
+        challenge, "Gammal, publicerad i dag", now - timedelta(days=60), now - timedelta(hours=1)
+    )
+
+    feed = _parse(client, reverse(f"feeds:ideas_{suffix}", kwargs={"slug": challenge.slug}))
+
+    assert [entry.title for entry in feed.entries] == [
+        "Gammal, publicerad i dag",
+        "Utan beslutstid",
+        "Publicerad i går",
+    ]
+    published = (now - timedelta(hours=1)).replace(microsecond=0).utctimetuple()
+    assert feed.entries[0].published_parsed == published
+
+
+def test_a_challenges_feed_holds_its_most_recently_published_ideas(client, make_challenge):
+    """More ideas than a feed holds: it holds the most recently published, whenever they
+    were sent."""
+    now = timezone.now()
+    challenge = make_challenge()
+    for n in range(ITEMS):
+        _idea_received_and_published(
+            challenge, f"Idé {n}", now - timedelta(days=10, hours=n), now - timedelta(days=n + 1)
+        )
+    _idea_received_and_published(
+        challenge, "Sent länge sedan", now - timedelta(days=400), now - timedelta(minutes=5)
+    )
+
+    feed = _parse(client, reverse("feeds:ideas_atom", kwargs={"slug": challenge.slug}))
+
+    titles = [entry.title for entry in feed.entries]
+    assert titles == ["Sent länge sedan"] + [f"Idé {n}" for n in range(ITEMS - 1)]
