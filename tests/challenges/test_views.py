@@ -1,5 +1,6 @@
 """The public challenge pages: what anonymous visitors and staff see, filters, bad input."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from challenges.models import Challenge
+from challenges.views import INITIATIVES_SHOWN
 from helsingborg_innovation.publishing import Status
 
 LIST_URL = "/utmaningar/"
@@ -193,6 +195,68 @@ def test_detail_lists_published_initiatives_and_methods_only(
     assert "Tjänstedesign" in html
     assert "Hemligt initiativ" not in html
     assert "Utkastmetod" not in html
+
+
+def _initiatives_section(html: str) -> str:
+    return html.split('id="initiatives-heading"')[1].split("</section>")[0]
+
+
+@pytest.mark.django_db
+def test_a_challenge_many_initiatives_work_on_shows_the_newest_and_links_to_all(
+    client, make_challenge, make_initiative
+):
+    """Every initiative working on a challenge was on its page: one that hundreds took up
+    was a page of hundreds of links, longer and slower with each. Now the newest, as a page
+    of the portfolio, and a link to all of them there, in the same number of queries."""
+    challenge = make_challenge()
+    other = make_challenge()
+    now = timezone.now()
+
+    def add(count: int, start: int = 0) -> None:
+        for n in range(start, start + count):
+            make_initiative(
+                title=f"Initiativ nr {n:02}",
+                challenges=[challenge],
+                publish_at=now - timedelta(hours=n),
+            )
+
+    add(1)
+    few = _query_count(client, _detail_url(challenge))
+    add(INITIATIVES_SHOWN + 2, start=1)
+    make_initiative(title="Hemligt initiativ", challenges=[challenge], status=Status.DRAFT)
+    make_initiative(title="Annan utmanings initiativ", challenges=[other])
+    many = _query_count(client, _detail_url(challenge))
+    assert many <= few + 1  # the count of them, once there are more than are shown
+
+    total = INITIATIVES_SHOWN + 3
+    section = _initiatives_section(client.get(_detail_url(challenge)).text)
+    titles = re.findall(r">(Initiativ nr \d+)</a>", section)
+    assert titles == [f"Initiativ nr {n:02}" for n in range(INITIATIVES_SHOWN)]  # newest first
+    link = f'<a href="/initiativ/?challenge={challenge.slug}">Visa alla {total} initiativ</a>'
+    assert link in section
+    english = _initiatives_section(client.get(_en("challenges:detail", slug=challenge.slug)).text)
+    assert f'?challenge={challenge.slug}">Show all {total} initiatives</a>' in english
+
+    # The link leads to every one of them, and only them.
+    listed = client.get(f"/initiativ/?challenge={challenge.slug}").text
+    listed += client.get(f"/initiativ/?challenge={challenge.slug}&page=2").text
+    assert f"{total} initiativ" in listed
+    assert sorted(set(re.findall(r"Initiativ nr \d+", listed))) == [
+        f"Initiativ nr {n:02}" for n in range(total)
+    ]
+    assert "Hemligt initiativ" not in listed and "Annan utmanings initiativ" not in listed
+
+
+@pytest.mark.django_db
+def test_a_challenge_few_initiatives_work_on_lists_them_all_without_a_link(
+    client, make_challenge, make_initiative
+):
+    challenge = make_challenge()
+    for n in range(INITIATIVES_SHOWN):
+        make_initiative(title=f"Initiativ nr {n:02}", challenges=[challenge])
+    section = _initiatives_section(client.get(_detail_url(challenge)).text)
+    assert len(re.findall(r">Initiativ nr \d+</a>", section)) == INITIATIVES_SHOWN
+    assert "?challenge=" not in section
 
 
 @pytest.mark.django_db

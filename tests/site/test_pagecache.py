@@ -1109,6 +1109,32 @@ def test_a_timeline_entry_added_and_an_attachment_removed_show_at_once(
     assert "Mallen att skriva ut" not in client.get(method.get_absolute_url()).text
 
 
+def test_a_challenges_count_of_its_initiatives_follows_them_at_once(
+    client, make_challenge, make_initiative
+):
+    """A challenge's page shows the newest of its initiatives and the count of all of them;
+    an initiative taking it up, or leaving it, saves nothing of the challenge."""
+    from challenges.views import INITIATIVES_SHOWN
+
+    challenge = make_challenge()
+    for _ in range(INITIATIVES_SHOWN + 1):
+        make_initiative(challenges=[challenge])
+    url = challenge.get_absolute_url()
+    _cached(client, url)
+    assert f"Visa alla {INITIATIVES_SHOWN + 1} initiativ" in client.get(url).text
+
+    newest = make_initiative(title="Det nyaste initiativet", challenges=[challenge])
+    page = client.get(url).text
+    assert "Det nyaste initiativet" in page
+    assert f"Visa alla {INITIATIVES_SHOWN + 2} initiativ" in page
+    _cached(client, url)
+
+    newest.challenges.remove(challenge)
+    page = client.get(url).text
+    assert "Det nyaste initiativet" not in page
+    assert f"Visa alla {INITIATIVES_SHOWN + 1} initiativ" in page
+
+
 def test_an_initiative_stopped_joins_the_lessons_and_their_feed_at_once(client, make_initiative):
     from initiatives.models import Phase, StopReason
 
