@@ -14,7 +14,8 @@ from taggit.models import Tag
 
 from helsingborg_innovation import pagecache
 from helsingborg_innovation.paging import FromEitherEndPaginator
-from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH
+from helsingborg_innovation.search import is_searchable
+from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
 
 
 def text_filter() -> django_filters.CharFilter:
@@ -142,6 +143,10 @@ class PortalFilterView(FilterView):
             if name != self.text_field and form.data.get(name, "") not in ("", None)
         ]
         context["active_filter_count"] = len(active)
+        # Punctuation or operators alone ("-", '"', "!!") filter nothing (filter_text): the
+        # list says so, as the search page does, where it said "0 initiatives".
+        text = form.data.get(self.text_field, "") if self.text_field in form.fields else ""
+        context["text_without_words"] = bool(clean_query(text)) and not is_searchable(text)
         context["show_all_filters"] = bool(active or form.errors)
         # Every combination of filters is an address of its own, a few thousand per list:
         # search engines are asked to follow their links but index only the lists themselves

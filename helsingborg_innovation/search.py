@@ -511,8 +511,10 @@ def highlight(obj, query: str | None, fields: Fields) -> SafeString:
 
 def filter_text(queryset: QuerySet, text: str | None, fields: list[str]) -> QuerySet:
     """The free-text filter of every list: the same matching as the search page (full text
-    and trigrams on PostgreSQL), keeping the list's own order. An empty query filters nothing."""
-    if not clean_query(text):
+    and trigrams on PostgreSQL), keeping the list's own order. A query without a word or
+    number (empty, or punctuation and operators alone: "-", '"', "!!") filters nothing, as
+    the search page searches nothing for it; the list says why (PortalFilterView)."""
+    if not is_searchable(text):
         return queryset
     return search_filter(queryset, text, fields)
 

@@ -55,3 +55,56 @@ def test_a_list_whose_filters_are_wrong_offers_no_download(client, make_initiati
     assert len(offered) == 2
     assert all(client.get(href.replace("&amp;", "&")).status_code == 200 for href in offered)
     assert links.findall(client.get(url, bad).text) == []
+
+
+NO_WORDS = ["-", '"', "!!", "- ( ) -"]
+
+
+def _result_count(page: str) -> str:
+    return re.search(r'<p class="result-count"[^>]*>([^<]*)</p>', page).group(1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", NO_WORDS)
+@pytest.mark.parametrize(("name", "download"), LISTS)
+def test_a_list_searched_for_punctuation_alone_asks_for_a_word_and_lists_everything(
+    client, make_challenge, make_initiative, make_method, name, download, query
+):
+    """A search of punctuation or operators alone ("-", a stray quote) said "0 initiatives"
+    and that nothing matched, as if nothing held the words asked for; the search page asks
+    for a word instead. The lists ask too, and list everything, as for an empty search."""
+    from initiatives.models import Phase
+
+    make_challenge(title="Cykelutmaningen")
+    make_initiative(title="Cykelpoolen", phase=Phase.STOPPED)
+    make_method(title="Cykelmetoden")
+    url = reverse(name)
+    unsearched = client.get(url).text
+
+    response = client.get(url, {"q": query})
+    assert response.status_code == 200
+    page = response.text
+    assert "Skriv minst ett ord eller nummer att söka efter." in page
+    assert _result_count(page) == _result_count(unsearched)
+    assert not _result_count(page).startswith("0 ")
+    assert "matchar" not in page  # "Inga initiativ matchar filtren."
+    assert "Skriv minst ett ord" not in unsearched
+    assert "Skriv minst ett ord" not in client.get(url, {"q": "cykel"}).text
+    if download:
+        answered = client.get(download, {"q": query})
+        assert answered.status_code == 200
+        assert b"".join(answered.streaming_content) == b"".join(
+            client.get(download).streaming_content
+        )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", NO_WORDS)
+def test_the_search_page_searched_for_punctuation_alone_asks_for_a_word(
+    client, make_initiative, query
+):
+    make_initiative(title="Cykelpoolen")
+    response = client.get(reverse("search:results"), {"q": query})
+    assert response.status_code == 200
+    assert "Skriv minst ett ord eller nummer att söka efter." in response.text
+    assert "träff" not in response.text  # no "0 träffar"
