@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from helsingborg_innovation.date_limits import validate_date_in_range
 from helsingborg_innovation.images import ResponsiveImageField
 from helsingborg_innovation.markup import holds_images
 from helsingborg_innovation.uploads import image_path, validate_image
@@ -181,6 +182,7 @@ class Publishable(models.Model):
             "A future date schedules publication. A date without a time means the start of "
             "that day. Empty means now, when published."
         ),
+        validators=[validate_date_in_range],
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

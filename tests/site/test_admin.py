@@ -630,6 +630,64 @@ def test_a_publishing_date_without_a_time_schedules_the_start_of_that_day(
     assert response.context["adminform"].form.errors["publish_at"] == ["Fyll i ett giltigt datum."]
 
 
+def _ten_years_on(days: int = 0) -> str:
+    from datetime import timedelta
+
+    from helsingborg_innovation.date_limits import last_day
+
+    return (last_day() + timedelta(days=days)).isoformat()
+
+
+def _swedish(day: str) -> str:
+    from datetime import date
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override("sv"):
+        return date_format(date.fromisoformat(day))
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "9999-12-31", _ten_years_on(1)])
+def test_a_publishing_date_before_1900_or_over_ten_years_ahead_is_refused_with_a_message(
+    editor_client, make_department, day
+):
+    """0001-01-01 00:00 was the year 0 in UTC when saved (a server error, the form lost), and
+    an item published from 9999-12-31 was saved, and its page failed (500) on the age notice,
+    which adds days to that date."""
+    from challenges.models import Challenge
+
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_form(make_department(), publish_at_0=day, publish_at_1="00:00"),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["publish_at"]
+    assert errors == [f"Skriv ett datum mellan 1 januari 1900 och {_swedish(_ten_years_on())}."]
+    assert errors[0] in response.text
+    assert not Challenge.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", _ten_years_on()])
+def test_a_publishing_date_from_1900_to_ten_years_ahead_is_saved(
+    editor_client, make_department, day
+):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from challenges.models import Challenge
+
+    response = editor_client.post(
+        reverse("admin:challenges_challenge_add"),
+        _challenge_form(make_department(), publish_at_0=day, publish_at_1="00:00"),
+    )
+    assert response.status_code == 302
+    challenge = Challenge.objects.get()
+    assert timezone.localdate(challenge.publish_at) == date.fromisoformat(day)
+    assert editor_client.get(challenge.get_absolute_url()).status_code == 200
+
+
 @pytest.mark.parametrize("tags", ["#", "trygghet, ?", '"!!!"', "—"])
 def test_a_tag_without_a_letter_or_digit_is_refused_with_a_message(
     editor_client, make_department, tags
