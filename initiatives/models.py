@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helsingborg_innovation.date_limits import validate_date_in_range
 from helsingborg_innovation.markup import holds_images
 from helsingborg_innovation.publishing import (
     IMAGES_NOT_SHOWN,
@@ -115,8 +116,12 @@ class Initiative(Publishable):
     goals = models.ManyToManyField(
         "site.GlobalGoal", verbose_name=_("global goals"), blank=True, related_name="initiatives"
     )
-    start_date = models.DateField(_("start date"), null=True, blank=True)
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = models.DateField(
+        _("start date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     # Kept by PostgreSQL from the departments and partners taking part, whatever writes them,
     # for the statistics (initiatives/reach.py); never written by the portal itself. On SQLite
     # they stay False and the statistics ask the relations instead.

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from helsingborg_innovation.models import GlobalGoal, Partner
 from helsingborg_innovation.publishing import Status
@@ -672,3 +673,34 @@ def test_stopping_an_initiative_refuses_timeline_entries_after_the_day_it_stoppe
     initiative.refresh_from_db()
     assert initiative.phase == Phase.PILOT
     assert not initiative.timeline.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "day"),
+    [
+        ("start_date", "0001-01-01"),
+        ("start_date", "1899-12-31"),
+        ("end_date", "9999-12-31"),
+        ("end_date", "0001-01-01"),
+    ],
+)
+def test_a_start_or_end_date_before_1900_or_over_ten_years_ahead_is_refused_with_a_message(
+    editor_client, make_department, field, day
+):
+    """An initiative started on 0001-01-01 was saved, and the statistics offered the year 1 to
+    choose, which failed (500) when counting that year's ideas."""
+    from helsingborg_innovation.date_limits import last_day
+
+    response = editor_client.post(reverse(ADD), _initiative_data(make_department(), **{field: day}))
+    assert response.status_code == 200
+    last = date_format(last_day())
+    assert response.context["adminform"].form.errors[field] == [
+        f"Skriv ett datum mellan 1 januari 1900 och {last}."
+    ]
+    assert not Initiative.objects.exists()
+
+    response = editor_client.post(
+        reverse(ADD), _initiative_data(make_department(), start_date="1900-01-01")
+    )
+    assert response.status_code == 302
+    assert editor_client.get(reverse("statistics:dashboard") + "?year=1900").status_code == 200
