@@ -104,7 +104,7 @@ clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media
 
 # Benchmarks on PostgreSQL and Redis: seeds the large data set once (100,000 initiatives, 10,000
-# challenges, 2,000 methods, 500,000 ideas; about four minutes on 2 cores), then measures search,
+# challenges, 2,000 methods, 500,000 ideas; 4 to 21 minutes on 2 cores), then measures search,
 # statistics, the admin and the open-data exports, and every key page with wrk against a
 # hello-world Django view. BENCH_ARGS="--help" lists the options.
 .PHONY: bench

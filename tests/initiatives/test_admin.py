@@ -543,7 +543,7 @@ def _restarting(initiative, **overrides) -> dict:
 
 
 def test_restarting_a_stopped_initiative_asks_to_clear_or_move_its_end_date(
-    en_editor, client, make_initiative
+    en_editor, make_initiative
 ):
     """Restarted with the day it stopped kept as its end date, an initiative running again
     said on its page that it had ended."""
