@@ -14,7 +14,7 @@ from taggit.models import Tag
 
 from helsingborg_innovation import pagecache
 from helsingborg_innovation.paging import FromEitherEndPaginator
-from helsingborg_innovation.search import is_searchable
+from helsingborg_innovation.search import is_searchable, only_common_words
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
 
 
@@ -147,6 +147,7 @@ class PortalFilterView(FilterView):
         # list says so, as the search page does, where it said "0 initiatives".
         text = form.data.get(self.text_field, "") if self.text_field in form.fields else ""
         context["text_without_words"] = bool(clean_query(text)) and not is_searchable(text)
+        context["text_of_common_words"] = only_common_words(text)
         context["show_all_filters"] = bool(active or form.errors)
         # Every combination of filters is an address of its own, a few thousand per list:
         # search engines are asked to follow their links but index only the lists themselves

@@ -19,11 +19,12 @@ the ``swedish`` configuration too: the query must be stemmed the way the stored 
 This module imports no other app: callers hand it querysets and the text fields to search.
 """
 
+import functools
 import html
 import re
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -128,6 +129,29 @@ def is_postgres(queryset: QuerySet) -> bool:
 def is_searchable(text: str | None) -> bool:
     """Whether a query holds at least one letter or digit (punctuation alone finds nothing)."""
     return bool(_LETTER_OR_DIGIT.search(clean_query(text)))
+
+
+def only_common_words(text: str | None, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether a query's words are all too common to search for: PostgreSQL leaves the
+    Swedish stop words ("och", "på", "för", ...) out of every full-text query and index, so a
+    query of them alone found nothing ("0 hits") even where they stand in a title. The
+    search page and the lists treat such a query as one without words, and say why. On
+    SQLite every word is matched as written, and this is never so."""
+    query = clean_query(text)
+    if not is_searchable(query) or connections[using].vendor != "postgresql":
+        return False
+    return _without_lexemes(query, using)
+
+
+@functools.lru_cache(maxsize=512)
+def _without_lexemes(query: str, using: str) -> bool:
+    # The stop words are the database's, fixed while it runs: each query is asked once per
+    # worker (the prefix reading, see _prefix_query, holds the same words or fewer).
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT numnode(websearch_to_tsquery('{CONFIG}'::regconfig, %s)) = 0", [query]
+        )
+        return cursor.fetchone()[0]
 
 
 def _column(queryset: QuerySet, field: str) -> str:
@@ -513,8 +537,9 @@ def filter_text(queryset: QuerySet, text: str | None, fields: list[str]) -> Quer
     """The free-text filter of every list: the same matching as the search page (full text
     and trigrams on PostgreSQL), keeping the list's own order. A query without a word or
     number (empty, or punctuation and operators alone: "-", '"', "!!") filters nothing, as
-    the search page searches nothing for it; the list says why (PortalFilterView)."""
-    if not is_searchable(text):
+    the search page searches nothing for it; the list says why (PortalFilterView). Nor does a
+    query of words too common to search for (`only_common_words`)."""
+    if not is_searchable(text) or only_common_words(text, queryset.db):
         return queryset
     return search_filter(queryset, text, fields)
 

@@ -294,7 +294,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         query, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
     elif form.is_bound:
         query = clean_query(request.GET.get("q"))
-    searched = search.is_searchable(query)
+    common_words = search.only_common_words(query)
+    searched = search.is_searchable(query) and not common_words
     if searched:
         # A search the page cache does not answer is the dearest page to build: one visitor
         # (a robot) may not take every worker with them.
@@ -309,6 +310,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "query": query,
         "kind": kind,
         "searched": searched,
+        "common_words": common_words,
         "truncated": len(request.GET.get("q", "")) > MAX_QUERY_LENGTH,
         "facets": [
             {

@@ -294,3 +294,52 @@ def test_the_admin_finds_senders_by_name_through_trigram_indexes(db, postgres_on
             ideas = Contribution.objects.filter(**{f"{column}__icontains": "lindqvist"})
             plan = ideas.order_by().explain()
             assert f"contributions_contribution_{column}_trgm" in plan, plan
+
+
+@pytest.mark.parametrize("query", ["och", "och på", "-för", "och or på"])
+def test_a_search_of_only_common_words_says_they_are_too_common(client, make_initiative, query):
+    """PostgreSQL leaves words such as "och" out of full-text search: a search for them
+    alone said "0 träffar" and "Nothing matched", even of a title that holds them."""
+    make_initiative(title="Parker och torg", body="Mer grönska på torget och i parken.")
+    response = client.get(reverse("search:results"), {"q": query})
+    assert response.status_code == 200
+    assert "Ord som ”och”, ”på” och ”för” är för vanliga att söka på." in response.text
+    assert "träff" not in response.text  # no "0 träffar"
+
+    found = client.get(reverse("search:results"), {"q": "torg och parker"})
+    assert [hit.title for hit in found.context["hits"]] == ["Parker och torg"]
+    assert "för vanliga" not in found.text
+
+
+@pytest.mark.parametrize(
+    ("name", "download"),
+    [
+        ("challenges:list", "/oppna-data/utmaningar.json"),
+        ("initiatives:list", "/oppna-data/initiativ.json"),
+        ("lessons:list", None),
+        ("methods:list", "/oppna-data/metoder.json"),
+    ],
+)
+def test_a_list_searched_for_only_common_words_says_so_and_lists_everything(
+    client, make_challenge, make_initiative, make_method, name, download
+):
+    """As for a search of punctuation alone: the lists said "0 initiatives" and that nothing
+    matched the filters."""
+    from initiatives.models import Phase
+
+    make_challenge(title="Parker och torg")
+    make_initiative(title="Parker och torg", phase=Phase.STOPPED)
+    make_method(title="Parker och torg")
+    url = reverse(name)
+    everything = client.get(url)
+    response = client.get(url, {"q": "och"})
+    assert response.status_code == 200
+    assert "Ord som ”och”, ”på” och ”för” är för vanliga att söka på." in response.text
+    assert "matchar" not in response.text  # "Inga initiativ matchar filtren."
+    assert len(response.context["object_list"]) == len(everything.context["object_list"]) == 1
+    if download:
+        answered = client.get(download, {"q": "och"})
+        assert b"".join(answered.streaming_content) == b"".join(
+            client.get(download).streaming_content
+        )
+    assert "för vanliga" not in client.get(url, {"q": "parker"}).text

@@ -108,3 +108,21 @@ def test_the_search_page_searched_for_punctuation_alone_asks_for_a_word(
     assert response.status_code == 200
     assert "Skriv minst ett ord eller nummer att söka efter." in response.text
     assert "träff" not in response.text  # no "0 träffar"
+
+
+@pytest.mark.django_db
+def test_on_sqlite_common_words_are_searched_as_written(client, make_initiative):
+    """SQLite matches every word as it is written: "och" finds the titles that hold it, and
+    no list or search says it is too common (a guard for only_common_words)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL leaves such words out: tests/search/test_postgres.py")
+    make_initiative(title="Parker och torg")
+    make_initiative(title="Cykelpoolen")
+    listed = client.get(reverse("initiatives:list"), {"q": "och"})
+    assert [item.title for item in listed.context["object_list"]] == ["Parker och torg"]
+    assert "för vanliga" not in listed.text
+    found = client.get(reverse("search:results"), {"q": "och"})
+    assert [hit.title for hit in found.context["hits"]] == ["Parker och torg"]
+    assert "för vanliga" not in found.text
