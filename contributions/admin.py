@@ -34,7 +34,6 @@ from contributions.models import (
     reference_in,
 )
 from helsingborg_innovation import search
-from helsingborg_innovation.admin_lists import DateSafeChangeList
 from helsingborg_innovation.paging import FromEitherEndPaginator
 from helsingborg_innovation.publishing import choice_label
 from helsingborg_innovation.textsearch import clean_query
@@ -320,9 +319,6 @@ class ContributionAdmin(admin.ModelAdmin):
             },
         ),
     ]
-
-    def get_changelist(self, request, **kwargs):
-        return DateSafeChangeList
 
     def get_ordering(self, request):
         """The queue's order; with one status chosen (a reason for declining chooses one too),
@@ -694,9 +690,6 @@ class QueuedMailAdmin(admin.ModelAdmin):
     list_select_related = ["contribution"]
     fields = list_display
     readonly_fields = list_display
-
-    def get_changelist(self, request, **kwargs):
-        return DateSafeChangeList
 
     @admin.display(description=_("idea"), ordering="contribution__reference")
     def reference(self, mail: QueuedMail) -> str:

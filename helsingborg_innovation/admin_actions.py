@@ -19,7 +19,6 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag
 
 from helsingborg_innovation import search
-from helsingborg_innovation.admin_lists import DateSafeChangeList
 from helsingborg_innovation.images import image_store
 from helsingborg_innovation.models import GlobalGoal
 from helsingborg_innovation.paging import FromEitherEndPaginator
@@ -271,9 +270,6 @@ class PublishableAdmin(admin.ModelAdmin):
             ),
         },
     )
-
-    def get_changelist(self, request, **kwargs):
-        return DateSafeChangeList
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "image":

@@ -1,6 +1,7 @@
 """The admin's lists of items, refusing dates in the address that Python cannot count with."""
 
 import contextlib
+import functools
 
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -24,3 +25,23 @@ class DateSafeChangeList(ChangeList):
         except (ValueError, OverflowError) as error:
             raise IncorrectLookupParameters(error) from error
         return queryset
+
+
+class DateSafeLists:
+    """A ModelAdmin whose list is date-safe. The admin site (PortalAdminSite.register) puts it
+    under every ModelAdmin registered, those of Django and other apps too, which know nothing
+    of DateSafeChangeList."""
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if issubclass(changelist, DateSafeChangeList):
+            return changelist
+        if changelist is ChangeList:
+            return DateSafeChangeList
+        return _date_safe(changelist)
+
+
+@functools.cache
+def _date_safe(changelist: type[ChangeList]) -> type[ChangeList]:
+    """A list of its own kind (a ModelAdmin's own ChangeList), made date-safe; one class each."""
+    return type(f"DateSafe{changelist.__name__}", (DateSafeChangeList, changelist), {})

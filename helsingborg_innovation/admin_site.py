@@ -1,4 +1,5 @@
-"""The admin site: Django's own, with sign-in attempts limited against password guessing."""
+"""The admin site: Django's own, with sign-in attempts limited against password guessing and
+every list date-safe."""
 
 import hashlib
 import logging
@@ -14,6 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation import ratelimit
+from helsingborg_innovation.admin_lists import DateSafeLists
 from helsingborg_innovation.clients import client_network
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,20 @@ class PortalAdminSite(admin.AdminSite):
             # someone behind the same address who signs in does not wipe out another's.
             ratelimit.give_back(key)
         return response
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does, with a date-safe list (DateSafeLists): also the admins of
+        Django's users and groups and of any other app. Without it, their lists were a server
+        error (500) on an address such as ?date_joined__year=0."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, DateSafeLists):
+            # As Django itself does with options: a subclass, named as the class it extends.
+            admin_class = type(
+                admin_class.__name__,
+                (DateSafeLists, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     def admin_view(self, view, cacheable=False):
         """Each admin view; an address with a NUL character is refused (400). No link or form

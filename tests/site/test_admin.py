@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
@@ -12,7 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from helsingborg_innovation import roles
-from helsingborg_innovation.models import ContactPerson, Department, GlobalGoal, Partner
+from helsingborg_innovation.admin_lists import DateSafeChangeList
+from helsingborg_innovation.admin_site import PortalAdminSite
+from helsingborg_innovation.models import (
+    ContactPerson,
+    Department,
+    FormerSlug,
+    GlobalGoal,
+    Partner,
+)
 from initiatives.models import ImpactGoal, PhaseChange
 from methods.models import Attachment
 from tests.conftest import indexed_columns
@@ -894,6 +903,8 @@ def test_deleting_a_contact_person_says_which_items_lose_their_contact(
         ("contributions_contribution", "created_at__year=0"),
         ("contributions_contribution", "decided_at__year=10000"),
         ("contributions_queuedmail", "created_at__year=0"),
+        ("auth_user", "date_joined__year=0"),
+        ("auth_user", "last_login__year=99999999999999999999"),
     ],
 )
 def test_a_date_out_of_range_in_an_admin_list_address_shows_the_list_without_filters(
@@ -934,3 +945,46 @@ def test_the_year_1_in_an_admin_list_address_is_no_server_error(
         assert response.status_code == 200
         assert "Tryggare parker" not in response.text
         assert "0 utmaningar" in response.text
+
+
+def test_every_admin_list_is_date_safe(rf, make_staff):
+    """Every list of the admin, Django's own users and groups and taggit's tags too, takes a
+    date out of range in its address for a wrong filter (see DateSafeChangeList): those
+    registered without it were a server error (500) on "?date_joined__year=0"."""
+    request = rf.get("/admin/")
+    request.user = make_staff(superuser=True)
+    assert admin.site._registry
+    for model, model_admin in admin.site._registry.items():
+        changelist = model_admin.get_changelist(request)
+        assert issubclass(changelist, DateSafeChangeList), model
+        assert isinstance(model_admin.get_changelist_instance(request), DateSafeChangeList), model
+
+
+def test_the_user_list_with_a_year_out_of_range_shows_the_list_without_filters(
+    superuser_client, make_staff
+):
+    make_staff(username="anna.berg")
+    url = reverse("admin:auth_user_changelist")
+    response = superuser_client.get(f"{url}?date_joined__year=0", follow=True)
+    assert response.redirect_chain == [(f"{url}?e=1", 302)]
+    assert "anna.berg" in response.text
+
+
+def test_an_admin_with_its_own_list_is_made_date_safe_too(rf, make_staff):
+    """An admin with a list of its own (another app's, say) keeps it, made date-safe."""
+
+    class CountingChangeList(ChangeList):
+        pass
+
+    class FormerSlugAdmin(admin.ModelAdmin):
+        def get_changelist(self, request, **kwargs):
+            return CountingChangeList
+
+    site = PortalAdminSite(name="date-safe-test")
+    site.register(FormerSlug, FormerSlugAdmin)
+    request = rf.get("/admin/")
+    request.user = make_staff(superuser=True)
+    changelist = site._registry[FormerSlug].get_changelist(request)
+    assert issubclass(changelist, CountingChangeList)
+    assert issubclass(changelist, DateSafeChangeList)
+    assert isinstance(site._registry[FormerSlug], FormerSlugAdmin)
