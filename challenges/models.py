@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from helsingborg_innovation.date_limits import validate_date_in_range
 from helsingborg_innovation.publishing import Publishable, PublishableQuerySet
 
 
@@ -46,6 +47,7 @@ class Challenge(Publishable):
         null=True,
         blank=True,
         help_text=_("The last day ideas are taken. Empty means open until further notice."),
+        validators=[validate_date_in_range],
     )
     suggested_methods = models.ManyToManyField(
         "methods.Method",

@@ -314,7 +314,7 @@ class PhaseChange(models.Model):
     initiative = models.ForeignKey(
         Initiative, verbose_name=_("initiative"), on_delete=models.CASCADE, related_name="timeline"
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_date_in_range])
     phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
 

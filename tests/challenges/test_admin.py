@@ -362,3 +362,38 @@ def test_an_image_in_the_text_is_refused_with_a_message(editor_client, make_depa
         add, _challenge_data(make_department(), body="[Karta](https://example.org/karta.png)")
     )
     assert response.status_code == 302
+
+
+def _ten_years_on(days: int = 0) -> str:
+    from helsingborg_innovation.date_limits import last_day
+
+    return (last_day() + timedelta(days=days)).isoformat()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "9999-12-31", _ten_years_on(1)])
+def test_a_last_day_for_ideas_before_1900_or_over_ten_years_ahead_is_refused_with_a_message(
+    editor_client, client, make_department, day
+):
+    """As a publishing date is: a challenge open until 9999-12-31 said on its page that it
+    took ideas "up to and including 31 December 9999", one open until 0001-01-01 that "the
+    last day for ideas was 1 January 1"."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from helsingborg_innovation.date_limits import last_day
+
+    add = reverse("admin:challenges_challenge_add")
+    data = _challenge_data(make_department(), status=Status.PUBLISHED, open_until=day)
+    response = editor_client.post(add, data)
+    assert response.status_code == 200
+    with translation.override("sv"):
+        message = f"Skriv ett datum mellan 1 januari 1900 och {date_format(last_day())}."
+    assert response.context["adminform"].form.errors["open_until"] == [message]
+    assert message in response.text
+    assert not Challenge.objects.exists()
+
+    # The last day within the limits is saved, and the page says it.
+    response = editor_client.post(add, {**data, "open_until": _ten_years_on()})
+    assert response.status_code == 302
+    challenge = Challenge.objects.get()
+    assert client.get(challenge.get_absolute_url()).status_code == 200

@@ -704,3 +704,30 @@ def test_a_start_or_end_date_before_1900_or_over_ten_years_ahead_is_refused_with
     )
     assert response.status_code == 302
     assert editor_client.get(reverse("statistics:dashboard") + "?year=1900").status_code == 200
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_a_timeline_entry_before_1900_or_over_ten_years_ahead_is_refused_with_a_message(
+    editor_client, client, make_initiative, day
+):
+    """As the start and end dates are: an entry dated 0001-01-01 was saved and opened the
+    initiative's story on its page with "1 januari 1"."""
+    from helsingborg_innovation.date_limits import last_day
+
+    initiative = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    data = _change_data(initiative)
+    data.update(_inline("timeline", [{"date": day, "phase": Phase.PILOT, "note": "Pilot."}]))
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    message = f"Skriv ett datum mellan 1 januari 1900 och {date_format(last_day())}."
+    assert _timeline_errors(response) == [{"date": [message]}]
+    assert message in response.text
+    assert not initiative.timeline.exists()
+
+    data.update(
+        _inline("timeline", [{"date": "1900-01-01", "phase": Phase.PILOT, "note": "Pilot."}])
+    )
+    assert editor_client.post(url, data).status_code == 302
+    assert initiative.timeline.get().date.year == 1900
+    assert client.get(initiative.get_absolute_url()).status_code == 200
