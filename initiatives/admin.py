@@ -19,7 +19,8 @@ class ImpactGoalInline(admin.TabularInline):
 
 class PhaseChangeFormSet(forms.BaseInlineFormSet):
     """The timeline of a stopped initiative ends the day it stopped, its end date: an entry
-    dated after it showed work on the public page on an initiative that had ended."""
+    dated after it showed work on the public page on an initiative that had ended, and a stop
+    dated after it said the initiative stopped after it had ended."""
 
     def clean(self):
         super().clean()
@@ -27,12 +28,15 @@ class PhaseChangeFormSet(forms.BaseInlineFormSet):
         initiative = self.instance
         if initiative.phase != Phase.STOPPED or initiative.end_date is None:
             return
+        end = date_format(initiative.end_date, "j F Y")
+        following = self._stop_following_the_end_date()
         for form in self.forms:
             if self.can_delete and self._should_delete_form(form):
                 continue
             date = form.cleaned_data.get("date")
-            after_the_end = date is not None and date > initiative.end_date
-            if after_the_end and form.cleaned_data.get("phase") != Phase.STOPPED:
+            if date is None or date <= initiative.end_date:
+                continue
+            if form.cleaned_data.get("phase") != Phase.STOPPED:
                 form.add_error(
                     "date",
                     _(
@@ -40,8 +44,33 @@ class PhaseChangeFormSet(forms.BaseInlineFormSet):
                         "was stopped: the timeline would show work after it ended. Date it that "
                         "day or earlier, or delete it."
                     )
-                    % {"end": date_format(initiative.end_date, "j F Y")},
+                    % {"end": end},
                 )
+            elif form.instance.pk not in following or "date" in form.changed_data:
+                form.add_error(
+                    "date",
+                    _(
+                        "The stop is dated after the initiative's end date, %(end)s, the day it "
+                        "was stopped: its page would say it ended before it stopped. Date the "
+                        "stop that day, or correct the end date."
+                    )
+                    % {"end": end},
+                )
+
+    def _stop_following_the_end_date(self) -> set:
+        """The stored stops of a stopped initiative dated by its stored end date: saved with a
+        corrected end date, they move to it (services._stop_day_corrected), so one left as it
+        was beside an end date moved earlier is not after it."""
+        stored = Initiative.objects.filter(pk=self.instance.pk).values_list("phase", "end_date")
+        phase, end_date = stored.first() or (None, None)
+        if phase != Phase.STOPPED or end_date is None:
+            return set()
+        return {
+            form.instance.pk
+            for form in self.initial_forms
+            # As stored: the form's instance holds what was sent by now.
+            if form.initial.get("phase") == Phase.STOPPED and form.initial.get("date") == end_date
+        }
 
 
 class PhaseChangeInline(admin.TabularInline):

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape
 
 from helsingborg_innovation.models import GlobalGoal, Partner
 from helsingborg_innovation.publishing import Status
@@ -731,3 +732,86 @@ def test_a_timeline_entry_before_1900_or_over_ten_years_ahead_is_refused_with_a_
     assert editor_client.post(url, data).status_code == 302
     assert initiative.timeline.get().date.year == 1900
     assert client.get(initiative.get_absolute_url()).status_code == 200
+
+
+def test_a_stopped_initiatives_stop_is_not_dated_after_its_end_date(
+    en_editor, client, make_initiative
+):
+    """The end date of a stopped initiative is the day it stopped; a stop entry dated after it
+    was saved, and the page said "Ended 30 November 2022" and, in the timeline, "15 December
+    2022 Stopped"."""
+    initiative = make_initiative(phase=Phase.STOPPED, end_date=timezone.datetime(2022, 11, 30))
+    stop = PhaseChange.objects.create(
+        initiative=initiative, date=initiative.end_date, phase=Phase.STOPPED, note="Utvärderat."
+    )
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    data = _change_data(
+        initiative,
+        stop_reason=initiative.stop_reason,
+        stop_explanation=initiative.stop_explanation,
+        lessons_learned=initiative.lessons_learned,
+        end_date="2022-11-30",
+    )
+    row = {
+        "id": stop.pk,
+        "initiative": initiative.pk,
+        "phase": Phase.STOPPED,
+        "note": "Utvärderat.",
+    }
+    data.update(_inline("timeline", [{**row, "date": "2022-12-15"}], initial=1))
+    response = en_editor.post(url, data)
+    assert response.status_code == 200
+    message = (
+        "The stop is dated after the initiative's end date, 30 November 2022, the day it was "
+        "stopped: its page would say it ended before it stopped. Date the stop that day, or "
+        "correct the end date."
+    )
+    assert _timeline_errors(response) == [{"date": [message]}]
+    assert escape(message) in response.text
+    stop.refresh_from_db()
+    assert stop.date.isoformat() == "2022-11-30"
+    assert "15 december 2022" not in client.get(initiative.get_absolute_url()).text
+
+    # Correcting the end date, with the stop as stored beside it: the stop follows the date.
+    data.update(_inline("timeline", [{**row, "date": "2022-11-30"}], initial=1))
+    assert en_editor.post(url, {**data, "end_date": "2022-11-20"}).status_code == 302
+    stop.refresh_from_db()
+    assert stop.date.isoformat() == "2022-11-20"
+
+    # Dated that day, or before, the stop is saved.
+    data.update(_inline("timeline", [{**row, "date": "2022-11-10"}], initial=1))
+    assert en_editor.post(url, {**data, "end_date": "2022-11-20"}).status_code == 302
+    stop.refresh_from_db()
+    assert stop.date.isoformat() == "2022-11-10"
+
+
+def test_stopping_an_initiative_refuses_a_stop_dated_after_the_day_it_stopped(
+    editor_client, make_initiative
+):
+    """Stopped in one save, with the stop entered in the timeline, in the editor's language."""
+    initiative = make_initiative(phase=Phase.PILOT)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    data = _change_data(
+        initiative,
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.NO_EFFECT,
+        stop_explanation="Effekten uteblev.",
+        lessons_learned="Mät före och efter.",
+        start_date="2022-03-01",
+        end_date="2022-11-30",
+    )
+    data.update(_inline("timeline", [{"date": "2022-12-15", "phase": Phase.STOPPED}]))
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert _timeline_errors(response) == [
+        {
+            "date": [
+                "Stoppet är daterat efter initiativets slutdatum, 30 november 2022, dagen då det "
+                "stoppades: sidan skulle säga att det avslutades innan det stoppades. Datera "
+                "stoppet till den dagen, eller rätta slutdatumet."
+            ]
+        }
+    ]
+    initiative.refresh_from_db()
+    assert initiative.phase == Phase.PILOT
+    assert not initiative.timeline.exists()
