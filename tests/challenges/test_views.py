@@ -498,3 +498,38 @@ def test_a_filter_error_is_tied_to_its_field(client):
     html = client.get(LIST_URL + "?goal=99").text
     assert 'aria-describedby="id_goal_error"' in html
     assert '<p class="field-error" id="id_goal_error">' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "unpublished",
+    [
+        {"status": Status.DRAFT},
+        {"status": Status.PUBLISHED, "publish_at": timezone.now() + timedelta(days=3)},
+        {"status": Status.ARCHIVED},
+    ],
+)
+def test_a_preview_of_an_unpublished_challenge_says_how_many_initiatives_without_a_broken_link(
+    editor_client, make_challenge, make_initiative, unpublished
+):
+    """The link "Visa alla N initiativ" of a draft's preview led to the portfolio filtered on a
+    challenge the public cannot see, which the portfolio refused ("Välj ett giltigt alternativ")."""
+    challenge = make_challenge(**unpublished)
+    for n in range(INITIATIVES_SHOWN + 2):
+        make_initiative(title=f"Initiativ nr {n:02}", challenges=[challenge])
+    total = INITIATIVES_SHOWN + 2
+
+    section = _initiatives_section(editor_client.get(_detail_url(challenge)).text)
+    assert len(re.findall(r">Initiativ nr \d+</a>", section)) == INITIATIVES_SHOWN
+    assert "?challenge=" not in section
+    assert (
+        f"Totalt arbetar {total} initiativ med utmaningen. En länk till alla i portföljen "
+        "visas när utmaningen är publicerad."
+    ) in section
+    english = _initiatives_section(
+        editor_client.get(_en("challenges:detail", slug=challenge.slug)).text
+    )
+    assert (
+        f"{total} initiatives work on this challenge in all. A link to all of them in the "
+        "portfolio is shown once the challenge is published."
+    ) in english
