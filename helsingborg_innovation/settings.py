@@ -77,6 +77,12 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(
             f"DJANGO_TRUSTED_PROXIES holds {_proxy!r}, not an address or a network"
         ) from None
+# Whether a request came over HTTPS is taken from X-Forwarded-Proto only when the portal runs
+# behind a proxy that terminates TLS and sets that header itself, overwriting what a visitor
+# sent. Believed from anyone, a client talking straight to gunicorn over plain HTTP claimed
+# HTTPS and was served as if over it, past the redirect to HTTPS.
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "helsingborg_innovation.admin_site.PortalAdminConfig",
@@ -340,7 +346,6 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("STAFF_SESSION_HOURS", 10) * 60 * 60
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -24,7 +24,7 @@ PRODUCTION = {
 }
 
 
-def _import_settings(**env: str) -> subprocess.CompletedProcess:
+def _import_settings(_code: str = IMPORT_SETTINGS, **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -32,7 +32,7 @@ def _import_settings(**env: str) -> subprocess.CompletedProcess:
     }
     environment.update(DJANGO_SETTINGS_MODULE="helsingborg_innovation.settings", **env)
     return subprocess.run(
-        [sys.executable, "-c", IMPORT_SETTINGS],
+        [sys.executable, "-c", _code],
         cwd=BASE_DIR,
         env=environment,
         capture_output=True,
@@ -114,3 +114,39 @@ def test_postgresql_connections_do_without_jit(db, postgres_only):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+# What a browser is told, and whether a request counts as HTTPS, under the settings of the
+# environment: a request that claims HTTPS in X-Forwarded-Proto over plain HTTP, and one that
+# did come over HTTPS.
+PROBE_HTTPS = (
+    "import django; django.setup(); "
+    "from django.http import HttpResponse; "
+    "from django.middleware.security import SecurityMiddleware; "
+    "from django.test import RequestFactory; "
+    "factory = RequestFactory(HTTP_HOST='innovation.helsingborg.se'); "
+    "claimed = factory.get('/', HTTP_X_FORWARDED_PROTO='https'); "
+    "answer = SecurityMiddleware(lambda request: HttpResponse())(claimed); "
+    "print('CLAIMED', claimed.is_secure(), answer.status_code, answer.get('Location')); "
+    "secure = factory.get('/', secure=True); "
+    "answer = SecurityMiddleware(lambda request: HttpResponse())(secure); "
+    "print('HSTS', answer.get('Strict-Transport-Security'))"
+)
+
+
+def _probe_https(**env: str) -> subprocess.CompletedProcess:
+    return _import_settings(_code=PROBE_HTTPS, **env)
+
+
+def test_a_client_talking_to_the_node_itself_cannot_claim_https():
+    """X-Forwarded-Proto was believed from anyone: a client talking straight to gunicorn over
+    plain HTTP wrote "https" in it and was served as over HTTPS, without the redirect."""
+    result = _probe_https(**PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "CLAIMED False 301 https://innovation.helsingborg.se/" in result.stdout
+
+
+def test_behind_a_proxy_that_sets_the_header_it_is_believed():
+    result = _probe_https(**PRODUCTION, DJANGO_TRUST_X_FORWARDED_PROTO="true")
+    assert result.returncode == 0, result.stderr
+    assert "CLAIMED True 200 None" in result.stdout
