@@ -347,8 +347,26 @@ SESSION_COOKIE_AGE = env_int("STAFF_SESSION_HOURS", 10) * 60 * 60
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Both speak for more than the portal: includeSubDomains for every host under its own, and
+    # preload, once the browsers list it, for the whole registered domain (helsingborg.se,
+    # from innovation.helsingborg.se) and for years. Only the domain's owner can promise that
+    # every one of those hosts serves HTTPS, so each is theirs to turn on.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    if SECURE_HSTS_PRELOAD and not (
+        SECURE_HSTS_INCLUDE_SUBDOMAINS and SECURE_HSTS_SECONDS >= 31_536_000
+    ):
+        raise ImproperlyConfigured(
+            "DJANGO_HSTS_PRELOAD needs DJANGO_HSTS_INCLUDE_SUBDOMAINS=true and "
+            "DJANGO_HSTS_SECONDS of a year (31536000) or more: the browsers' preload list "
+            "takes no site without them"
+        )
+    # Django's deploy checks advise both; off, they are the deployment's choice, not an
+    # oversight (see above).
+    SILENCED_SYSTEM_CHECKS += [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
     # Off only for the multi-node tests, which talk plain HTTP on loopback.
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

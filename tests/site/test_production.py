@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
@@ -97,11 +98,20 @@ def _production_env(**extra):
     return env
 
 
-def test_check_deploy_is_clean_in_production():
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # As the README's production section runs it: behind a TLS proxy, on a subdomain.
+        {"DJANGO_TRUST_X_FORWARDED_PROTO": "true", "DJANGO_TRUSTED_PROXIES": "10.0.0.0/8"},
+        # The owner of the whole domain, who may promise HTTPS for every host under it.
+        {"DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true", "DJANGO_HSTS_PRELOAD": "true"},
+    ],
+)
+def test_check_deploy_is_clean_in_production(extra):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=_production_env(),
+        env=_production_env(**extra),
         capture_output=True,
         text=True,
         timeout=120,

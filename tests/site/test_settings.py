@@ -150,3 +150,38 @@ def test_behind_a_proxy_that_sets_the_header_it_is_believed():
     result = _probe_https(**PRODUCTION, DJANGO_TRUST_X_FORWARDED_PROTO="true")
     assert result.returncode == 0, result.stderr
     assert "CLAIMED True 200 None" in result.stdout
+
+
+def test_hsts_covers_only_the_portals_own_host_unless_told_otherwise():
+    """On innovation.helsingborg.se, includeSubDomains and preload spoke for every host
+    under it, and preload, once listed, for the whole of helsingborg.se."""
+    result = _probe_https(**PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "HSTS max-age=31536000\n" in result.stdout
+
+
+def test_hsts_subdomains_and_preload_are_a_choice_of_the_domains_owner():
+    result = _probe_https(**PRODUCTION, DJANGO_HSTS_INCLUDE_SUBDOMAINS="true")
+    assert "HSTS max-age=31536000; includeSubDomains\n" in result.stdout, result.stderr
+    result = _probe_https(
+        **PRODUCTION, DJANGO_HSTS_INCLUDE_SUBDOMAINS="true", DJANGO_HSTS_PRELOAD="true"
+    )
+    assert "HSTS max-age=31536000; includeSubDomains; preload\n" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DJANGO_HSTS_PRELOAD": "true"},
+        {
+            "DJANGO_HSTS_PRELOAD": "true",
+            "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true",
+            "DJANGO_HSTS_SECONDS": "86400",
+        },
+    ],
+)
+def test_preload_the_browsers_list_would_refuse_fails_loudly(env):
+    """The browsers' preload list takes a site only with includeSubDomains and a year."""
+    result = _import_settings(**{**PRODUCTION, **env})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_HSTS_PRELOAD needs" in result.stderr
