@@ -158,6 +158,38 @@ ROUTES = {
     "opendata:schema": (),
 }
 
+# The query parameters each page in ROUTES reads, by URL name: its filters, page numbers and
+# years (the site's own forms and links send no others, tests/site/test_pagecache.py). With
+# any other parameter (the tracking ones apart, which are taken off first) a page is made for
+# its visitor and not kept: every query was a copy of its own, so ?x=1, ?x=2 and so on got
+# past the cache and filled it. Nor may the copy without it answer, as the page's links carry
+# the query on. A parameter missing here costs its page the cache, never a wrong page.
+_PAGE = "page"
+ROUTE_PARAMETERS = {
+    "challenges:list": ("q", "status", "department", "goal", "tag", _PAGE),
+    # A link to one idea names it (?idea=), and the page shows the page of ideas that holds it.
+    "challenges:detail": (_PAGE, "idea"),
+    "initiatives:list": (
+        "q",
+        "phase",
+        "stopped",
+        "department",
+        "challenge",
+        "method",
+        "goal",
+        "partner_kind",
+        "year",
+        "tag",
+        _PAGE,
+    ),
+    "initiatives:detail": (_PAGE,),
+    "lessons:list": ("q", "stop_reason", "department", "challenge", _PAGE),
+    "methods:list": ("q", "kind", "stage", "duration", "tag", _PAGE),
+    "search:results": ("q", "kind", _PAGE),
+    "statistics:dashboard": ("year",),
+    "sitemap_section": ("p",),  # Django's sitemap pages
+}
+
 
 @functools.cache
 def _release() -> str:
@@ -681,16 +713,19 @@ def _without_tracking(request) -> None:
         request.__dict__.pop("GET", None)  # read again from the query left
 
 
-def serve(request, kinds, get_response, holes=None):
+def serve(request, kinds, get_response, holes=None, parameters=()):
     """The page for this anonymous GET or HEAD request: the cached copy if it is fresh,
     otherwise `get_response`'s answer, kept for the next visitor when it may be shared.
 
     `holes` are for a page with a form: hidden inputs whose value belongs to one visitor
     (a CSRF token, a signed time), by name, each with a function of the request that gives
     the value for this visitor. The copy keeps a placeholder in their place.
+
+    `parameters` are the query parameters the page reads; with any other, the page is made
+    for this visitor alone (see ROUTE_PARAMETERS).
     """
     _without_tracking(request)
-    if not cache_usable():
+    if not request.GET.keys() <= set(parameters) or not cache_usable():
         return get_response(request)
     try:
         key, generations, cached, earlier, read_since, remaking = _lookup(request, kinds)
@@ -821,9 +856,10 @@ def _from_copy(request, cached, holes) -> HttpResponse:
     )
 
 
-def cache_public_page(*kinds: str):
-    """Serve a view's page to anonymous visitors from the cache; `kinds` are what it shows.
-    For views outside ROUTES (and tests); the routes in ROUTES are served by the middleware."""
+def cache_public_page(*kinds: str, parameters=()):
+    """Serve a view's page to anonymous visitors from the cache; `kinds` are what it shows,
+    `parameters` the query parameters it reads (see `serve`). For views outside ROUTES (and
+    tests); the routes in ROUTES are served by the middleware."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -834,7 +870,12 @@ def cache_public_page(*kinds: str):
                 or request.user.is_authenticated
             ):
                 return view(request, *args, **kwargs)
-            return serve(request, kinds, lambda request: view(request, *args, **kwargs))
+            return serve(
+                request,
+                kinds,
+                lambda request: view(request, *args, **kwargs),
+                parameters=parameters,
+            )
 
         return wrapped
 
@@ -866,13 +907,14 @@ class PageCacheMiddleware:
         ):
             return self.get_response(request)
         language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
-        kinds = _route_kinds(language, request.path_info)
-        if kinds is None:
+        route = _route(language, request.path_info)
+        if route is None:
             return self.get_response(request)
+        kinds, parameters = route
         # The language decides the page (and the address it resolves to); LocaleMiddleware
         # activates the same one again on a miss.
         activate(language)
-        return serve(request, kinds, self.get_response)
+        return serve(request, kinds, self.get_response, parameters=parameters)
 
 
 def _signed_in(request) -> bool:
@@ -900,15 +942,19 @@ def _allowed_host(request) -> bool:
 
 
 @functools.lru_cache(maxsize=2048)
-def _route_kinds(language: str, path: str) -> tuple[str, ...] | None:
-    """What the page at this address shows (see ROUTES), None when it is not cached."""
+def _route(language: str, path: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """What the page at this address shows (see ROUTES) and the query parameters it reads
+    (ROUTE_PARAMETERS), None when it is not cached."""
     with override(language):
         try:
             match = resolve(path)
         except Resolver404:
             return None
     kinds = ROUTES.get(match.view_name)
-    return kinds(**match.kwargs) if callable(kinds) else kinds
+    if kinds is None:
+        return None
+    kinds = kinds(**match.kwargs) if callable(kinds) else kinds
+    return kinds, ROUTE_PARAMETERS.get(match.view_name, ())
 
 
 def _cacheable(request, response, content: bytes) -> bool:

@@ -94,10 +94,11 @@ def test_pages_with_a_csrf_token_are_never_cached(db):
 
 def test_query_strings_and_languages_are_separate_pages(db):
     calls = []
-    view = pagecache.cache_public_page()(_view_counting(calls))
-    view(_get("/utmaningar/?status=open"))
-    view(_get("/utmaningar/?status=closed"))
-    view(_get("/en/challenges/?status=open"))
+    view = pagecache.cache_public_page(parameters=("status",))(_view_counting(calls))
+    for _twice in range(2):
+        view(_get("/utmaningar/?status=open"))
+        view(_get("/utmaningar/?status=closed"))
+        view(_get("/en/challenges/?status=open"))
     assert len(calls) == 3
 
 
@@ -188,6 +189,113 @@ def test_a_click_id_or_campaign_tag_is_the_same_page(client, make_challenge):
     assert "status=open&amp;page=2" in first.text
     # The page's own parameters still make pages of their own.
     assert client.get(path.replace("open", "closed") + "&fbclid=x")["X-Page-Cache"] == "miss"
+
+
+def test_a_parameter_no_page_reads_neither_gets_past_the_copy_nor_fills_the_cache(
+    client, make_challenge
+):
+    """Every query was a page of its own: ?x=1, ?x=2 and so on were each built and kept for a
+    day, so anyone could get past the cache and fill it, pushing out the pages visitors read.
+    A page with a parameter no page reads is made for its visitor and not kept: with it, the
+    page may render otherwise (its links carry the query on), so no copy of another address
+    may answer for it."""
+    make_challenge(title="Cykelvägar i centrum")
+    path = reverse("challenges:list")
+    assert client.get(path)["X-Page-Cache"] == "miss"
+    for query in ("?x=1", "?x=1", "?status=open&x=2", "?status=open&x=2", "?Status=open"):
+        response = client.get(path + query)
+        assert response.status_code == 200
+        assert "Cykelvägar i centrum" in response.text
+        assert response.get("X-Page-Cache") is None, query
+    assert "x=2" in response.text or "Status=open" in response.text  # its links carry it on
+    assert client.get(path)["X-Page-Cache"] == "hit"
+
+
+def test_a_pages_own_parameters_are_pages_of_their_own_and_follow_changes(client, make_challenge):
+    make_challenge(title="Öppen utmaning", open_until=timezone.localdate() + timedelta(days=9))
+    make_challenge(title="Stängd utmaning", open_until=timezone.localdate() - timedelta(days=9))
+    path = reverse("challenges:list")
+    opened = client.get(path + "?status=open")
+    assert opened["X-Page-Cache"] == "miss"
+    assert "Öppen utmaning" in opened.text and "Stängd utmaning" not in opened.text
+    closed = client.get(path + "?status=closed")
+    assert closed["X-Page-Cache"] == "miss"
+    assert "Stängd utmaning" in closed.text and "Öppen utmaning" not in closed.text
+    for query in ("?status=open", "?status=open&utm_source=nyhetsbrev", "?fbclid=1&status=open"):
+        response = client.get(path + query)
+        assert response["X-Page-Cache"] == "hit", query
+        assert "Öppen utmaning" in response.text and "Stängd utmaning" not in response.text
+    make_challenge(title="Ny öppen utmaning", open_until=timezone.localdate() + timedelta(days=9))
+    response = client.get(path + "?status=open&utm_campaign=host")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Ny öppen utmaning" in response.text
+
+
+def _get_query_targets(html: str, base: str):
+    """(path, parameter names) of each GET form and each link with a query on the page."""
+    from html.parser import HTMLParser
+    from urllib.parse import parse_qs, urljoin, urlsplit
+
+    found = []
+
+    class Parser(HTMLParser):
+        form = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and (attrs.get("method") or "get").lower() == "get":
+                self.form = (urlsplit(urljoin(base, attrs.get("action") or base)).path, set())
+                found.append(self.form)
+            elif tag in ("input", "select", "textarea", "button") and self.form and "name" in attrs:
+                self.form[1].add(attrs["name"])
+            elif tag == "a" and "?" in attrs.get("href", ""):
+                parts = urlsplit(urljoin(base, attrs["href"]))
+                found.append((parts.path, set(parse_qs(parts.query, keep_blank_values=True))))
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.form = None
+
+    Parser().feed(html)
+    return found
+
+
+def test_every_parameter_the_sites_own_forms_and_links_send_is_one_the_page_keeps(
+    client, make_challenge, make_initiative, make_method
+):
+    """A parameter left out of a page's list (pagecache.ROUTE_PARAMETERS) costs it its copies:
+    the filters, page numbers and years the site's own forms and links send are all in it."""
+    from django.urls import resolve
+    from django.utils.translation import get_language_from_path, override
+
+    challenge = make_challenge(tags=["skola"])
+    make_initiative(challenges=[challenge], tags=["skola"])
+    make_method(tags=["skola"])
+    for n in range(settings.PAGE_SIZE + 1):
+        make_challenge(title=f"Sidutmaning {n}")
+    pages = [
+        reverse(name)
+        for name in (
+            "home",
+            "challenges:list",
+            "initiatives:list",
+            "lessons:list",
+            "methods:list",
+            "statistics:dashboard",
+        )
+    ] + [challenge.get_absolute_url(), reverse("search:results") + "?q=utmaning"]
+    checked = set()
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        for path, names in _get_query_targets(response.content.decode(), page):
+            with override(get_language_from_path(path) or settings.LANGUAGE_CODE):
+                view_name = resolve(path).view_name
+            if view_name in pagecache.ROUTES:
+                allowed = set(pagecache.ROUTE_PARAMETERS.get(view_name, ()))
+                assert names <= allowed, (page, path, names - allowed)
+                checked.add(view_name)
+    assert {"challenges:list", "search:results", "statistics:dashboard"} <= checked
 
 
 def test_public_pages_are_cached_and_an_admin_edit_shows_at_once(client, editor, make_challenge):
