@@ -114,6 +114,10 @@ class ContributionForm(forms.Form):
     error_messages = {
         "too_fast": _("The form was sent very quickly. Please check your idea and send it again."),
         "stale": _("The form could not be checked. Please check your idea and send it again."),
+        "expired": _(
+            "Your idea has not been sent yet: the form had been open for too long. What you "
+            "wrote is still below; send it again."
+        ),
         # Django's check against forged forms (CSRF) refused it: see views.contribution_unchecked.
         "unchecked": _(
             "Your idea has not been sent yet: the site could not check that the form came from "
@@ -170,6 +174,11 @@ class ContributionForm(forms.Form):
                 salt=STARTED_SALT,
                 max_age=settings.CONTRIBUTION_FORM_MAX_AGE_SECONDS,
             )
+        except signing.SignatureExpired:
+            # Open longer than CONTRIBUTION_FORM_MAX_AGE_SECONDS: a resident who wrote slowly
+            # (or left for lunch) is told so, not that something is wrong with the form.
+            self._restart()
+            raise forms.ValidationError(self.error_messages["expired"], code="expired") from None
         except signing.BadSignature:
             self._restart()
             raise forms.ValidationError(self.error_messages["stale"], code="stale") from None

@@ -3,9 +3,11 @@
 import html
 import itertools
 import re
+import time
 from datetime import timedelta
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -216,6 +218,34 @@ def test_missing_or_tampered_start_time_gets_a_fresh_one(client, challenge, form
     assert "Formuläret kunde inte kontrolleras" in page
     assert "Äldre behöver vila" in page
     assert not Contribution.objects.exists()
+
+
+def test_a_form_open_too_long_comes_back_with_the_idea_and_says_why(
+    client, challenge, form_data, settings, monkeypatch
+):
+    """A resident who left the form open for longer than it is taken (a day) got "The form
+    could not be checked", as if something were wrong with what they wrote. Now the page
+    says it was open too long and that the idea is not sent yet, and sending it again works."""
+    settings.CONTRIBUTION_MIN_SECONDS = 3
+    opened = time.time() - settings.CONTRIBUTION_FORM_MAX_AGE_SECONDS - 60
+    monkeypatch.setattr(signing.time, "time", lambda: opened)
+    data = form_data(started=started(seconds_ago=0))
+    monkeypatch.undo()
+    response = client.post(url(challenge), data)
+    page = response.text
+    assert response.status_code == 200
+    assert (
+        "Din idé har inte skickats ännu: formuläret hade varit öppet för länge. Det du skrev "
+        "finns kvar nedan; skicka det igen."
+    ) in page
+    assert "kunde inte kontrolleras" not in page
+    assert 'value="Fler bänkar längs Norra hamnen"' in page
+    assert "Äldre behöver vila på vägen till färjan.</textarea>" in page
+    assert not Contribution.objects.exists()
+    renewed = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    settings.CONTRIBUTION_MIN_SECONDS = 0  # the resident reads the message first
+    assert client.post(url(challenge), {**data, "started": renewed}).status_code == 302
+    assert Contribution.objects.get().text == "Äldre behöver vila på vägen till färjan."
 
 
 def test_rate_limit_answers_429_with_the_idea_kept_in_the_form(
