@@ -47,7 +47,10 @@ from initiatives.models import ImpactGoal, Initiative
 from methods.filters import MethodFilter
 from methods.models import Method
 
-SCHEMA_VERSION = "1.0"
+# major.minor: a new field (added at the end) raises the minor version; a change that breaks
+# existing use (a field removed, renamed, moved or given another meaning) the major one.
+# 1.1: the ideas' published_at.
+SCHEMA_VERSION = "1.1"
 LICENCE = "CC0-1.0"
 LICENCE_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
 BATCH = 500
@@ -357,6 +360,15 @@ IDEA_FIELDS = (
     Field("received_at", "date", _("The day the idea arrived.")),
     Field("public_answer", "string", _("The city's answer, if any.")),
     Field("initiative", "string", _("Slug of the published initiative the idea led to, if any.")),
+    # Last, so that a program reading the CSV's columns by position reads them as before.
+    Field(
+        "published_at",
+        "datetime",
+        _(
+            "When the idea was published: when a moderator published it or, for an idea "
+            "published before that time was recorded, when it arrived. Since schema version 1.1."
+        ),
+    ),
 )
 
 
@@ -381,6 +393,7 @@ def _idea_rows(request: HttpRequest, extra: dict):
             "name",
             "show_name",
             "created_at",
+            "decided_at",
             "public_answer",
             "challenge__slug",
             "initiative__slug",
@@ -406,6 +419,9 @@ def _idea_row(idea: Contribution, request: HttpRequest) -> dict:
         "received_at": _iso(timezone.localdate(idea.created_at)),
         "public_answer": idea.public_answer,
         "initiative": initiative.slug if initiative and initiative.is_public else "",
+        # The time the challenge's feed dates the idea by (PUBLISHED_AT): an idea sent long
+        # ago and published today is new to whoever harvests what was published since.
+        "published_at": _iso(idea.decided_at or idea.created_at),
     }
 
 

@@ -515,3 +515,42 @@ def test_the_schema_says_updated_at_is_when_the_public_last_saw_a_change(client,
             "När posten senast ändrades offentligt: när den publicerades eller, om den har "
             "ändrats sedan dess, när den senast ändrades."
         )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_ideas_say_when_they_were_published(client, make_challenge, make_idea, fmt):  # noqa: F811
+    """The ideas said only the day they arrived: a harvester could not tell which ideas were
+    new since its last visit, since an idea sent long ago may be published today. The time
+    is the one the challenge's feed dates the idea by; an idea published before decisions
+    were timed was published when it arrived."""
+    challenge = make_challenge()
+    received = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    timed = make_idea(
+        challenge=challenge,
+        status=S.PUBLISHED,
+        received=received,
+        decided_after=timedelta(days=2, hours=3),
+    )
+    untimed = make_idea(challenge=challenge, status=S.PUBLISHED, received=received)
+
+    by_id = {int(row["id"]): row for row in rows(client, "ideas", fmt)}
+
+    assert by_id[timed.pk]["published_at"] == "2026-03-04T02:30:00+00:00"
+    assert by_id[untimed.pk]["published_at"] == "2026-03-01T23:30:00+00:00"
+    # Added to the end, so a program that reads the CSV's columns by position reads them
+    # as before.
+    assert field_names("ideas")[-1] == "published_at"
+
+
+def test_a_new_field_raises_the_minor_schema_version(client, db):
+    """Adding a field breaks no existing use: 1.0 became 1.1, as the open-data page promises
+    (a change that breaks existing use gives a new major version)."""
+    assert opendata.SCHEMA_VERSION == "1.1"
+    schema = client.get(reverse("opendata:schema")).json()
+    assert schema["version"] == "1.1"
+    (field,) = [f for f in schema["datasets"]["ideas"]["fields"] if f["name"] == "published_at"]
+    assert field["type"] == "datetime"
+    with translation.override("en"):
+        html = client.get(reverse("opendata:index")).content.decode()
+    assert "<code>published_at</code>" in html.split('id="dataset-ideas"')[1]
+    assert "A new field is added at the end of its file and raises the second number" in html
