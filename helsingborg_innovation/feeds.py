@@ -2,6 +2,10 @@
 and the published ideas of each challenge. Only published content; links are absolute (the
 syndication framework adds the scheme and host of the request)."""
 
+from datetime import UTC
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -79,6 +83,16 @@ class AtomVersion:
     author_name = PUBLISHER_NAME
 
 
+def entry_id(item, kind: str) -> str:
+    """An entry's id (Atom's id, RSS's guid): a tag: URI (RFC 4151) of the site's domain, the
+    day the item was created and its number, such as
+    tag:innovation.helsingborg.se,2026-03-01:initiative/42. It was the item's address: when
+    an editor changed a slug, every feed reader showed the item again as a new one. Neither
+    the host asked (SITE_URL's, not the request's) nor the language of the feed changes it."""
+    domain = urlsplit(settings.SITE_URL).hostname
+    return f"tag:{domain},{item.created_at.astimezone(UTC):%Y-%m-%d}:{kind}/{item.pk}"
+
+
 def by_public_change(queryset: QuerySet) -> QuerySet:
     return queryset.alias(changed=PUBLIC_CHANGE).order_by("-changed", "-pk")
 
@@ -88,6 +102,11 @@ class PortalFeed(Feed):
 
     feed_type = RssFeed
     language = CONTENT_LANGUAGE
+    # The guid is the entry's id, not its address: the link is.
+    item_guid_is_permalink = False
+
+    def item_guid(self, item) -> str:
+        return entry_id(item, item._meta.model_name)
 
     def item_title(self, item) -> str:
         return item.title
@@ -156,6 +175,10 @@ class LessonsFeed(PortalFeed):
             Initiative.objects.published().with_lessons().prefetch_related("tags")
         )[:ITEMS]
 
+    def item_guid(self, item) -> str:
+        # Not the initiative's own entry (InitiativesFeed): another text, an entry of its own.
+        return entry_id(item, "initiative") + "/lessons"
+
     def item_title(self, item) -> str:
         return str(_("Lessons from: %(title)s") % {"title": item.title})
 
@@ -177,6 +200,7 @@ class ChallengeIdeasFeed(Feed):
     feed_type = RssFeed
     language = CONTENT_LANGUAGE
     description = _("Ideas sent in and published for this challenge.")
+    item_guid_is_permalink = False
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """The feed, or a redirect to it from an address it had before its challenge's slug
@@ -218,8 +242,11 @@ class ChallengeIdeasFeed(Feed):
         return linebreaks(idea.text, autoescape=True)
 
     def item_link(self, idea: Contribution) -> str:
-        # Also the entry's id (an Atom id must be an address; the reference alone is not).
         return idea.get_public_url()
+
+    def item_guid(self, idea: Contribution) -> str:
+        # Not its address, which holds its challenge's slug.
+        return entry_id(idea, "contribution")
 
     def item_author_name(self, idea: Contribution) -> str:
         if idea.show_name and idea.name:

@@ -175,9 +175,10 @@ def test_an_idea_is_text_in_its_paragraphs(client, make_challenge, suffix):
     )
 
 
-def test_each_idea_in_atom_has_an_address_for_id_and_a_time_it_was_updated(client, make_challenge):
+def test_each_idea_in_atom_has_an_iri_for_id_and_a_time_it_was_updated(client, make_challenge):
     """RFC 4287 asks of every entry one atom:updated and an IRI as atom:id; the ideas' entries
-    had no updated and their reference ("HBG-…") as id."""
+    had no updated and their reference ("HBG-…") as id. The IRI is a tag: URI (RFC 4151), not
+    the idea's address, which changed with its challenge's slug."""
     challenge = make_challenge()
     _published_idea(challenge, title="Första", text="Ett")
     _published_idea(challenge, title="Andra", text="Två")
@@ -185,7 +186,7 @@ def test_each_idea_in_atom_has_an_address_for_id_and_a_time_it_was_updated(clien
     assert len(feed.entries) == 2
     ids = [entry.id for entry in feed.entries]
     assert len(set(ids)) == 2
-    assert all(i.startswith("http://testserver/") for i in ids)
+    assert all(i.startswith("tag:") for i in ids)
     assert all(entry.updated_parsed for entry in feed.entries)
 
 
@@ -351,3 +352,81 @@ def test_a_challenges_feed_holds_its_most_recently_published_ideas(client, make_
 
     titles = [entry.title for entry in feed.entries]
     assert titles == ["Sent länge sedan"] + [f"Idé {n}" for n in range(ITEMS - 1)]
+
+
+ALL_FEEDS = [name for name, _version in FEEDS]
+
+
+def _ids(client, url: str) -> list[str]:
+    feed = _parse(client, url)
+    assert not feed.bozo, feed.bozo_exception
+    return [entry.id for entry in feed.entries]
+
+
+@pytest.fixture
+def site_url(settings):
+    """The site's address, whose domain the ids are minted in, whatever host was asked."""
+    settings.SITE_URL = "https://innovation.helsingborg.se"
+
+
+@pytest.mark.parametrize("name", ALL_FEEDS)
+def test_an_entry_keeps_its_id_when_its_slug_is_changed(
+    client, make_challenge, make_initiative, site_url, name
+):
+    """An entry's id was its page's address: when an editor changed a slug, every feed reader
+    showed the item again as a new one. The id is now a tag: URI (RFC 4151) of the site's
+    domain, the day the item was created and its number, which no rename changes."""
+    if name.startswith("feeds:challenges"):
+        item = make_challenge(slug="gamla-namnet")
+    else:
+        item = make_initiative(slug="gamla-namnet", lessons_learned="Börja smått.")
+    (before,) = _ids(client, reverse(name))
+
+    item.slug = "nya-namnet"
+    item.save()
+    (after,) = _ids(client, reverse(name))
+
+    assert after == before
+    assert "namnet" not in after
+    day, kind = f"{item.created_at:%Y-%m-%d}", item._meta.model_name
+    lessons = "/lessons" if "lessons" in name else ""
+    assert after == f"tag:innovation.helsingborg.se,{day}:{kind}/{item.pk}{lessons}"
+
+
+@pytest.mark.parametrize("name", ["feeds:ideas_rss", "feeds:ideas_atom"])
+def test_an_idea_keeps_its_id_when_its_challenges_slug_is_changed(
+    client, make_challenge, site_url, name
+):
+    """An idea's id was its address on its challenge's page, slug and all."""
+    challenge = make_challenge(slug="gamla-namnet")
+    idea = _published_idea(challenge, title="Belysta stråk", text="Fler lampor.")
+    (before,) = _ids(client, reverse(name, kwargs={"slug": "gamla-namnet"}))
+
+    challenge.slug = "nya-namnet"
+    challenge.save()
+    (after,) = _ids(client, reverse(name, kwargs={"slug": "nya-namnet"}))
+
+    assert after == before
+    assert (
+        after == f"tag:innovation.helsingborg.se,{idea.created_at:%Y-%m-%d}:contribution/{idea.pk}"
+    )
+
+
+@pytest.mark.parametrize("name", ALL_FEEDS)
+def test_an_entry_still_links_its_page(client, make_challenge, make_initiative, name):
+    """The id is no address; the link still is the item's page."""
+    if name.startswith("feeds:challenges"):
+        item = make_challenge(slug="sidan")
+    else:
+        item = make_initiative(slug="sidan", lessons_learned="Börja smått.")
+    (entry,) = _parse(client, reverse(name)).entries
+    assert entry.link == "http://testserver" + item.get_absolute_url()
+
+
+def test_a_lesson_and_its_initiative_are_entries_of_their_own(client, make_initiative):
+    """RFC 4287: an id names one entry. The lessons of an initiative and the initiative had
+    the same id (its address), so a reader following both feeds saw one entry in two forms."""
+    make_initiative(slug="sidan", lessons_learned="Börja smått.")
+    (initiative,) = _ids(client, reverse("feeds:initiatives_atom"))
+    (lesson,) = _ids(client, reverse("feeds:lessons_atom"))
+    assert lesson != initiative
