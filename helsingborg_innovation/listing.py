@@ -4,7 +4,7 @@ import django_filters
 from django.conf import settings
 from django.db.models import Exists, Q
 from django.forms.models import ModelChoiceField
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -155,6 +155,15 @@ class PortalFilterView(FilterView):
         context["narrowed"] = any(key != self.page_kwarg for key in self.request.GET)
         return context
 
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        moved = with_slugs_now(self.filterset)
+        if moved is not None:
+            # The list filtered by the slug the item has now, where the form would show the
+            # former one refused: a link to it (a newsletter's, a bookmark) still works.
+            return moved_permanently(request, request.path, query=moved.urlencode())
+        return response
+
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
@@ -179,10 +188,36 @@ class PublishedDetailView(DetailView):
             return moved_permanently(request, moved.get_absolute_url())
 
 
-def moved_permanently(request, path: str) -> HttpResponsePermanentRedirect:
-    """To an item's address from one it had before, with the query as it was sent. Kept by
-    browsers for a day, not for ever: another item may be given the old address later."""
-    query = request.META.get("QUERY_STRING", "")
+def with_slugs_now(filterset) -> QueryDict | None:
+    """The filters' values with each slug a challenge or method had before its slug was
+    changed (FormerSlug) in place of the slug it has now, or None when the filters hold no
+    such slug (or are valid). Only a published item is followed, as the filters choose only
+    among those."""
+    if not filterset.is_bound or not filterset.errors:
+        return None
+    data, moved_any = filterset.form.data.copy(), False
+    for name in filterset.errors:
+        field = filterset.form.fields.get(name)
+        if not isinstance(field, ModelChoiceField) or field.to_field_name != "slug":
+            continue
+        model = field.queryset.model
+        slug = data.get(name, "")
+        if not slug or not hasattr(model, "moved"):
+            continue
+        moved = model.moved(slug, model.objects.published())
+        if moved is not None:
+            data[name], moved_any = moved.slug, True
+    return data if moved_any else None
+
+
+def moved_permanently(
+    request, path: str, *, query: str | None = None
+) -> HttpResponsePermanentRedirect:
+    """To an item's address from one it had before, with the query as it was sent (or the
+    one given). Kept by browsers for a day, not for ever: another item may be given the old
+    address later."""
+    if query is None:
+        query = request.META.get("QUERY_STRING", "")
     response = HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
     patch_cache_control(response, max_age=24 * 60 * 60)
     return response

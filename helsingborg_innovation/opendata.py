@@ -28,6 +28,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
@@ -42,6 +43,7 @@ from challenges.filters import ChallengeFilter
 from challenges.models import Challenge
 from contributions.models import Contribution
 from helsingborg_innovation import heartbeat, pagecache
+from helsingborg_innovation.listing import moved_permanently, with_slugs_now
 from initiatives.filters import InitiativeFilter
 from initiatives.models import ImpactGoal, Initiative
 from methods.filters import MethodFilter
@@ -172,6 +174,15 @@ def _tags(batch: list) -> defaultdict:
     return _grouped(tagged.values_list("object_id", "tag__name"))
 
 
+class SlugsMoved(Exception):
+    """The filters name a challenge or method by a slug it had before: the file is at the
+    address with the slug it has now (`query`)."""
+
+    def __init__(self, query: QueryDict):
+        super().__init__(query)
+        self.query = query
+
+
 def _filtered(filterset_class, queryset: QuerySet, request: HttpRequest):
     """The published items a list page's filters select, or the filter errors."""
     data = request.GET.copy()
@@ -179,6 +190,8 @@ def _filtered(filterset_class, queryset: QuerySet, request: HttpRequest):
         data.setlist(key, [value.replace("\x00", "") for value in values])
     filterset = filterset_class(data, queryset=queryset, request=request)
     if not filterset.is_valid():
+        if (moved := with_slugs_now(filterset)) is not None:
+            raise SlugsMoved(moved)
         return None, filterset.errors
     # The filter sets never repeat a row (those with filters over relations that could, select
     # by primary key or DISTINCT themselves). Wrapping their result in a subquery would put
@@ -377,6 +390,10 @@ def _idea_rows(request: HttpRequest, extra: dict):
     slug = request.GET.get("challenge", "").replace("\x00", "")
     if slug:
         if not Challenge.objects.published().filter(slug=slug).exists():
+            if (moved := Challenge.moved(slug, Challenge.objects.published())) is not None:
+                query = request.GET.copy()
+                query["challenge"] = moved.slug
+                raise SlugsMoved(query)
             # As the other exports' challenge filter answers: not an empty file, as if the
             # challenge had no ideas, for a mistyped one or one the public does not see.
             invalid = ModelChoiceField.default_error_messages["invalid_choice"]
@@ -619,7 +636,13 @@ def _busy() -> HttpResponse:
 def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     """One dataset as CSV or JSON, honouring the same filters as its list page."""
     data = DATASETS[dataset]
-    queryset, errors = data.rows(request, {})
+    try:
+        queryset, errors = data.rows(request, {})
+    except SlugsMoved as moved:
+        # A harvester's saved address still leads to the file, as the item's page does.
+        response = moved_permanently(request, request.path, query=moved.query.urlencode())
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
     if queryset is None:
         messages = [f"{name}: {' '.join(e)}" for name, e in errors.items()]
         response = HttpResponseBadRequest(

@@ -1,5 +1,6 @@
 """Filtering the portfolio: every filter narrows, bad input gets a clear answer, never a 500."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -370,3 +371,46 @@ def test_a_new_method_is_offered_at_once_on_the_cached_portfolio(
     method = make_method(title="Designsprint")
     page = client.get(reverse("initiatives:list"))
     assert f'value="{method.slug}">Designsprint</option>' in page.text
+
+
+def _titles(response) -> list[str]:
+    """The initiatives a list shows: as cards, or as lessons with their titles."""
+    lessons = re.findall(r'class="lesson__title"><a href="[^"]*"[^>]*>([^<]*)</a>', response.text)
+    return lessons or card_titles(response)
+
+
+@pytest.mark.parametrize(
+    ("list_name", "name", "maker"),
+    [
+        ("initiatives:list", "challenge", "make_challenge"),
+        ("initiatives:list", "method", "make_method"),
+        ("lessons:list", "challenge", "make_challenge"),
+    ],
+)
+def test_a_former_slug_in_a_filter_leads_to_the_list_filtered_by_the_slug_now(
+    client, request, make_initiative, list_name, name, maker
+):
+    """A challenge's page keeps its old address when an editor changes its slug, but a link
+    to the portfolio filtered by it (a newsletter's, a bookmark) showed an error box and an
+    empty list. It now leads to the same list, filtered by the slug the item has now."""
+    item = request.getfixturevalue(maker)(slug="gamla-namnet")
+    make_initiative(title="Berört", phase=Phase.STOPPED, **{f"{name}s": [item]})
+    make_initiative(title="Annat", phase=Phase.STOPPED)
+    item.slug = "nya-namnet"
+    item.save()
+    list_url = reverse(list_name)
+
+    response = client.get(list_url, {name: "gamla-namnet", "q": "", "department": ""})
+
+    assert response.status_code == 301
+    assert response["Location"] == f"{list_url}?{name}=nya-namnet&q=&department="
+    page = client.get(response["Location"])
+    assert _titles(page) == ["Berört"]
+    assert '<option value="nya-namnet" selected>' in page.text
+    assert 'class="error-summary"' not in page.text
+
+
+def test_a_slug_no_item_ever_had_is_still_refused(client, portfolio):
+    response = client.get(_english_list(), {"challenge": "finns-inte"})
+    assert response.status_code == 200
+    assert 'href="#id_challenge"' in response.text

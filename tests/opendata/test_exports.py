@@ -554,3 +554,44 @@ def test_a_new_field_raises_the_minor_schema_version(client, db):
         html = client.get(reverse("opendata:index")).content.decode()
     assert "<code>published_at</code>" in html.split('id="dataset-ideas"')[1]
     assert "A new field is added at the end of its file and raises the second number" in html
+
+
+@pytest.mark.parametrize(
+    ("dataset", "name", "maker"),
+    [
+        ("initiatives", "challenge", "make_challenge"),
+        ("initiatives", "method", "make_method"),
+        ("ideas", "challenge", "make_challenge"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_former_slug_in_a_filter_leads_to_the_file_filtered_by_the_slug_now(
+    client,
+    request,
+    make_initiative,
+    make_idea,  # noqa: F811
+    dataset,
+    name,
+    maker,
+    fmt,
+):
+    """An export filtered by a challenge answered 400 once the challenge's slug was changed,
+    though its page follows the change: a harvester's saved address broke. It now leads, for
+    any site's scripts too, to the file filtered by the slug the item has now."""
+    item = request.getfixturevalue(maker)(slug="gamla-namnet")
+    if dataset == "ideas":
+        make_idea(challenge=item, status=S.PUBLISHED, title="Berörd idé")
+        make_idea(status=S.PUBLISHED, title="Annan idé")
+    else:
+        make_initiative(title="Berört", **{f"{name}s": [item]})
+        make_initiative(title="Annat")
+    item.slug = "nya-namnet"
+    item.save()
+
+    response = client.get(url(dataset, fmt), {name: "gamla-namnet"})
+
+    assert response.status_code == 301
+    assert response["Location"] == f"{url(dataset, fmt)}?{name}=nya-namnet"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    (row,) = rows(client, dataset, fmt, **{name: "nya-namnet"})
+    assert row["title"] in ("Berört", "Berörd idé")
