@@ -156,7 +156,21 @@ ROUTES = {
     "sitemap_section": (CHALLENGES, INITIATIVES, METHODS),
     "opendata:index": (),
     "opendata:schema": (),
+    # Made afresh, the whole portfolio took a worker up to half a minute (opendata.py).
+    "opendata:export": lambda dataset, fmt: OPEN_DATA_KINDS[dataset],
 }
+# What each open-data file holds: the ideas name their challenge and the initiative they led
+# to, by slug and only while it is public; the initiatives their challenges and methods.
+OPEN_DATA_KINDS = {
+    "challenges": (CHALLENGES, VOCABULARY),
+    "initiatives": (INITIATIVES, CHALLENGES, METHODS, VOCABULARY),
+    "methods": (METHODS, VOCABULARY),
+    "ideas": (PUBLIC_IDEAS, IDEAS_REWRITTEN, CHALLENGES, INITIATIVES),
+}
+# A streamed response (an open-data file) is kept only up to this size: a large portfolio's
+# would crowd the pages out of Redis and of each worker's near cache (which keeps a copy up
+# to a quarter of its size). A larger one is made for each download, as before.
+STREAMED_KEPT_BYTES = 4 * 1024 * 1024
 
 # The query parameters each page in ROUTES reads, by URL name: its filters, page numbers and
 # years (the site's own forms and links send no others, tests/site/test_pagecache.py). With
@@ -774,8 +788,45 @@ def _made(request, kinds, key, generations, read_since, get_response, holes) -> 
         response = response.render()
     if response.status_code == 200 and not holes:
         patch_cache_control(response, no_cache=True, public=True)
+    response.headers["X-Page-Cache"] = "miss"
+    if response.streaming:
+        # HEAD is answered without the body (opendata.export): never the file for a GET.
+        if request.method == "GET" and not holes and not made_behind:
+            response.streaming_content = _kept_when_whole(
+                response.streaming_content,
+                functools.partial(
+                    _keep, request, response, kinds, key, generations, read_since, holes
+                ),
+            )
+        return response
     content = _with_placeholders(response, holes) if holes else response.content
-    if content is not None and _cacheable(request, response, content):
+    if content is not None:
+        _keep(request, response, kinds, key, generations, read_since, holes, content, made_behind)
+    return response
+
+
+def _kept_when_whole(chunks, keep):
+    """A streamed response's chunks as they are sent, kept (`keep(content)`) once the last is
+    sent, if the whole is at most STREAMED_KEPT_BYTES: a visitor who goes away before the end
+    closes this before it keeps anything."""
+    sent, size = [], 0
+    for chunk in chunks:
+        if sent is not None:
+            size += len(chunk)
+            if size <= STREAMED_KEPT_BYTES:
+                sent.append(chunk)
+            else:
+                sent = None
+        yield chunk
+    if sent is not None:
+        keep(b"".join(sent))
+
+
+def _keep(
+    request, response, kinds, key, generations, read_since, holes, content, made_behind=False
+):
+    """Keep the page `content` under `key`, for the next visitor, when it may be shared."""
+    if _cacheable(request, response, content):
         nonce = getattr(request, "_csp_nonce", None)
         nonce = str(nonce) if nonce else None
         if nonce and not holes:
@@ -804,8 +855,6 @@ def _made(request, kinds, key, generations, read_since, get_response, holes) -> 
         else:
             if not made_behind and (near := _near()) is not None:
                 near.keep_page(key, stored, read_since)
-    response.headers["X-Page-Cache"] = "miss"
-    return response
 
 
 # Headers of a response that belong to it alone, never to a shared copy.
@@ -960,7 +1009,7 @@ def _route(language: str, path: str) -> tuple[tuple[str, ...], tuple[str, ...]] 
 def _cacheable(request, response, content: bytes) -> bool:
     """Whether the page may be shared: `content` is the page as it would be kept. A CSRF
     token belongs to one visitor, so one may only be there as a placeholder (see `serve`)."""
-    if response.status_code != 200 or response.streaming or response.cookies:
+    if response.status_code != 200 or response.cookies:
         return False
     hole = b'name="csrfmiddlewaretoken" value="' + _placeholder("csrfmiddlewaretoken")
     if hole in content:

@@ -1,5 +1,6 @@
 import csv
 import io
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -595,3 +596,179 @@ def test_a_former_slug_in_a_filter_leads_to_the_file_filtered_by_the_slug_now(
     assert response["Access-Control-Allow-Origin"] == "*"
     (row,) = rows(client, dataset, fmt, **{name: "nya-namnet"})
     assert row["title"] in ("Berört", "Berörd idé")
+
+
+# Kept in the page cache ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_ENABLED = True
+
+
+def _fetched(client, dataset: str, fmt: str, **params):
+    """The response and its body, made afresh (streamed) or served from the cache."""
+    response = client.get(url(dataset, fmt), params)
+    assert response.status_code == 200
+    if response.streaming:
+        return response, b"".join(response.streaming_content).decode()
+    return response, response.content.decode()
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_file_asked_for_again_comes_from_the_cache(
+    client,
+    page_cache,
+    portfolio,
+    make_idea,  # noqa: F811
+    dataset,
+    fmt,
+):
+    """Every download made the whole file afresh (the whole portfolio: up to half a minute of
+    a worker), however often it was asked for unchanged. The file is now kept as the pages
+    are, until what it holds changes, with the same headers."""
+    make_idea(challenge=portfolio["challenge"], status=S.PUBLISHED)
+    first, body = _fetched(client, dataset, fmt)
+
+    with CaptureQueriesContext(connection) as queries:
+        second, again = _fetched(client, dataset, fmt)
+
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert again == body
+    assert len(queries) == 0
+    for header in (
+        "Content-Type",
+        "Content-Disposition",
+        "X-Schema-Version",
+        "Link",
+        "Access-Control-Allow-Origin",
+        "Access-Control-Expose-Headers",
+    ):
+        assert second[header] == first[header]
+    assert second["Content-Length"] == str(len(again.encode()))
+
+
+def test_the_open_data_page_says_the_files_are_always_up_to_date(client, db):
+    """The page said the files are made at each download, which a kept file is not."""
+    with translation.override("en"):
+        html = client.get(reverse("opendata:index")).text
+    assert "The files are always up to date: a change on the site shows in them at once." in html
+    assert "made when you download" not in html
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_publishing_an_item_changes_its_file_at_once(client, page_cache, make_initiative, fmt):
+    make_initiative(title="Cykelpilot")
+    draft = make_initiative(title="Solceller på taken", status=Status.DRAFT)
+    _fetched(client, "initiatives", fmt)
+
+    draft.status = Status.PUBLISHED
+    draft.save()
+    response, body = _fetched(client, "initiatives", fmt)
+
+    assert response["X-Page-Cache"] == "miss"
+    assert "Solceller på taken" in body
+
+
+def test_publishing_an_idea_changes_the_ideas_file_at_once(
+    client,
+    page_cache,
+    make_challenge,
+    make_idea,  # noqa: F811
+):
+    challenge = make_challenge()
+    make_idea(challenge=challenge, status=S.PUBLISHED, title="Belysta stråk")
+    waiting = make_idea(challenge=challenge, title="Fler bänkar")
+    _fetched(client, "ideas", "json")
+    assert _fetched(client, "ideas", "json")[0]["X-Page-Cache"] == "hit"
+
+    waiting.status = S.PUBLISHED
+    waiting.save()
+    response, body = _fetched(client, "ideas", "json")
+
+    assert response["X-Page-Cache"] == "miss"
+    assert "Fler bänkar" in body
+
+
+def test_renaming_a_challenge_changes_the_files_that_name_it(
+    client, page_cache, make_challenge, make_initiative
+):
+    challenge = make_challenge(slug="gamla-namnet")
+    make_initiative(challenges=[challenge])
+    _fetched(client, "initiatives", "json")
+
+    challenge.slug = "nya-namnet"
+    challenge.save()
+    (row,) = json.loads(_fetched(client, "initiatives", "json")[1])
+
+    assert row["challenges"] == ["nya-namnet"]
+
+
+def test_each_filter_has_a_file_of_its_own(client, page_cache, portfolio):
+    _fetched(client, "initiatives", "json")
+    response, body = _fetched(client, "initiatives", "json", phase="stopped")
+    assert response["X-Page-Cache"] == "miss"
+    assert [row["slug"] for row in json.loads(body)] == ["sensorer"]
+
+
+def _served(method: str, read: int | None = None):
+    """The initiatives' CSV for an anonymous visitor, through the page cache, as a server
+    sends it: read to the end (`read` chunks only, for a visitor who goes away), then closed.
+    Without the test client, which drops a HEAD's body unread, and which on PostgreSQL ends
+    the test's transaction when a response it streamed is closed half read."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from helsingborg_innovation import pagecache
+
+    view = pagecache.cache_public_page(*pagecache.OPEN_DATA_KINDS["initiatives"])(
+        lambda request: opendata.export(request, dataset="initiatives", fmt="csv")
+    )
+    request = getattr(RequestFactory(), method)(url("initiatives", "csv"))
+    request.user = AnonymousUser()
+    response = view(request)
+    chunks = iter(response.streaming_content if response.streaming else [response.content])
+    body = b"".join(itertools.islice(chunks, read))
+    _closed_by_the_server(response)
+    return response, body.decode()
+
+
+def test_a_head_request_keeps_no_empty_file(page_cache, make_initiative):
+    """HEAD makes no file: what it answered must not be served as the file to a GET."""
+    make_initiative(title="Cykelpilot")
+    head, body = _served("head")
+    assert head.status_code == 200
+    assert body == ""
+
+    first, body = _served("get")
+
+    assert first["X-Page-Cache"] == "miss"
+    assert "Cykelpilot" in body
+    assert _served("get")[0]["X-Page-Cache"] == "hit"
+
+
+def test_a_file_left_half_sent_is_not_kept(page_cache, make_initiative):
+    make_initiative(title="Cykelpilot")
+    _first, header = _served("get", read=1)  # the header row, and the visitor goes away
+    assert header.startswith("id,")
+
+    response, body = _served("get")
+
+    assert response["X-Page-Cache"] == "miss"
+    assert "Cykelpilot" in body
+
+
+def test_a_file_too_large_to_keep_is_made_each_time(
+    client, page_cache, make_initiative, monkeypatch
+):
+    """The cache holds files up to a size (a large portfolio's would crowd out the pages);
+    larger ones are made for each download, as before."""
+    from helsingborg_innovation import pagecache
+
+    make_initiative(title="Cykelpilot")
+    monkeypatch.setattr(pagecache, "STREAMED_KEPT_BYTES", 100)
+    _fetched(client, "initiatives", "csv")
+    response, body = _fetched(client, "initiatives", "csv")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Cykelpilot" in body
