@@ -203,6 +203,17 @@ ROUTE_PARAMETERS = {
     "statistics:dashboard": ("year",),
     "sitemap_section": ("p",),  # Django's sitemap pages
 }
+# An open-data file honours its list's filters (the ideas: their challenge), pages aside.
+ROUTE_PARAMETERS["opendata:export"] = tuple(
+    sorted(
+        {
+            name
+            for route in ("challenges:list", "initiatives:list", "methods:list")
+            for name in ROUTE_PARAMETERS[route]
+            if name != _PAGE
+        }
+    )
+)
 
 
 @functools.cache
