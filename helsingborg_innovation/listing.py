@@ -2,7 +2,7 @@
 
 import django_filters
 from django.conf import settings
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, QuerySet
 from django.forms.models import ModelChoiceField
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.utils.cache import patch_cache_control
@@ -16,6 +16,10 @@ from helsingborg_innovation import pagecache
 from helsingborg_innovation.paging import FromEitherEndPaginator
 from helsingborg_innovation.search import is_searchable, only_common_words
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
+
+# The initiatives a challenge's or a method's page lists (the newest): a page of the portfolio,
+# to which a link leads for the rest.
+INITIATIVES_SHOWN = 12
 
 
 def text_filter() -> django_filters.CharFilter:
@@ -168,6 +172,20 @@ class PortalFilterView(FilterView):
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
+
+
+def newest_initiatives(initiatives: QuerySet) -> tuple[list, int]:
+    """The newest of these published initiatives (a challenge's, a method's), as the portfolio
+    orders them, and how many there are in all: a page hundreds of initiatives are linked to
+    shows a page of them and links to the portfolio filtered on it instead of listing them all.
+    One query, two when there are more than are shown."""
+    initiatives = (
+        initiatives.published().only("title", "slug", "phase").order_by("-publish_at", "-pk")
+    )
+    shown = list(initiatives[: INITIATIVES_SHOWN + 1])
+    if len(shown) <= INITIATIVES_SHOWN:
+        return shown, len(shown)
+    return shown[:INITIATIVES_SHOWN], initiatives.count()
 
 
 class PublishedDetailView(DetailView):

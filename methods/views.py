@@ -2,15 +2,15 @@ import logging
 
 from django.db.models import Prefetch, QuerySet
 
-from helsingborg_innovation.listing import PortalFilterView, PublishedDetailView
+from helsingborg_innovation.listing import (
+    PortalFilterView,
+    PublishedDetailView,
+    newest_initiatives,
+)
 from methods.filters import MethodFilter
 from methods.models import Attachment, Method
 
 logger = logging.getLogger(__name__)
-
-
-# Initiatives that used a method, listed on its page (the newest).
-USED_BY_SHOWN = 20
 
 
 class MethodListView(PortalFilterView):
@@ -56,19 +56,6 @@ class MethodDetailView(PublishedDetailView):
             {"attachment": attachment, "size": attachment_size(attachment)}
             for attachment in self.object.attachments.all()
         ]
-        context["used_by"], context["used_by_count"] = self.used_by()
+        initiatives = newest_initiatives(self.object.initiatives.all())
+        context["initiatives"], context["initiatives_count"] = initiatives
         return context
-
-    def used_by(self) -> tuple[list, int]:
-        """The newest published initiatives that used the method, and how many there are in
-        all: a method many initiatives use links to the portfolio filtered on it instead of
-        listing them all. One query, two when there are more than are shown."""
-        initiatives = (
-            self.object.initiatives.published()
-            .only("title", "slug", "phase")
-            .order_by("-publish_at", "-pk")
-        )
-        shown = list(initiatives[: USED_BY_SHOWN + 1])
-        if len(shown) <= USED_BY_SHOWN:
-            return shown, len(shown)
-        return shown[:USED_BY_SHOWN], initiatives.count()

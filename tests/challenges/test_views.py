@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from challenges.models import Challenge
-from challenges.views import INITIATIVES_SHOWN
+from helsingborg_innovation.listing import INITIATIVES_SHOWN
 from helsingborg_innovation.publishing import Status
 
 LIST_URL = "/utmaningar/"

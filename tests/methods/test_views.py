@@ -1,5 +1,6 @@
 """The public methods library: list with filters, detail with documents and where it was used."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from helsingborg_innovation import urls as project_urls
+from helsingborg_innovation.listing import INITIATIVES_SHOWN
 from helsingborg_innovation.publishing import Status
 from methods.models import Attachment, Method
-from methods.views import USED_BY_SHOWN
 
 PDF = b"%PDF-1.4\n" + b"0" * 2039
 
@@ -381,29 +382,54 @@ def test_detail_query_count_does_not_grow(
     assert many <= 10
 
 
+def _initiatives_section(html: str) -> str:
+    return html.split('id="initiatives-heading"')[1].split("</section>")[0]
+
+
 @pytest.mark.django_db
 def test_a_much_used_method_shows_the_newest_initiatives_and_links_to_all(
     client, make_method, make_initiative
 ):
+    """A method's page listed the twenty newest initiatives that used it, a challenge's page
+    the twelve newest: now both a page of the portfolio, with the same "Show all" link to the
+    portfolio filtered on it, in the same number of queries however many there are."""
     method = make_method()
+    other = make_method()
     now = timezone.now()
-    for n in range(USED_BY_SHOWN + 2):
-        make_initiative(
-            title=f"Initiativ {n:02}", methods=[method], publish_at=now - timedelta(hours=n)
-        )
-    make_initiative(title="Hemligt", methods=[method], status=Status.DRAFT)
 
-    html = client.get(_detail_url(method)).text
-    section = html.split('id="initiatives-heading"')[1].split("</section>")[0]
-    assert section.count("<li>") == USED_BY_SHOWN
-    assert "Initiativ 00" in section and f"Initiativ {USED_BY_SHOWN - 1:02}" in section
-    assert f"Initiativ {USED_BY_SHOWN:02}" not in section  # the oldest two are left out
-    all_link = f'href="/initiativ/?method={method.slug}">Alla {USED_BY_SHOWN + 2} initiativ'
-    assert all_link in section
+    def add(count: int, start: int = 0) -> None:
+        for n in range(start, start + count):
+            make_initiative(
+                title=f"Initiativ nr {n:02}", methods=[method], publish_at=now - timedelta(hours=n)
+            )
+
+    add(1)
+    few = _query_count(client, _detail_url(method))
+    add(INITIATIVES_SHOWN + 2, start=1)
+    make_initiative(title="Hemligt", methods=[method], status=Status.DRAFT)
+    make_initiative(title="Annan metods initiativ", methods=[other])
+    many = _query_count(client, _detail_url(method))
+    assert many <= few + 1  # the count of them, once there are more than are shown
+
+    total = INITIATIVES_SHOWN + 3
+    section = _initiatives_section(client.get(_detail_url(method)).text)
+    titles = re.findall(r">(Initiativ nr \d+)</a>", section)
+    assert titles == [f"Initiativ nr {n:02}" for n in range(INITIATIVES_SHOWN)]  # newest first
+    link = f'<a href="/initiativ/?method={method.slug}">Visa alla {total} initiativ</a>'
+    assert link in section
+    english = _initiatives_section(client.get(_en("methods:detail", slug=method.slug)).text)
+    assert f'<a href="/en/initiatives/?method={method.slug}">Show all {total} initiatives</a>' in (
+        english
+    )
+
     # The link leads to every one of them, and only them.
     listed = client.get(f"/initiativ/?method={method.slug}").text
-    assert f"{USED_BY_SHOWN + 2} initiativ" in listed
-    assert "Hemligt" not in listed
+    listed += client.get(f"/initiativ/?method={method.slug}&page=2").text
+    assert f"{total} initiativ" in listed
+    assert sorted(set(re.findall(r"Initiativ nr \d+", listed))) == [
+        f"Initiativ nr {n:02}" for n in range(total)
+    ]
+    assert "Hemligt" not in listed and "Annan metods initiativ" not in listed
 
 
 @pytest.mark.django_db
@@ -411,11 +437,10 @@ def test_a_method_few_initiatives_used_lists_them_all_without_a_link(
     client, make_method, make_initiative
 ):
     method = make_method()
-    for n in range(USED_BY_SHOWN):
-        make_initiative(title=f"Initiativ {n:02}", methods=[method])
-    section = client.get(_detail_url(method)).text.split('id="initiatives-heading"')[1]
-    section = section.split("</section>")[0]
-    assert section.count("<li>") == USED_BY_SHOWN
+    for n in range(INITIATIVES_SHOWN):
+        make_initiative(title=f"Initiativ nr {n:02}", methods=[method])
+    section = _initiatives_section(client.get(_detail_url(method)).text)
+    assert len(re.findall(r">Initiativ nr \d+</a>", section)) == INITIATIVES_SHOWN
     assert "?method=" not in section
 
 

@@ -1222,7 +1222,7 @@ def test_a_challenges_count_of_its_initiatives_follows_them_at_once(
 ):
     """A challenge's page shows the newest of its initiatives and the count of all of them;
     an initiative taking it up, or leaving it, saves nothing of the challenge."""
-    from challenges.views import INITIATIVES_SHOWN
+    from helsingborg_innovation.listing import INITIATIVES_SHOWN
 
     challenge = make_challenge()
     for _ in range(INITIATIVES_SHOWN + 1):
