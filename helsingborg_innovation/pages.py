@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -51,12 +52,13 @@ class PersonalDataView(InfoPageView):
 @require_safe
 @cache_control(max_age=86400, public=True)
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    """Everything public may be indexed; the admin may not."""
+    """Everything public may be indexed; the admin may not. The addresses are the site's own,
+    under the path it is served at, wherever the URLs put them."""
     lines = [
         "User-agent: *",
         "Allow: /",
-        "Disallow: /admin/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        f"Disallow: {reverse('admin:index')}",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 

@@ -2,7 +2,7 @@
 
 import pytest
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import clear_script_prefix, reverse, set_script_prefix
 from django.utils import translation
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,48 @@ def test_robots_txt(client):
     assert "User-agent: *" in lines
     assert "Disallow: /admin/" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+def test_robots_txt_names_the_sitemap_and_admin_where_the_site_serves_them(client):
+    """A site served under a path (SCRIPT_NAME, behind a proxy) serves its sitemap under it:
+    robots.txt sent crawlers to /sitemap.xml at the host's root, outside the site."""
+    set_script_prefix("/innovation/")  # as the WSGI handler does from SCRIPT_NAME
+    try:
+        response = client.get("/robots.txt", SCRIPT_NAME="/innovation")
+    finally:
+        clear_script_prefix()
+    lines = response.text.splitlines()
+    assert "Sitemap: http://testserver/innovation/sitemap.xml" in lines
+    assert "Disallow: /innovation/admin/" in lines
+
+
+# The site's URLs with the sitemap and the admin at other addresses.
+urlpatterns = []
+
+
+def test_robots_txt_follows_the_sitemap_and_admin_when_they_move(client, settings):
+    from django.contrib import admin
+    from django.urls import path
+
+    from helsingborg_innovation import urls as project_urls
+
+    moved = {"sitemap": "sitemaps/index.xml", "admin:index": "staff/"}
+    urlpatterns[:] = [
+        path("staff/", admin.site.urls),
+        path("sitemaps/index.xml", lambda request: None, name="sitemap"),
+        *(
+            pattern
+            for pattern in project_urls.urlpatterns
+            if getattr(pattern, "name", None) != "sitemap"
+            and getattr(pattern, "app_name", None) != "admin"
+        ),
+    ]
+    settings.ROOT_URLCONF = __name__
+
+    lines = client.get("/robots.txt").text.splitlines()
+
+    assert f"Sitemap: http://testserver/{moved['sitemap']}" in lines
+    assert f"Disallow: /{moved['admin:index']}" in lines
 
 
 def test_favicon_ico_redirects_to_the_static_file(client):
