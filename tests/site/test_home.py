@@ -264,3 +264,42 @@ def test_a_large_key_figure_has_its_thousands_apart(client, make_initiative):
     )
     assert '<span class="key-figures__number">1\xa0234</span>' in _home(client).text
     assert '<span class="key-figures__number">1,234</span>' in _home(client, "en").text
+
+
+def _lessons_section(html: str) -> str:
+    return html.split('aria-labelledby="lessons-heading"')[1].split("</section>")[0]
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "prefix"), [("sv", "Skäl:"), ("en", "Reason:")])
+def test_a_stopped_initiatives_lesson_says_why_it_was_stopped_as_the_lessons_page_does(
+    client, make_initiative, language, prefix
+):
+    """The lessons page says "Skäl: Juridiska hinder …" after the phase; the home page's card
+    of the same lesson said the bare reason, a phrase without saying what it was. A lesson of
+    an image alone left the card an empty paragraph."""
+    make_initiative(
+        title="Stoppad pilot",
+        phase=Phase.STOPPED,
+        stop_reason=StopReason.LEGAL,
+        lessons_learned="![Tidslinje över piloten](https://example.org/tidslinje.png)",
+    )
+    make_initiative(title="Pågående pilot", phase=Phase.PILOT, lessons_learned="Fråga först.")
+
+    home = _lessons_section(_home(client, language).text)
+    with override(language):
+        lessons_page = _text(client.get(reverse("lessons:list")).text)
+        said = f"{prefix} {StopReason.LEGAL.label}"
+
+    cards = re.findall(r'<li class="card card--lesson[^"]*">(.*?)</li>', home, re.S)
+    stopped, running = sorted(cards, key=lambda card: "Stoppad pilot" not in card)
+    assert said in _text(stopped)
+    assert said in lessons_page  # the same words on both
+    assert prefix not in _text(running)  # a running initiative was not stopped
+    # Headings in order under the section's h2, and nothing empty for a screen reader to find.
+    assert re.findall(r"<h(\d)", home) == ["2", "3", "3"]
+    assert not re.search(r"<(p|span|li|h\d|a)\b[^>]*>\s*</\1>", home), home
