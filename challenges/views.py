@@ -28,6 +28,7 @@ class ChallengeListView(PortalFilterView):
 class ChallengeDetailView(PublishedDetailView):
     model = Challenge
     template_name = "challenges/challenge_detail.html"
+    paged = True  # its ideas
 
     def get_queryset(self) -> QuerySet[Challenge]:
         return (

@@ -10,11 +10,13 @@ from helsingborg_innovation.languages import content_lang
 def site(request):
     """The language switch (the same page in the other language) and site-wide settings."""
     path = _on_this_site(request.get_full_path())
+    links = []
+    for code, name in settings.LANGUAGES:
+        url = _in_language(request, path, code)
+        # The path alone too: the page's own address adds its own query to it (page_addresses).
+        links.append({"code": code, "name": name, "url": url, "path": urlsplit(url).path})
     return {
-        "language_links": [
-            {"code": code, "name": name, "url": _in_language(request, path, code)}
-            for code, name in settings.LANGUAGES
-        ],
+        "language_links": links,
         "content_age_notice_days": settings.CONTENT_AGE_NOTICE_DAYS,
         "content_lang": content_lang(),
     }

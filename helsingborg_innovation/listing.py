@@ -13,7 +13,7 @@ from django_filters.views import FilterView
 from taggit.models import Tag
 
 from helsingborg_innovation import pagecache
-from helsingborg_innovation.paging import FromEitherEndPaginator
+from helsingborg_innovation.paging import FromEitherEndPaginator, page_query, requested_page
 from helsingborg_innovation.search import is_searchable, only_common_words
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
 
@@ -157,6 +157,10 @@ class PortalFilterView(FilterView):
         # search engines are asked to follow their links but index only the lists themselves
         # (pages of them included), not each combination, which they crawled past the cache.
         context["narrowed"] = any(key != self.page_kwarg for key in self.request.GET)
+        # The list's own address, for its canonical link and alternates (seo.page_addresses):
+        # the page shown (the last, for a number past the end); none for a filtered list.
+        number = context["page_obj"].number
+        context["page_query"] = None if context["narrowed"] else page_query(number)
         return context
 
     def get(self, request, *args, **kwargs):
@@ -192,9 +196,18 @@ class PublishedDetailView(DetailView):
     """A detail page: the public sees published items; staff may preview drafts and schedules."""
 
     http_method_names = ["get", "head"]  # 405 to any other, OPTIONS too, as require_safe
+    # Whether the page shows pages of something by ?page= (a challenge's or initiative's ideas),
+    # each an address of its own; on any other, ?page= and the like change nothing.
+    paged = False
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The page's own address, for its canonical link and alternates (seo.page_addresses).
+        context["page_query"] = page_query(requested_page(self.request)) if self.paged else ""
+        return context
 
     def get(self, request, *args, **kwargs):
         try:

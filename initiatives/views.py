@@ -27,6 +27,7 @@ class InitiativeDetailView(PublishedDetailView):
 
     model = Initiative
     template_name = "initiatives/initiative_detail.html"
+    paged = True  # the ideas it grew from
 
     def get_queryset(self) -> QuerySet:
         return (

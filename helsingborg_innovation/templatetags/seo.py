@@ -22,6 +22,7 @@ from django.db.models import (
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from taggit.models import TaggedItem
 
@@ -88,13 +89,42 @@ def schema_for(obj, url: str, image_url: str) -> dict:
 
 
 @register.simple_tag(takes_context=True)
+def page_addresses(context) -> SafeString:
+    """The page's canonical link and its hreflang alternates, in base.html's head.
+
+    A page with an address of its own (`page_query`: a list, or a page of its ideas, ?page=N
+    past the first) names it canonical, and its alternates are that address in each language,
+    one of them the canonical itself: a page of a list is canonical to itself, not to the
+    first, and neither names ?page=1, a filter or a stray query. Any other page (a filtered
+    list, which is not indexed, a search) names no canonical here, and its alternates are the
+    same address in the other language, as the language switch is."""
+    request, query = context.get("request"), context.get("page_query")
+    if request is None:  # the error pages rendered without one (views.bad_request)
+        return mark_safe("")
+    host = f"{request.scheme}://{request.get_host()}"
+    links, canonical = [], None
+    for language in context.get("language_links", []):
+        address = language["url"] if query is None else language["path"] + query
+        if query is not None and language["code"] == get_language():
+            canonical = host + address
+        links.append(
+            format_html(
+                '<link rel="alternate" hreflang="{}" href="{}">', language["code"], host + address
+            )
+        )
+    if canonical is not None:
+        links.insert(0, format_html('<link rel="canonical" href="{}">', canonical))
+    return mark_safe("\n  ".join(links))
+
+
+@register.simple_tag(takes_context=True)
 def seo_meta(context, obj) -> SafeString:
-    """Canonical link, Open Graph meta and JSON-LD of a detail page (for the head block)."""
+    """Open Graph meta and JSON-LD of a detail page (for the head block); its canonical link
+    is the page's (page_addresses), which names the page of its ideas too."""
     request = context["request"]
     url = request.build_absolute_uri(obj.get_absolute_url())
     image_url = request.build_absolute_uri(obj.image.url) if obj.image else ""
     parts = [
-        format_html('<link rel="canonical" href="{}">', url),
         mark_safe('<meta property="og:type" content="article">'),
         format_html('<meta property="og:site_name" content="{}">', _("Innovation Helsingborg")),
         format_html('<meta property="og:title" content="{}">', obj.title),

@@ -1,6 +1,10 @@
 """Both languages: Swedish at the root, English under /en/, and a switch to the same page."""
 
+import re
+from html import unescape
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import override
 
@@ -110,3 +114,72 @@ def test_switch_on_an_address_with_doubled_slashes_stays_on_the_site(client, pat
     assert response.status_code == 404
     assert f'class="language-switch__link" {other}' in response.text
     assert 'href="//' not in response.text
+
+
+# The page's own address for search engines: the canonical link and the hreflang alternates
+
+
+def addresses(html: str) -> tuple[list[str], dict[str, str]]:
+    """The canonical links of a page and its alternates by language, from its head."""
+    head = html.split("</head>")[0]
+    canonical = re.findall(r'<link rel="canonical" href="([^"]*)">', head)
+    alternates = re.findall(r'<link rel="alternate" hreflang="([^"]*)" href="([^"]*)">', head)
+    return [unescape(url) for url in canonical], {code: unescape(url) for code, url in alternates}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "swedish", "english"),
+    [
+        ("/metoder/", "/metoder/", "/en/methods/"),
+        ("/metoder/?page=1", "/metoder/", "/en/methods/"),
+        ("/metoder/?page=ett", "/metoder/", "/en/methods/"),
+        ("/metoder/?page=2", "/metoder/?page=2", "/en/methods/?page=2"),
+        ("/en/methods/?page=2", "/metoder/?page=2", "/en/methods/?page=2"),
+        ("/metoder/?page=99", "/metoder/?page=2", "/en/methods/?page=2"),  # shows the last
+    ],
+)
+def test_a_page_of_a_list_is_its_own_canonical_and_its_alternates_are_that_page(
+    client, make_method, path, swedish, english
+):
+    """Page 2 of a list is canonical to itself (Google: not to page 1), and its hreflang
+    alternates name page 2 in each language: the alternates kept ?page= while the list named
+    no canonical at all, and ?page=1 was named an address of its own."""
+    for n in range(settings.PAGE_SIZE + 1):
+        make_method(title=f"Metod {n}")
+
+    canonical, alternates = addresses(client.get(path).text)
+
+    own = english if path.startswith("/en/") else swedish
+    assert canonical == [f"http://testserver{own}"]
+    assert alternates == {"sv": f"http://testserver{swedish}", "en": f"http://testserver{english}"}
+
+
+@pytest.mark.django_db
+def test_a_filtered_list_names_no_canonical_and_its_alternates_keep_the_filters(client):
+    """A filtered list is not indexed (noindex, follow): it names no canonical of its own, and
+    its alternates are the same filtered page in each language, as the switch is."""
+    canonical, alternates = addresses(client.get("/metoder/?stage=test&page=2").text)
+    assert canonical == []
+    assert alternates == {
+        "sv": "http://testserver/metoder/?stage=test&page=2",
+        "en": "http://testserver/en/methods/?stage=test&page=2",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?page=2", "?utm_source=nyhetsbrev"])
+def test_a_page_without_pages_is_canonical_without_a_query_and_so_are_its_alternates(
+    client, make_method, query
+):
+    """A method's page has no pages: its canonical dropped ?page=2 and the like, while its
+    hreflang alternates kept them, naming addresses that are not canonical."""
+    make_method(slug="kundresa")
+
+    canonical, alternates = addresses(client.get(f"/metoder/kundresa/{query}").text)
+
+    assert canonical == ["http://testserver/metoder/kundresa/"]
+    assert alternates == {
+        "sv": "http://testserver/metoder/kundresa/",
+        "en": "http://testserver/en/methods/kundresa/",
+    }
