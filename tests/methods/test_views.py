@@ -465,14 +465,14 @@ def test_a_preview_of_a_draft_method_says_how_many_initiatives_without_a_broken_
     """The link "Alla N initiativ" of a draft's preview led to the portfolio filtered on a
     method the public cannot see, which the portfolio refused ("Välj ett giltigt alternativ")."""
     method = make_method(status=Status.DRAFT)
-    for n in range(USED_BY_SHOWN + 2):
+    for n in range(INITIATIVES_SHOWN + 2):
         make_initiative(title=f"Initiativ {n:02}", methods=[method])
 
     html = editor_client.get(_detail_url(method)).text
     section = html.split('id="initiatives-heading"')[1].split("</section>")[0]
-    assert section.count("<li>") == USED_BY_SHOWN
+    assert section.count("<li>") == INITIATIVES_SHOWN
     assert "?method=" not in section
     assert (
-        f"Totalt har {USED_BY_SHOWN + 2} initiativ använt metoden. En länk till alla i "
+        f"Totalt har {INITIATIVES_SHOWN + 2} initiativ använt metoden. En länk till alla i "
         "portföljen visas när metoden är publicerad."
     ) in section
