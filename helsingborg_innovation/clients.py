@@ -48,7 +48,8 @@ def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def _trusted(address: str) -> bool:
+def trusted_address(address: str) -> bool:
+    """Whether `address` is one of the site's own proxies (TRUSTED_PROXIES)."""
     ip = _ip(address)
     return ip is not None and any(ip in network for network in trusted_networks())
 
@@ -57,13 +58,13 @@ def client_address(request: HttpRequest) -> str:
     """The visitor's address: REMOTE_ADDR, or, when that is a trusted proxy, the nearest
     address in X-Forwarded-For that is not one."""
     address = request.META.get("REMOTE_ADDR", "")
-    if not _trusted(address):
+    if not trusted_address(address):
         return address
     for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         hop = hop.strip()
         if not hop:
             continue
-        if not _trusted(hop):
+        if not trusted_address(hop):
             return hop
         address = hop
     return address

@@ -5,10 +5,33 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.csp import build_policy
 
+from helsingborg_innovation.clients import trusted_address
+
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
 )
+
+
+class ForwardedProtoMiddleware:
+    """Takes the scheme header (SECURE_PROXY_SSL_HEADER, X-Forwarded-Proto) off every request
+    that did not come from one of the site's own proxies (TRUSTED_PROXIES).
+
+    Django believes that header from whoever sends it. Behind the load balancer that is the
+    balancer, which writes it itself; but a client that reached a node directly, through a
+    firewall left open, wrote "https" in it over plain HTTP and was served as over HTTPS, past
+    the redirect to HTTPS. First in MIDDLEWARE, before SecurityMiddleware and anything else
+    that asks request.is_secure().
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+        if header and not trusted_address(request.META.get("REMOTE_ADDR", "")):
+            request.META.pop(header[0], None)
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

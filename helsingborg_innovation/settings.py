@@ -79,9 +79,17 @@ for _proxy in TRUSTED_PROXIES:
         ) from None
 # Whether a request came over HTTPS is taken from X-Forwarded-Proto only when the portal runs
 # behind a proxy that terminates TLS and sets that header itself, overwriting what a visitor
-# sent. Believed from anyone, a client talking straight to gunicorn over plain HTTP claimed
-# HTTPS and was served as if over it, past the redirect to HTTPS.
+# sent, and only on a request from that proxy (TRUSTED_PROXIES, middleware.
+# ForwardedProtoMiddleware). Believed from anyone, a client talking straight to gunicorn over
+# plain HTTP claimed HTTPS and was served as if over it, past the redirect to HTTPS.
 if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    if not TRUSTED_PROXIES:
+        # Believed from no one, every page behind the TLS proxy would redirect to itself, a
+        # loop that looks like an outage; from anyone, it would be the hole above.
+        raise ImproperlyConfigured(
+            "DJANGO_TRUST_X_FORWARDED_PROTO=true needs DJANGO_TRUSTED_PROXIES: the addresses "
+            "of the proxies that set X-Forwarded-Proto, e.g. 10.0.0.0/8"
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
@@ -108,6 +116,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything asks whether the request came over HTTPS: X-Forwarded-Proto is believed
+    # only from the proxies in TRUSTED_PROXIES.
+    "helsingborg_innovation.middleware.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that can answer on its own: every response carries the policies.
     "helsingborg_innovation.middleware.SecurityHeadersMiddleware",

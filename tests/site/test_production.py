@@ -154,3 +154,35 @@ def test_a_request_for_an_unknown_host_gets_the_same_policies(client, settings, 
         if header != "Content-Security-Policy":
             assert bad.headers[header] == good.headers[header], header
     assert "unsafe-inline" not in bad.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("remote", "secure"),
+    [
+        ("10.0.0.5", True),  # the load balancer, which sets the header itself
+        ("198.51.100.7", False),  # a client that reached the node past the balancer
+        ("", False),
+    ],
+)
+def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(client, db, settings, remote, secure):
+    """With DJANGO_TRUST_X_FORWARDED_PROTO on, the header was believed from any address: a
+    client that reached a node directly (a firewall left open) wrote "https" in it over plain
+    HTTP and was served as over HTTPS, past the redirect. Only the site's own proxies say so."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.ALLOWED_HOSTS = ["innovation.example.org"]
+    response = client.get(
+        "/",
+        HTTP_HOST="innovation.example.org",
+        REMOTE_ADDR=remote,
+        HTTP_X_FORWARDED_PROTO="https",
+    )
+    if secure:
+        assert response.status_code == 200
+        assert response["Strict-Transport-Security"] == "max-age=3600"
+    else:
+        assert response.status_code == 301
+        assert response["Location"] == "https://innovation.example.org/"
+        assert "Strict-Transport-Security" not in response

@@ -117,19 +117,29 @@ def test_postgresql_connections_do_without_jit(db, postgres_only):
 
 
 # What a browser is told, and whether a request counts as HTTPS, under the settings of the
-# environment: a request that claims HTTPS in X-Forwarded-Proto over plain HTTP, and one that
-# did come over HTTPS.
+# environment, through the site's middleware up to Django's SecurityMiddleware: a request that
+# claims HTTPS in X-Forwarded-Proto over plain HTTP from a client's address and from the load
+# balancer's (10.0.0.5), and one that did come over HTTPS.
 PROBE_HTTPS = (
-    "import django; django.setup(); "
+    "import functools; import django; django.setup(); "
+    "from django.conf import settings; "
     "from django.http import HttpResponse; "
-    "from django.middleware.security import SecurityMiddleware; "
     "from django.test import RequestFactory; "
+    "from django.utils.module_loading import import_string; "
+    "chain = settings.MIDDLEWARE["
+    ": settings.MIDDLEWARE.index('django.middleware.security.SecurityMiddleware') + 1]; "
+    "handler = functools.reduce("
+    "lambda inner, path: import_string(path)(inner), reversed(chain), "
+    "lambda request: HttpResponse()); "
     "factory = RequestFactory(HTTP_HOST='innovation.helsingborg.se'); "
-    "claimed = factory.get('/', HTTP_X_FORWARDED_PROTO='https'); "
-    "answer = SecurityMiddleware(lambda request: HttpResponse())(claimed); "
+    "claimed = factory.get('/', HTTP_X_FORWARDED_PROTO='https', REMOTE_ADDR='198.51.100.7'); "
+    "answer = handler(claimed); "
     "print('CLAIMED', claimed.is_secure(), answer.status_code, answer.get('Location')); "
+    "proxied = factory.get('/', HTTP_X_FORWARDED_PROTO='https', REMOTE_ADDR='10.0.0.5'); "
+    "answer = handler(proxied); "
+    "print('PROXY', proxied.is_secure(), answer.status_code, answer.get('Location')); "
     "secure = factory.get('/', secure=True); "
-    "answer = SecurityMiddleware(lambda request: HttpResponse())(secure); "
+    "answer = handler(secure); "
     "print('HSTS', answer.get('Strict-Transport-Security'))"
 )
 
@@ -146,10 +156,30 @@ def test_a_client_talking_to_the_node_itself_cannot_claim_https():
     assert "CLAIMED False 301 https://innovation.helsingborg.se/" in result.stdout
 
 
-def test_behind_a_proxy_that_sets_the_header_it_is_believed():
-    result = _probe_https(**PRODUCTION, DJANGO_TRUST_X_FORWARDED_PROTO="true")
+def test_behind_a_proxy_that_sets_the_header_it_is_believed_from_that_proxy_alone():
+    """Believed from any address, the header let a client that reached a node past the
+    balancer (a firewall left open) claim HTTPS all the same."""
+    result = _probe_https(
+        **PRODUCTION, DJANGO_TRUST_X_FORWARDED_PROTO="true", DJANGO_TRUSTED_PROXIES="10.0.0.0/8"
+    )
     assert result.returncode == 0, result.stderr
-    assert "CLAIMED True 200 None" in result.stdout
+    assert "PROXY True 200 None" in result.stdout
+    assert "CLAIMED False 301 https://innovation.helsingborg.se/" in result.stdout
+
+
+@pytest.mark.parametrize("debug", ["false", "true"])
+def test_trusting_the_header_without_naming_the_proxies_fails_loudly(debug):
+    """Trusted from no one, the header would leave every request plain HTTP behind the TLS
+    proxy, and every page redirecting to itself; trusted from anyone, it would be the hole it
+    closes. Neither is what the deployment asked for."""
+    result = _import_settings(
+        **{**PRODUCTION, "DJANGO_DEBUG": debug}, DJANGO_TRUST_X_FORWARDED_PROTO="true"
+    )
+    assert result.returncode != 0
+    assert (
+        "ImproperlyConfigured: DJANGO_TRUST_X_FORWARDED_PROTO=true needs DJANGO_TRUSTED_PROXIES"
+        in result.stderr
+    )
 
 
 def test_hsts_covers_only_the_portals_own_host_unless_told_otherwise():
