@@ -12,11 +12,17 @@ sender allowed it.
 
 import contextlib
 import csv
+import fcntl
+import hashlib
 import itertools
 import json
+import logging
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -562,29 +568,60 @@ def _batches(
 # whose worker died is free again SLOT_SECONDS after its last batch.
 SLOT_SECONDS = 60
 RETRY_AFTER_SECONDS = 30
+# While the cache server is away, each node counts on its own, as many at once: its slots are
+# locks on files here, which every worker of the node (process or thread) takes in turn and
+# the system lets go of when a worker dies. Not a count in each worker: gunicorn's workers
+# with Redis are single-threaded by default, so a worker's own limit would refuse nothing.
+NODE_SLOTS_DIRECTORY = Path(tempfile.gettempdir())
+
+logger = logging.getLogger(__name__)
+
+
+def node_slot_path(n: int) -> Path:
+    """The file of this node's slot `n`, named after the site (its directory and its key
+    prefix in the cache), so that another site on the machine keeps its own."""
+    site = f"{settings.BASE_DIR}|{caches['limits'].key_prefix}"
+    name = hashlib.sha256(site.encode()).hexdigest()[:16]
+    return NODE_SLOTS_DIRECTORY / f"innovation-{name}-opendata-export-{n}.lock"
 
 
 class _Slot:
-    """One of the slots for an export being made, or none when the cache cannot say (then
-    exports are not refused for it)."""
+    """One of the slots for an export being made: a key in the shared cache, or, while that
+    is away, a lock on one of this node's files; neither when no slot can be counted at all
+    (then exports are not refused for it)."""
 
-    def __init__(self, key: str | None):
-        self.key = key
+    def __init__(self, key: str | None = None, lock: IO | None = None):
+        self.key, self.lock = key, lock
 
     @classmethod
     def take(cls) -> "_Slot | None":
         """A free slot, None when every one is taken."""
-        if not pagecache.cache_usable():
-            return cls(None)
-        limits = caches["limits"]
-        try:
-            for n in range(settings.OPEN_DATA_EXPORTS_AT_ONCE):
-                key = f"opendata:export:{n}"
-                if limits.add(key, 1, timeout=SLOT_SECONDS):
-                    return cls(key)
-        except Exception:
-            pagecache.cache_failed("counting open-data exports: not limited")
-            return cls(None)
+        if pagecache.cache_usable():
+            limits = caches["limits"]
+            try:
+                for n in range(settings.OPEN_DATA_EXPORTS_AT_ONCE):
+                    key = f"opendata:export:{n}"
+                    if limits.add(key, 1, timeout=SLOT_SECONDS):
+                        return cls(key=key)
+                return None
+            except Exception:
+                pagecache.cache_failed("counting open-data exports: each node counts alone")
+        return cls._take_on_this_node()
+
+    @classmethod
+    def _take_on_this_node(cls) -> "_Slot | None":
+        for n in range(settings.OPEN_DATA_EXPORTS_AT_ONCE):
+            try:
+                lock = open(node_slot_path(n), "a")  # noqa: SIM115 - held until release()
+            except OSError:
+                logger.warning("Cannot count open-data exports on this node", exc_info=True)
+                return cls()
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:  # taken by another export of this node
+                lock.close()
+                continue
+            return cls(lock=lock)
         return None
 
     def hold(self) -> None:
@@ -597,6 +634,9 @@ class _Slot:
             with contextlib.suppress(Exception):  # free again SLOT_SECONDS after the last batch
                 caches["limits"].delete(self.key)
             self.key = None
+        if self.lock is not None:
+            self.lock.close()  # lets go of the lock
+            self.lock = None
 
 
 class _Releasing:

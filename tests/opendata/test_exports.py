@@ -1,4 +1,5 @@
 import csv
+import fcntl
 import io
 import itertools
 import json
@@ -467,7 +468,8 @@ def test_only_so_many_exports_are_made_at_once(client, make_initiative, settings
 def test_exports_are_made_when_the_cache_cannot_count_them(
     client, make_initiative, settings, monkeypatch
 ):
-    """With the cache server away the slots cannot be counted: the file is made, not refused."""
+    """With the cache server away, the slots it holds cannot be seen: the file is made, not
+    refused, counted on the node instead (see the next test)."""
     from helsingborg_innovation import pagecache
 
     settings.OPEN_DATA_EXPORTS_AT_ONCE = 1
@@ -478,6 +480,55 @@ def test_exports_are_made_when_the_cache_cannot_count_them(
     assert response.status_code == 200
     assert "Öppet initiativ" in b"".join(response.streaming_content).decode()
     _closed_by_the_server(held)
+
+
+def test_while_the_cache_is_away_each_node_makes_only_so_many_at_once(
+    client, make_initiative, settings, broken_limits_cache, caplog
+):
+    """With the cache server away the slots were not counted at all, and a few visitors asking
+    for the whole portfolio over and over could hold every worker of every node. Each node
+    then counts them on its own, its workers together (another worker's slot is a lock on a
+    file of the node), and says so in the log as for the other counts."""
+    settings.OPEN_DATA_EXPORTS_AT_ONCE = 2
+    make_initiative(title="Öppet initiativ")
+    with caplog.at_level("WARNING", logger="helsingborg_innovation.pagecache"):
+        first = client.get(url("initiatives", "csv"))
+    assert first.status_code == 200
+    assert broken_limits_cache  # the cache server was asked first
+    assert [r.getMessage() for r in caplog.records] == [
+        "Cache server unavailable (counting open-data exports: each node counts alone): "
+        "serving pages uncached, trying again in 5 s"
+    ]
+    with open(opendata.node_slot_path(1), "a") as other_worker:
+        fcntl.flock(other_worker, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        busy = client.get(url("initiatives", "json"))
+    assert busy.status_code == 503
+    assert busy["Retry-After"] == "30"
+
+    # Sent whole, the first file gives its slot back.
+    assert "Öppet initiativ" in b"".join(first.streaming_content).decode()
+    second = client.get(url("challenges", "json"))
+    third = client.get(url("methods", "json"))
+    assert (second.status_code, third.status_code) == (200, 200)
+    assert client.get(url("initiatives", "json")).status_code == 503
+    _closed_by_the_server(second)
+    _closed_by_the_server(third)
+
+
+def test_a_node_that_cannot_count_either_makes_the_file(
+    client, make_initiative, settings, broken_limits_cache, tmp_path, monkeypatch, caplog
+):
+    """Without the cache and without a directory for the node's slots, a file is made and the
+    log says why exports are not counted, rather than every export refused."""
+    monkeypatch.setattr(opendata, "NODE_SLOTS_DIRECTORY", tmp_path / "gone")
+    make_initiative(title="Öppet initiativ")
+    with caplog.at_level("WARNING", logger="helsingborg_innovation.opendata"):
+        response = client.get(url("initiatives", "csv"))
+    assert response.status_code == 200
+    assert "Öppet initiativ" in b"".join(response.streaming_content).decode()
+    assert [r.getMessage() for r in caplog.records if r.name.endswith("opendata")] == [
+        "Cannot count open-data exports on this node"
+    ]
 
 
 @pytest.mark.parametrize(
