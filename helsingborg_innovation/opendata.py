@@ -27,7 +27,7 @@ from typing import IO
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.forms import ModelChoiceField
 from django.http import (
     HttpRequest,
@@ -40,6 +40,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -82,6 +83,9 @@ class Dataset:
     row: Callable[[object, HttpRequest], dict]
     # Reads the related values of a batch of items into item.related (see _m2m).
     attach: Callable[[list], None] | None = None
+    # What of today's date the file shows, for its ETag (see `export`): the page cache's
+    # generations tell every change to what it holds but the passing of days.
+    today: Callable[[], object] | None = None
 
     def file_name(self, fmt: str) -> str:
         return str(FILE_NAMES[self.key][fmt])
@@ -225,6 +229,20 @@ def _challenge_rows(request: HttpRequest, extra: dict):
 
 def _challenge_related(batch: list) -> None:
     _attach(batch, tags=_tags(batch), goals=_m2m(batch, "goals", "number"))
+
+
+def _challenges_closed() -> str:
+    """The last closing day passed among the published challenges: from one day to the next,
+    the file's is_open (and its status filter) changes with it and only with it. Counted once
+    a day and after each change to a challenge."""
+    return pagecache.remembered(
+        "opendata-challenges-closed",
+        lambda: (
+            _iso(Challenge.objects.published().closed().aggregate(day=Max("open_until"))["day"])
+            or ""
+        ),
+        kinds=(pagecache.CHALLENGES,),
+    )
 
 
 def _challenge_row(challenge: Challenge, request: HttpRequest) -> dict:
@@ -457,6 +475,7 @@ DATASETS = {
         _challenge_rows,
         _challenge_row,
         _challenge_related,
+        today=_challenges_closed,
     ),
     "initiatives": Dataset(
         "initiatives",
@@ -674,8 +693,18 @@ def _busy() -> HttpResponse:
 @csrf_exempt
 @require_safe
 def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
-    """One dataset as CSV or JSON, honouring the same filters as its list page."""
+    """One dataset as CSV or JSON, honouring the same filters as its list page.
+
+    A harvester that asks again with the ETag it was given is answered 304 while nothing the
+    file shows has changed, before anything is read or made (see `pagecache.validator`). No
+    Last-Modified: no date moves when an item is unpublished or deleted, so a harvester asking
+    with If-Modified-Since would be told 304 and keep it (as the feeds, see urls.py)."""
     data = DATASETS[dataset]
+    etag = pagecache.validator(request, data.today)
+    answered = get_conditional_response(request, etag=etag) if etag is not None else None
+    if answered is not None:
+        answered["ETag"] = etag
+        return _shared(answered)
     try:
         queryset, errors = data.rows(request, {})
     except SlugsMoved as moved:
@@ -707,10 +736,18 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{data.file_name(fmt)}"'
     response["X-Schema-Version"] = SCHEMA_VERSION
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
+    if etag is not None:
+        response["ETag"] = etag
+    return _shared(response)
+
+
+def _shared(response: HttpResponse) -> HttpResponse:
+    """The response, readable by scripts on other sites (CORS): a 304 too, or a script that
+    revalidates gets a network error."""
     response["Access-Control-Allow-Origin"] = "*"
     # A browser shows a script on another site only the headers named here (and the few
     # every response may show).
-    response["Access-Control-Expose-Headers"] = "X-Schema-Version, Link, Content-Disposition"
+    response["Access-Control-Expose-Headers"] = "X-Schema-Version, Link, Content-Disposition, ETag"
     return response
 
 

@@ -772,7 +772,38 @@ def serve(request, kinds, get_response, holes=None, parameters=()):
         return get_response(request)
     if cached is not None:
         return _from_copy(request, cached, holes or {})
+    request._page_cache_generations = generations  # for `validator`
     return _made(request, kinds, key, generations, read_since, get_response, holes)
+
+
+def validator(request, extra: Callable[[], object] | None = None) -> str | None:
+    """An ETag for the response to this request made afresh, known before it is made: the
+    generations of what its page shows, as `serve` read them on its way in (before the rows),
+    at its address and in its language, and `extra()`, whatever else of the day the content
+    depends on. For a file that is streamed, whose body is not there to hash when its headers
+    are sent, and whose 304 needs no file made at all (opendata.export). Unlike the copy's
+    key, it holds no date: a file harvested once a day or a week is answered 304 when nothing
+    in it changed. None for a request that did not come through `serve` (staff, a parameter
+    the page does not read, the cache server away), whose content the generations do not
+    vouch for: a scheduled item's time is only checked on the way in."""
+    generations = getattr(request, "_page_cache_generations", None)
+    if generations is None:
+        return None
+    parts = [
+        _release(),
+        get_language() or "",
+        request.scheme,
+        request.get_host(),
+        request.get_full_path(),
+        repr(generations),
+    ]
+    if extra is not None:
+        parts.append(repr(extra()))
+    if not request.META.get("QUERY_STRING", "").isascii():
+        parts.append(request.GET.urlencode())  # as in `_page_key`
+    digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+    # Weak: the same content, not promised the same bytes.
+    return f'W/"{digest}"'
 
 
 def remade_key(key: str) -> str:
@@ -797,7 +828,7 @@ def _made(request, kinds, key, generations, read_since, get_response, holes) -> 
         _behind.reset(behind)
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
-    if response.status_code == 200 and not holes:
+    if response.status_code in (200, 304) and not holes:
         patch_cache_control(response, no_cache=True, public=True)
     response.headers["X-Page-Cache"] = "miss"
     if response.streaming:
@@ -911,9 +942,19 @@ def _from_copy(request, cached, holes) -> HttpResponse:
     # As ConditionalGetMiddleware answers the page made afresh: feed readers often send only
     # If-Modified-Since.
     last_modified = parse_http_date_safe(response.headers.get("Last-Modified", ""))
-    return get_conditional_response(
+    answer = get_conditional_response(
         request, etag=response.headers.get("ETag"), last_modified=last_modified, response=response
     )
+    if answer.status_code == 304:
+        # A script on another site that revalidates (an open-data file) is shown the 304 only
+        # if it allows it, as the 200 did; Django copies only the caching headers.
+        for name in CORS_HEADERS:
+            if name in response.headers:
+                answer.headers[name] = response.headers[name]
+    return answer
+
+
+CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers")
 
 
 def cache_public_page(*kinds: str, parameters=()):

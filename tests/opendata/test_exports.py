@@ -823,3 +823,226 @@ def test_a_file_too_large_to_keep_is_made_each_time(
     response, body = _fetched(client, "initiatives", "csv")
     assert response["X-Page-Cache"] == "miss"
     assert "Cykelpilot" in body
+
+
+# Asked again with its ETag ------------------------------------------------------------------
+# Harvesters poll the files on a schedule: each poll downloaded the whole file, and without
+# a copy kept (a file over STREAMED_KEPT_BYTES) made it afresh, though nothing had changed.
+
+
+def _asked(
+    client, dataset: str, fmt: str = "csv", etag=None, method="get", language="en", **params
+):
+    """The response and its body, with If-None-Match when `etag` is given."""
+    headers = {"If-None-Match": etag} if etag else {}
+    response = getattr(client, method)(url(dataset, fmt, language), params, headers=headers)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, body.decode()
+
+
+def _etag(client, dataset: str, fmt: str = "csv", **params) -> str:
+    response, _body = _asked(client, dataset, fmt, **params)
+    assert response.status_code == 200
+    return response["ETag"]
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_file_carries_an_etag_a_script_on_another_site_may_read(
+    client,
+    page_cache,
+    portfolio,
+    make_idea,  # noqa: F811
+    dataset,
+    fmt,
+):
+    make_idea(challenge=portfolio["challenge"], status=S.PUBLISHED)
+    made, _body = _asked(client, dataset, fmt)
+    kept, _body = _asked(client, dataset, fmt)
+
+    assert made["X-Page-Cache"] == "miss"
+    assert kept["X-Page-Cache"] == "hit"
+    assert made["ETag"] and kept["ETag"] == made["ETag"]
+    exposed = {h.strip().lower() for h in kept["Access-Control-Expose-Headers"].split(",")}
+    assert "etag" in exposed
+    # No date that an unpublished or deleted item leaves where it was (see opendata.export).
+    assert "Last-Modified" not in made
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "too-large-to-keep"])
+def test_a_file_asked_for_with_its_etag_is_not_modified_and_nothing_is_read(
+    client,
+    page_cache,
+    portfolio,
+    make_idea,  # noqa: F811
+    monkeypatch,
+    dataset,
+    kept,
+):
+    """Whether the file is kept or made for each download (over STREAMED_KEPT_BYTES), the
+    304 is answered before it is read or made: no query at all."""
+    from helsingborg_innovation import pagecache
+
+    if not kept:
+        monkeypatch.setattr(pagecache, "STREAMED_KEPT_BYTES", 10)
+    make_idea(challenge=portfolio["challenge"], status=S.PUBLISHED)
+    etag = _etag(client, dataset)
+
+    with CaptureQueriesContext(connection) as queries:
+        response, body = _asked(client, dataset, etag=etag)
+
+    assert response.status_code == 304
+    assert body == ""
+    assert len(queries) == 0
+    assert response["ETag"] == etag
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "etag" in response["Access-Control-Expose-Headers"].lower()
+    again, body = _asked(client, dataset)
+    assert again["X-Page-Cache"] == ("hit" if kept else "miss")
+    assert again["ETag"] == etag
+
+
+def _publish(item) -> None:
+    item.status = Status.PUBLISHED
+    item.save()
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "too-large-to-keep"])
+def test_publishing_an_initiative_gives_its_file_another_etag(
+    client, page_cache, make_initiative, monkeypatch, kept
+):
+    from helsingborg_innovation import pagecache
+
+    if not kept:
+        monkeypatch.setattr(pagecache, "STREAMED_KEPT_BYTES", 10)
+    make_initiative(title="Cykelpilot")
+    draft = make_initiative(title="Solceller på taken", status=Status.DRAFT)
+    etag = _etag(client, "initiatives")
+
+    _publish(draft)
+    response, body = _asked(client, "initiatives", etag=etag)
+
+    assert response.status_code == 200
+    assert "Solceller på taken" in body
+    assert response["ETag"] != etag
+    assert _asked(client, "initiatives", etag=response["ETag"])[0].status_code == 304
+
+
+def test_renaming_a_challenge_gives_the_initiatives_file_another_etag(
+    client, page_cache, make_challenge, make_initiative
+):
+    """The initiatives file names its challenges by slug."""
+    challenge = make_challenge(slug="gamla-namnet")
+    make_initiative(challenges=[challenge])
+    etag = _etag(client, "initiatives", "json")
+
+    challenge.slug = "nya-namnet"
+    challenge.save()
+    response, body = _asked(client, "initiatives", "json", etag=etag)
+
+    assert response.status_code == 200
+    assert json.loads(body)[0]["challenges"] == ["nya-namnet"]
+
+
+def test_publishing_an_idea_changes_the_ideas_etag_and_not_the_initiatives(
+    client,
+    page_cache,
+    make_challenge,
+    make_initiative,
+    make_idea,  # noqa: F811
+):
+    challenge = make_challenge()
+    make_initiative()
+    waiting = make_idea(challenge=challenge, title="Fler bänkar")
+    ideas, initiatives = _etag(client, "ideas"), _etag(client, "initiatives")
+
+    waiting.status = S.PUBLISHED
+    waiting.save()
+
+    response, body = _asked(client, "ideas", etag=ideas)
+    assert response.status_code == 200
+    assert "Fler bänkar" in body
+    assert _asked(client, "initiatives", etag=initiatives)[0].status_code == 304
+
+
+def test_each_language_format_and_filter_has_an_etag_of_its_own(client, page_cache, portfolio):
+    """The same ETag sent to another address is never taken for its file."""
+    etags = {
+        _etag(client, "initiatives", "csv"),
+        _etag(client, "initiatives", "json"),
+        _etag(client, "initiatives", "csv", phase="stopped"),
+        _asked(client, "initiatives", "csv", language="sv")[0]["ETag"],
+    }
+    assert len(etags) == 4
+    swedish, _body = _asked(client, "initiatives", language="sv", etag=_etag(client, "initiatives"))
+    assert swedish.status_code == 200
+
+
+def test_a_head_request_carries_the_files_etag(client, page_cache, make_initiative):
+    make_initiative()
+    head, _body = _asked(client, "initiatives", method="head")
+    etag = _etag(client, "initiatives")
+
+    assert head.status_code == 200
+    assert head["ETag"] == etag
+    assert _asked(client, "initiatives", method="head", etag=etag)[0].status_code == 304
+    assert _asked(client, "initiatives", method="head")[0]["ETag"] == etag
+
+
+def test_the_challenges_etag_changes_the_day_a_challenge_closes_and_only_then(
+    client, page_cache, make_challenge, make_initiative, monkeypatch
+):
+    """A challenge's is_open changes with the date, without any change saved. Nothing else
+    in the files does: a file harvested once a day is 304 while none closes."""
+    today = timezone.localdate()
+    make_challenge(slug="sista-dagen", open_until=today)
+    make_challenge(slug="nasta-vecka", open_until=today + timedelta(days=7))
+    make_initiative()
+    challenges, initiatives = _etag(client, "challenges", "json"), _etag(client, "initiatives")
+
+    localdate = timezone.localdate
+
+    def days_later(days: int):
+        monkeypatch.setattr(
+            timezone, "localdate", lambda *args, **kw: localdate(*args, **kw) + timedelta(days)
+        )
+
+    days_later(1)
+    response, body = _asked(client, "challenges", "json", etag=challenges)
+    assert response.status_code == 200
+    assert {row["slug"]: row["is_open"] for row in json.loads(body)} == {
+        "sista-dagen": False,
+        "nasta-vecka": True,
+    }
+    assert _asked(client, "initiatives", etag=initiatives)[0].status_code == 304
+
+    days_later(2)
+    assert _asked(client, "challenges", "json", etag=response["ETag"])[0].status_code == 304
+
+
+def test_a_scheduled_initiative_going_public_gives_its_file_another_etag(
+    client, page_cache, make_initiative, monkeypatch
+):
+    from helsingborg_innovation import pagecache
+
+    make_initiative(title="Schemalagt", publish_at=timezone.now() + timedelta(hours=2))
+    etag = _etag(client, "initiatives")
+    assert _asked(client, "initiatives", etag=etag)[0].status_code == 304
+
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(pagecache.time, "time", later.timestamp)
+    response, body = _asked(client, "initiatives", etag=etag)
+
+    assert response.status_code == 200
+    assert "Schemalagt" in body
+
+
+def test_without_the_page_cache_a_file_has_no_etag(client, make_initiative):
+    """Only the page cache's check on the way in vouches that nothing scheduled has gone
+    public since the generations were read: without it, no ETag rather than a stale 304."""
+    make_initiative()
+    response, _body = _asked(client, "initiatives")
+    assert response.status_code == 200
+    assert "ETag" not in response
