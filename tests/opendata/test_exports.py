@@ -1039,6 +1039,17 @@ def test_a_scheduled_initiative_going_public_gives_its_file_another_etag(
     assert "Schemalagt" in body
 
 
+def test_the_open_data_page_tells_harvesters_to_ask_with_the_etag(client, db):
+    with translation.override("en"):
+        html = client.get(reverse("opendata:index")).text
+    assert (
+        "Each file carries an ETag: ask again with it in <code>If-None-Match</code> and you "
+        "get <code>304 Not Modified</code>, without the file, while nothing in it has changed."
+    ) in html
+    html = client.get(reverse("opendata:index")).text
+    assert "Varje fil har en ETag" in html
+
+
 def test_without_the_page_cache_a_file_has_no_etag(client, make_initiative):
     """Only the page cache's check on the way in vouches that nothing scheduled has gone
     public since the generations were read: without it, no ETag rather than a stale 304."""
