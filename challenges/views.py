@@ -2,6 +2,7 @@ from django.db.models import Prefetch, QuerySet
 
 from challenges.filters import ChallengeFilter
 from challenges.models import Challenge
+from contributions.paging import challenge_ideas_page
 from helsingborg_innovation.listing import (
     PortalFilterView,
     PublishedDetailView,
@@ -28,7 +29,6 @@ class ChallengeListView(PortalFilterView):
 class ChallengeDetailView(PublishedDetailView):
     model = Challenge
     template_name = "challenges/challenge_detail.html"
-    paged = True  # its ideas
 
     def get_queryset(self) -> QuerySet[Challenge]:
         return (
@@ -51,4 +51,5 @@ class ChallengeDetailView(PublishedDetailView):
         # reverse relation instead of importing the initiatives app.
         initiatives = newest_initiatives(self.object.initiatives.all())
         context["initiatives"], context["initiatives_count"] = initiatives
-        return context
+        ideas = challenge_ideas_page(self.object, self.request.GET)
+        return self.with_ideas_shown(context, ideas)

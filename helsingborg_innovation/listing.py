@@ -13,7 +13,7 @@ from django_filters.views import FilterView
 from taggit.models import Tag
 
 from helsingborg_innovation import pagecache
-from helsingborg_innovation.paging import FromEitherEndPaginator, page_query, requested_page
+from helsingborg_innovation.paging import FromEitherEndPaginator, page_query
 from helsingborg_innovation.search import is_searchable, only_common_words
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
 
@@ -196,17 +196,22 @@ class PublishedDetailView(DetailView):
     """A detail page: the public sees published items; staff may preview drafts and schedules."""
 
     http_method_names = ["get", "head"]  # 405 to any other, OPTIONS too, as require_safe
-    # Whether the page shows pages of something by ?page= (a challenge's or initiative's ideas),
-    # each an address of its own; on any other, ?page= and the like change nothing.
-    paged = False
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # The page's own address, for its canonical link and alternates (seo.page_addresses).
-        context["page_query"] = page_query(requested_page(self.request)) if self.paged else ""
+        # The page's own address, for its canonical link and alternates (seo.page_addresses):
+        # without a query, which changes nothing on it, unless it shows a page of its ideas.
+        context["page_query"] = ""
+        return context
+
+    def with_ideas_shown(self, context: dict, shown: dict) -> dict:
+        """The context with the page of ideas the page shows (contributions.paging), which is
+        the page's address: the last for a number past the end, the one that holds ?idea=."""
+        context["ideas_shown"] = shown
+        context["page_query"] = page_query(shown["page_obj"].number)
         return context
 
     def get(self, request, *args, **kwargs):

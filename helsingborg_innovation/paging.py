@@ -2,7 +2,6 @@
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 # Rows skipped before a page from which the page's keys are read first (FromEitherEndPaginator).
 KEYS_FIRST_AFTER = 1000
@@ -12,15 +11,6 @@ def page_query(number: int) -> str:
     """The query of the address of page `number` of a list: none for the first, whose address
     is the list's own, and ?page=N for any other, which is an address of its own."""
     return f"?page={number}" if number > 1 else ""
-
-
-def requested_page(request: HttpRequest) -> int:
-    """The page of a list a request asks for (?page=N): the first for none, or for anything
-    but a whole number, as the paginators read it."""
-    try:
-        return max(int(request.GET.get("page", "")), 1)
-    except ValueError:
-        return 1
 
 
 class FirstPageFirstPaginator(Paginator):

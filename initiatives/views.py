@@ -1,6 +1,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from challenges.models import Challenge
+from contributions.paging import initiative_ideas_page
 from helsingborg_innovation.listing import PortalFilterView, PublishedDetailView
 from initiatives.filters import InitiativeFilter, LessonFilter
 from initiatives.models import Initiative
@@ -27,7 +28,6 @@ class InitiativeDetailView(PublishedDetailView):
 
     model = Initiative
     template_name = "initiatives/initiative_detail.html"
-    paged = True  # the ideas it grew from
 
     def get_queryset(self) -> QuerySet:
         return (
@@ -51,6 +51,11 @@ class InitiativeDetailView(PublishedDetailView):
                 ),
             )
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        ideas = initiative_ideas_page(self.object, self.request.GET)
+        return self.with_ideas_shown(context, ideas)
 
 
 class LessonListView(PortalFilterView):

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contributions.models import Contribution, ContributionStatus, DeclineReason
-from contributions.templatetags.contributions import IDEAS_PER_PAGE
+from contributions.paging import IDEAS_PER_PAGE
 from tests.conftest import plan_with_more_rows
 
 
