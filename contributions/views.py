@@ -228,6 +228,7 @@ def _form_page(request: HttpRequest, challenge: Challenge, form: ContributionFor
             "form": form,
             "personal_data_url": reverse("pages:personal_data"),
             "nav_section": NAV_SECTION,
+            "page_query": "",  # its address, canonical and in each language (seo.page_addresses)
         },
     )
 

@@ -805,6 +805,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "version": SCHEMA_VERSION,
         "licence_url": LICENCE_URL,
         "list_separator": LIST_SEPARATOR,
+        "page_query": "",  # its address, canonical and in each language (seo.page_addresses)
     }
     return render(request, "opendata/index.html", context)
 

@@ -26,6 +26,7 @@ class InfoPageView(TemplateView):
         "platform_contact": "Lisa Olsson",
         "contact_centre_phone": "042-10 50 00",
         "contact_centre_email": "kontaktcenter@helsingborg.se",
+        "page_query": "",  # its address, canonical and in each language (seo.page_addresses)
     }
 
 

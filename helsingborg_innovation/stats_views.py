@@ -209,6 +209,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "year": year,
+        # The figures of a year are a page of their own, titled with it, as those of all years
+        # are (which a year not among them shows): its address (seo.page_addresses).
+        "page_query": f"?year={year}" if year is not None else "",
         "portfolio": portfolio,
         "participation": participation,
         "decisions": decisions,

@@ -54,6 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
             },
             kinds=(pagecache.CHALLENGES, pagecache.INITIATIVES, pagecache.METHODS),
         ),
+        "page_query": "",  # its address, canonical and in each language (seo.page_addresses)
     }
     return render(request, "home.html", context)
 

@@ -6,6 +6,7 @@ from html import unescape
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import override
 
 
@@ -182,4 +183,102 @@ def test_a_page_without_pages_is_canonical_without_a_query_and_so_are_its_altern
     assert alternates == {
         "sv": "http://testserver/metoder/kundresa/",
         "en": "http://testserver/en/methods/kundresa/",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("swedish", "english"),
+    [
+        ("/", "/en/"),
+        ("/om/", "/en/about/"),
+        ("/tillganglighet/", "/en/accessibility/"),
+        ("/personuppgifter/", "/en/personal-data/"),
+        ("/oppna-data/", "/en/open-data/"),
+        ("/statistik/", "/en/statistics/"),
+    ],
+)
+@pytest.mark.parametrize("query", ["", "?utm_source=nyhetsbrev", "?foo=1", "?page=2"])
+def test_a_page_of_its_own_is_canonical_without_a_query_in_both_languages(
+    client, swedish, english, query
+):
+    """The home page, the statistics and the info pages named no canonical, and their hreflang
+    alternates kept any query they were opened with (?foo=1), naming as many copies of each
+    page: now each names itself without it, canonical and in each language."""
+    for path in (swedish, english):
+        canonical, alternates = addresses(client.get(f"{path}{query}").text)
+
+        assert alternates == {
+            "sv": f"http://testserver{swedish}",
+            "en": f"http://testserver{english}",
+        }
+        assert canonical == [alternates["en" if path == english else "sv"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "page"),
+    [
+        ("?year={year}", "?year={year}"),
+        ("?year={year}&foo=1", "?year={year}"),
+        ("?foo=1&year={year}", "?year={year}"),
+        ("?year=", ""),
+        ("?year=1800", ""),  # not among the years: the figures of all years, with an error
+        ("?year=tva", ""),
+    ],
+)
+def test_the_statistics_of_a_year_are_a_page_of_their_own_in_both_languages(client, query, page):
+    """The figures of one year ("Statistik och effekt 2026") are a page of their own: it is
+    canonical to itself and so are its alternates, without any other query; a year that is
+    not among them shows the figures of all years, whose address it names."""
+    year = timezone.localdate().year
+    query, page = query.format(year=year), page.format(year=year)
+    for path, own in (("/statistik/", "sv"), ("/en/statistics/", "en")):
+        canonical, alternates = addresses(client.get(f"{path}{query}").text)
+
+        assert alternates == {
+            "sv": f"http://testserver/statistik/{page}",
+            "en": f"http://testserver/en/statistics/{page}",
+        }
+        assert canonical == [alternates[own]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?utm_source=nyhetsbrev", "?foo=1"])
+def test_the_idea_form_names_one_canonical_and_its_alternates_without_a_query(
+    client, make_challenge, query
+):
+    """The idea form named its canonical in its own template, and its alternates kept any
+    query (?foo=1): now it has one canonical, from the same tag as every page, and its
+    alternates are the form in each language without the query."""
+    make_challenge(slug="trygga-parker")
+    swedish, english = (
+        "/utmaningar/trygga-parker/bidra/",
+        "/en/challenges/trygga-parker/contribute/",
+    )
+    for path, own in ((swedish, "sv"), (english, "en")):
+        canonical, alternates = addresses(client.get(f"{path}{query}").text)
+
+        assert alternates == {
+            "sv": f"http://testserver{swedish}",
+            "en": f"http://testserver{english}",
+        }
+        assert canonical == [alternates[own]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/sok/", "/sok/?q=park&page=2", "/en/search/?q=park"])
+def test_the_search_page_is_not_indexed_and_names_no_canonical(client, path):
+    """Search results are not indexed (noindex, follow), so they name no canonical; their
+    alternates are the same search in each language, as the language switch is."""
+    response = client.get(path)
+    canonical, alternates = addresses(response.text)
+
+    assert '<meta name="robots" content="noindex, follow">' in response.text
+    assert canonical == []
+    query = path.partition("?")[2]
+    query = f"?{query}" if query else ""
+    assert alternates == {
+        "sv": f"http://testserver/sok/{query}",
+        "en": f"http://testserver/en/search/{query}",
     }
