@@ -363,4 +363,6 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
             )
     if not sections:
         raise Http404
-    return render(request, "tags/tag_detail.html", {"tag": tag, "sections": sections})
+    # A page of its own, canonical without a query (seo.page_addresses).
+    context = {"tag": tag, "sections": sections, "page_query": ""}
+    return render(request, "tags/tag_detail.html", context)

@@ -215,6 +215,20 @@ def test_a_page_of_its_own_is_canonical_without_a_query_in_both_languages(
         assert canonical == [alternates["en" if path == english else "sv"]]
 
 
+@pytest.mark.parametrize("query", ["", "?utm_source=nyhetsbrev", "?foo=1"])
+def test_a_tag_page_is_canonical_without_a_query_in_both_languages(client, make_initiative, query):
+    """A tag's page named no canonical, and its alternates kept any query it was opened with."""
+    make_initiative(tags=["energi"])
+    for path in ("/taggar/energi/", "/en/tags/energi/"):
+        canonical, alternates = addresses(client.get(f"{path}{query}").text)
+
+        assert alternates == {
+            "sv": "http://testserver/taggar/energi/",
+            "en": "http://testserver/en/tags/energi/",
+        }
+        assert canonical == [alternates["en" if path.startswith("/en/") else "sv"]]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("query", "page"),
