@@ -152,8 +152,10 @@ ROUTES = {
     "feeds:lessons_atom": (INITIATIVES, VOCABULARY),
     "feeds:ideas_rss": (PUBLIC_IDEAS, CHALLENGES),
     "feeds:ideas_atom": (PUBLIC_IDEAS, CHALLENGES),
-    "sitemap": (CHALLENGES, INITIATIVES, METHODS),
-    "sitemap_section": (CHALLENGES, INITIATIVES, METHODS),
+    # The statistics' years follow the first initiative and idea (statistics.dashboard_years),
+    # the tags' pages the vocabulary.
+    "sitemap": (CHALLENGES, INITIATIVES, METHODS, IDEAS_REMOVED, VOCABULARY),
+    "sitemap_section": (CHALLENGES, INITIATIVES, METHODS, IDEAS_REMOVED, VOCABULARY),
     "opendata:index": (),
     "opendata:schema": (),
     # Made afresh, the whole portfolio took a worker up to half a minute (opendata.py).

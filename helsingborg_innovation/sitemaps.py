@@ -4,10 +4,12 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.urls import reverse
+from taggit.models import Tag
 
 from challenges.models import Challenge
+from helsingborg_innovation import statistics
 from helsingborg_innovation.publishing import PUBLIC_CHANGE
 from initiatives.models import Initiative
 from methods.models import Method
@@ -77,6 +79,40 @@ class PagesSitemap(PortalSitemap):
         return reverse(item)
 
 
+class StatisticsYearsSitemap(PortalSitemap):
+    """The statistics of each year the dashboard offers: each is a page of its own, canonical
+    at its ?year= (stats_views.dashboard)."""
+
+    changefreq = "daily"
+
+    def items(self) -> list[int]:
+        return statistics.dashboard_years()
+
+    def location(self, item: int) -> str:
+        return f"{reverse('statistics:dashboard')}?year={item}"
+
+
+class TagSitemap(PortalSitemap):
+    """The page of each tag a published challenge, initiative or method has: a page of its
+    own (search_views.tag_detail, which answers 404 for any other tag)."""
+
+    changefreq = "weekly"
+
+    def items(self) -> QuerySet:
+        return (
+            Tag.objects.filter(
+                Exists(Challenge.objects.published().filter(tags__id=OuterRef("pk")))
+                | Exists(Initiative.objects.published().filter(tags__id=OuterRef("pk")))
+                | Exists(Method.objects.published().filter(tags__id=OuterRef("pk")))
+            )
+            .only("pk", "slug")
+            .order_by("pk")
+        )
+
+    def location(self, item: Tag) -> str:
+        return reverse("tags:detail", kwargs={"slug": item.slug})
+
+
 class PublishedSitemap(PortalSitemap):
     model = None
 
@@ -113,4 +149,6 @@ SITEMAPS = {
     "challenges": ChallengeSitemap,
     "initiatives": InitiativeSitemap,
     "methods": MethodSitemap,
+    "statistics": StatisticsYearsSitemap,
+    "tags": TagSitemap,
 }

@@ -88,6 +88,15 @@ def year_choices(*first_years: int | None) -> list[int]:
     return list(range(this_year, first_year - 1, -1))
 
 
+def dashboard_years() -> list[int]:
+    """The years the dashboard offers, newest first (`year_choices`), from the cache while
+    what decides the first of them is unchanged."""
+    return year_choices(
+        remembered("first-year", first_portfolio_year, kinds=YEARS_COUNT),
+        remembered("first-idea-year", first_idea_year, kinds=FIRST_IDEA_COUNT),
+    )
+
+
 def _local_year(value: date | datetime | None) -> int | None:
     # A time in the site's time zone: published half an hour into a year is that year.
     if value is None:

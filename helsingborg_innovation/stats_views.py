@@ -184,14 +184,7 @@ def participation_charts(figures: statistics.Participation) -> dict[str, Chart]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Key figures and charts for all time or one year. A fixed number of queries (twelve),
     none while the figures are in the cache."""
-    years = statistics.year_choices(
-        statistics.remembered(
-            "first-year", statistics.first_portfolio_year, kinds=statistics.YEARS_COUNT
-        ),
-        statistics.remembered(
-            "first-idea-year", statistics.first_idea_year, kinds=statistics.FIRST_IDEA_COUNT
-        ),
-    )
+    years = statistics.dashboard_years()
     form = YearForm(request.GET or None, years=years)
     year = form.cleaned_data["year"] if form.is_valid() else None
     portfolio = statistics.remembered(

@@ -126,3 +126,51 @@ def test_a_page_of_the_sitemap_reads_only_its_own_items(client, make_challenge, 
     ]
     assert sorted(locations) == sorted(expected)
     assert len(locations) == len(set(locations)) == 10
+
+
+def test_sitemap_lists_the_statistics_of_each_year_in_both_languages(client, make_initiative):
+    """A year's statistics are a page of their own, canonical at ?year= (stats_views), and
+    were missing from the sitemap; the years are those the dashboard offers."""
+    this_year = timezone.localdate().year
+    make_initiative(start_date=timezone.localdate().replace(year=this_year - 2, day=1))
+    locations, _urls = _all_locations(client)
+    for year in (this_year, this_year - 1, this_year - 2):
+        assert f"http://testserver/statistik/?year={year}" in locations
+        assert f"http://testserver/en/statistics/?year={year}" in locations
+    assert f"http://testserver/statistik/?year={this_year - 3}" not in locations
+    assert f"http://testserver/statistik/?year={this_year + 1}" not in locations
+
+
+def test_sitemap_lists_the_page_of_each_tag_a_published_item_has(
+    client, make_challenge, make_initiative, make_method
+):
+    """A tag's page is a page of its own (canonical, indexed) and was missing from the
+    sitemap. A tag only drafts have has no page (404) and is not listed."""
+    make_challenge(tags=["trafik"])
+    make_initiative(tags=["energi"])
+    make_method(tags=["workshop"])
+    make_initiative(tags=["hemligt"], status=Status.DRAFT)
+    locations, _urls = _all_locations(client)
+    for slug in ("trafik", "energi", "workshop"):
+        assert f"http://testserver/taggar/{slug}/" in locations
+        assert f"http://testserver/en/tags/{slug}/" in locations
+        assert client.get(f"/taggar/{slug}/").status_code == 200
+    assert not any("hemligt" in location for location in locations)
+    assert client.get("/taggar/hemligt/").status_code == 404
+
+
+def test_a_tag_renamed_comes_into_the_cached_sitemap(client, settings, make_initiative):
+    settings.PAGE_CACHE_ENABLED = True
+    """A tag renamed (the vocabulary changes, no item) is listed at its new address at once."""
+    from taggit.models import Tag
+
+    make_initiative(tags=["energi"])
+    section = reverse("sitemap_section", kwargs={"section": "tags"})
+    assert b"/taggar/energi/" in client.get(section).content
+    assert client.get(section)["X-Page-Cache"] == "hit"
+    tag = Tag.objects.get(slug="energi")
+    tag.name, tag.slug = "Förnybar energi", "fornybar-energi"
+    tag.save()
+    listed = client.get(section).content
+    assert b"/taggar/fornybar-energi/" in listed
+    assert b"/taggar/energi/" not in listed
