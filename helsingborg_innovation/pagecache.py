@@ -566,10 +566,9 @@ def _next_scheduled_publication() -> float:
     return min(moments, default=float("inf"))
 
 
-def _page_key(request) -> str:
-    """Where the page of this request is kept: one entry for each address (host included),
-    language, release and day (open and closed challenges and the age notice change with
-    the date)."""
+def _page_address(request) -> list[str]:
+    """What tells this request's page from another's: the release that makes it, its
+    language and its address (host included), as the page's key and its ETag hold them."""
     parts = [
         _release(),
         get_language() or "",
@@ -577,12 +576,19 @@ def _page_key(request) -> str:
         request.scheme,
         request.get_host(),
         request.get_full_path(),
-        timezone.localdate().isoformat(),
     ]
     if not request.META.get("QUERY_STRING", "").isascii():
         # Sent as raw bytes (browsers encode it), the query is read as UTF-8 by the page but
         # written in the address above byte by byte, as another query's address.
         parts.append(request.GET.urlencode())
+    return parts
+
+
+def _page_key(request) -> str:
+    """Where the page of this request is kept: one entry for each address, language, release
+    (`_page_address`) and day (open and closed challenges and the age notice change with the
+    date)."""
+    parts = [*_page_address(request), timezone.localdate().isoformat()]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"pagecache:page:{digest}"
 
@@ -791,18 +797,9 @@ def validator(request, extra: Callable[[], object] | None = None) -> str | None:
     generations = getattr(request, "_page_cache_generations", None)
     if generations is None:
         return None
-    parts = [
-        _release(),
-        get_language() or "",
-        request.scheme,
-        request.get_host(),
-        request.get_full_path(),
-        repr(generations),
-    ]
+    parts = [*_page_address(request), repr(generations)]
     if extra is not None:
         parts.append(repr(extra()))
-    if not request.META.get("QUERY_STRING", "").isascii():
-        parts.append(request.GET.urlencode())  # as in `_page_key`
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
     # Weak: the same content, not promised the same bytes.
     return f'W/"{digest}"'
