@@ -650,6 +650,11 @@ def main() -> None:
     parser.add_argument("--search-rounds", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=10, help="requests per in-process timing")
     parser.add_argument("--skip-seed", action="store_true", help="do not even check the data")
+    parser.add_argument(
+        "--seed-only",
+        action="store_true",
+        help="seed the data set (if not there yet) and stop: measure later, on a quiet machine",
+    )
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--pages", help="only the key pages whose label contains this")
     parser.add_argument(
@@ -671,6 +676,8 @@ def main() -> None:
     manage(args, "collectstatic", "--no-input", "-v", "0")
     seeding = "Seeding skipped (--skip-seed)." if args.skip_seed else seed_once(args)
     log(seeding)
+    if args.seed_only:
+        return
 
     setup_django(args)
     from challenges.models import Challenge
