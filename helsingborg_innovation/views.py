@@ -42,7 +42,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "latest_initiatives": initiatives.for_cards()
         .select_related("owner_department")
         .order_by("-publish_at", "-pk")[:6],
-        "lessons": initiatives.for_cards().with_lessons().stopped_first()[:3],
+        "lessons": initiatives.for_cards()
+        .select_related("owner_department")
+        .with_lessons()
+        .stopped_first()[:3],
         "methods": methods.for_cards().order_by("-publish_at", "-pk")[:4],
         "figures": pagecache.remembered(
             "home-figures",

@@ -303,3 +303,23 @@ def test_a_stopped_initiatives_lesson_says_why_it_was_stopped_as_the_lessons_pag
     # Headings in order under the section's h2, and nothing empty for a screen reader to find.
     assert re.findall(r"<h(\d)", home) == ["2", "3", "3"]
     assert not re.search(r"<(p|span|li|h\d|a)\b[^>]*>\s*</\1>", home), home
+
+
+@pytest.mark.django_db
+def test_a_lesson_card_names_the_department_that_learned_it_as_the_lessons_page_does(
+    client, make_initiative, make_department
+):
+    """The lessons page says whose lesson each is ("· Stadsbyggnadsförvaltningen"), as the
+    home page's cards of the latest initiatives do; the home page's lesson cards did not, so a
+    reader could not tell whom to ask."""
+    department = make_department(name="Stadsbyggnadsförvaltningen")
+    make_initiative(title="Stoppad pilot", phase=Phase.STOPPED, owner_department=department)
+
+    cards = re.findall(
+        r'<li class="card card--lesson[^"]*">(.*?)</li>', _lessons_section(_home(client).text), re.S
+    )
+    lessons_page = _text(client.get(reverse("lessons:list")).text)
+
+    assert len(cards) == 1
+    assert "Stadsbyggnadsförvaltningen" in _text(cards[0])
+    assert "Stadsbyggnadsförvaltningen" in lessons_page
