@@ -46,6 +46,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.csp import LazyNonce
 from django.utils.html import escape
 from django.utils.http import parse_http_date_safe
+from django.utils.module_loading import import_string
 from django.utils.translation import activate, get_language, get_language_from_path, override
 
 from helsingborg_innovation import nearcache
@@ -180,42 +181,64 @@ STREAMED_KEPT_BYTES = 4 * 1024 * 1024
 # its visitor and not kept: every query was a copy of its own, so ?x=1, ?x=2 and so on got
 # past the cache and filled it. Nor may the copy without it answer, as the page's links carry
 # the query on. A parameter missing here costs its page the cache, never a wrong page.
+#
+# A list reads the filters of its FilterSet, the search and the statistics the fields of their
+# form, so that a filter added to one is a parameter of its page: named by dotted path and
+# read on first use (`route_parameters`), since this module is imported while the apps load
+# (their models and filters use it).
+ROUTE_FORMS = {
+    "challenges:list": "challenges.filters.ChallengeFilter",
+    "initiatives:list": "initiatives.filters.InitiativeFilter",
+    "lessons:list": "initiatives.filters.LessonFilter",
+    "methods:list": "methods.filters.MethodFilter",
+    "search:results": "helsingborg_innovation.search_views.SearchForm",
+    "statistics:dashboard": "helsingborg_innovation.stats_views.YearForm",
+}
+# What the pages read besides their forms: page numbers.
 _PAGE = "page"
-ROUTE_PARAMETERS = {
-    "challenges:list": ("q", "status", "department", "goal", "tag", _PAGE),
+ROUTE_PAGING = {
+    "challenges:list": (_PAGE,),
     # A link to one idea names it (?idea=), and the page shows the page of ideas that holds it.
     "challenges:detail": (_PAGE, "idea"),
-    "initiatives:list": (
-        "q",
-        "phase",
-        "stopped",
-        "department",
-        "challenge",
-        "method",
-        "goal",
-        "partner_kind",
-        "year",
-        "tag",
-        _PAGE,
-    ),
+    "initiatives:list": (_PAGE,),
     "initiatives:detail": (_PAGE,),
-    "lessons:list": ("q", "stop_reason", "department", "challenge", _PAGE),
-    "methods:list": ("q", "kind", "stage", "duration", "tag", _PAGE),
-    "search:results": ("q", "kind", _PAGE),
-    "statistics:dashboard": ("year",),
+    "lessons:list": (_PAGE,),
+    "methods:list": (_PAGE,),
+    "search:results": (_PAGE,),
     "sitemap_section": ("p",),  # Django's sitemap pages
 }
 # An open-data file honours its list's filters (the ideas: their challenge), pages aside.
-ROUTE_PARAMETERS["opendata:export"] = tuple(
-    sorted(
-        {
-            name
-            for route in ("challenges:list", "initiatives:list", "methods:list")
-            for name in ROUTE_PARAMETERS[route]
-            if name != _PAGE
-        }
+OPEN_DATA_FILTERS = ("challenges:list", "initiatives:list", "methods:list")
+
+
+def _fields(dotted_path: str) -> tuple[str, ...]:
+    """The names of a FilterSet's filters or of a form's fields."""
+    declared = import_string(dotted_path)
+    if hasattr(declared, "base_filters"):  # a FilterSet
+        return tuple(declared.base_filters)
+    return tuple(declared.base_fields)
+
+
+@functools.cache
+def route_parameters() -> dict[str, tuple[str, ...]]:
+    """The query parameters each page in ROUTES reads, by URL name (ROUTE_FORMS and
+    ROUTE_PAGING); read once the apps are loaded, on the first request."""
+    forms = {route: _fields(path) for route, path in ROUTE_FORMS.items()}
+    parameters = {
+        route: (*forms.get(route, ()), *ROUTE_PAGING.get(route, ()))
+        for route in {**ROUTE_FORMS, **ROUTE_PAGING}
+    }
+    parameters["opendata:export"] = tuple(
+        sorted({name for route in OPEN_DATA_FILTERS for name in forms[route]})
     )
-)
+    return parameters
+
+
+def __getattr__(name: str):
+    # ROUTE_PARAMETERS, by the name the README and the tests know it: read on first use.
+    if name == "ROUTE_PARAMETERS":
+        return route_parameters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
@@ -755,7 +778,7 @@ def serve(request, kinds, get_response, holes=None, parameters=()):
     the value for this visitor. The copy keeps a placeholder in their place.
 
     `parameters` are the query parameters the page reads; with any other, the page is made
-    for this visitor alone (see ROUTE_PARAMETERS).
+    for this visitor alone (see `route_parameters`).
     """
     _without_tracking(request)
     if not request.GET.keys() <= set(parameters) or not cache_usable():
@@ -1044,7 +1067,7 @@ def _allowed_host(request) -> bool:
 @functools.lru_cache(maxsize=2048)
 def _route(language: str, path: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """What the page at this address shows (see ROUTES) and the query parameters it reads
-    (ROUTE_PARAMETERS), None when it is not cached."""
+    (`route_parameters`), None when it is not cached."""
     with override(language):
         try:
             match = resolve(path)
@@ -1054,7 +1077,7 @@ def _route(language: str, path: str) -> tuple[tuple[str, ...], tuple[str, ...]] 
     if kinds is None:
         return None
     kinds = kinds(**match.kwargs) if callable(kinds) else kinds
-    return kinds, ROUTE_PARAMETERS.get(match.view_name, ())
+    return kinds, route_parameters().get(match.view_name, ())
 
 
 def _cacheable(request, response, content: bytes) -> bool:

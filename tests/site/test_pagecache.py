@@ -298,6 +298,37 @@ def test_every_parameter_the_sites_own_forms_and_links_send_is_one_the_page_keep
     assert {"challenges:list", "search:results", "statistics:dashboard"} <= checked
 
 
+@pytest.fixture
+def _parameters_read_again():
+    """The page cache reads its pages' parameters once (pagecache.route_parameters)."""
+    pagecache.route_parameters.cache_clear()
+    pagecache._route.cache_clear()
+    yield
+    pagecache.route_parameters.cache_clear()
+    pagecache._route.cache_clear()
+
+
+def test_a_filter_added_to_a_lists_filterset_is_a_parameter_its_page_is_kept_by(
+    client, make_challenge, monkeypatch, _parameters_read_again
+):
+    """The lists' parameters are their FilterSets' filters: listed by hand as well, a filter
+    added to one and not to the list made its page uncached."""
+    import django_filters
+
+    from challenges.filters import ChallengeFilter
+
+    monkeypatch.setitem(
+        ChallengeFilter.base_filters, "title", django_filters.CharFilter(field_name="title")
+    )
+    make_challenge(title="Cykelvägar")
+    make_challenge(title="Skolgårdar")
+    path = reverse("challenges:list") + "?title=Cykelvägar"
+    assert client.get(path)["X-Page-Cache"] == "miss"
+    response = client.get(path)
+    assert response["X-Page-Cache"] == "hit"
+    assert "Cykelvägar" in response.text and "Skolgårdar" not in response.text
+
+
 def test_public_pages_are_cached_and_an_admin_edit_shows_at_once(client, editor, make_challenge):
     challenge = make_challenge(title="Första titeln")
     list_url = reverse("challenges:list")
