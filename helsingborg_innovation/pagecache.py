@@ -29,7 +29,7 @@ from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlencode
 
 from django.apps import apps
 from django.conf import settings
@@ -44,6 +44,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.csp import LazyNonce
+from django.utils.encoding import escape_uri_path
 from django.utils.html import escape
 from django.utils.http import parse_http_date_safe
 from django.utils.module_loading import import_string
@@ -591,20 +592,32 @@ def _next_scheduled_publication() -> float:
 
 def _page_address(request) -> list[str]:
     """What tells this request's page from another's: the release that makes it, its
-    language and its address (host included), as the page's key and its ETag hold them."""
+    language and its address (host included) with its query as the page reads it
+    (`_query_read`), as the page's key and its ETag hold them."""
     parts = [
         _release(),
         get_language() or "",
         # Pages name their own address in full (canonical and language links).
         request.scheme,
         request.get_host(),
-        request.get_full_path(),
+        escape_uri_path(request.path),
+        _query_read(request),
     ]
     if not request.META.get("QUERY_STRING", "").isascii():
-        # Sent as raw bytes (browsers encode it), the query is read as UTF-8 by the page but
-        # written in the address above byte by byte, as another query's address.
-        parts.append(request.GET.urlencode())
+        # Sent as raw bytes (browsers encode it), the query is read as UTF-8 by the page, but
+        # its links carry it on byte by byte, as another query ("q=å" as "q=Ã¥").
+        parts.append(request.get_full_path())
     return parts
+
+
+def _query_read(request) -> str:
+    """The query as the page reads it: parsed, so that a space sent as "+" or "%20", or
+    "%c3%a5" for "%C3%A5", is the same, and by name, so that the order of the parameters is
+    not, while a parameter's values keep theirs (the page reads the last). The links that
+    carry the query on (the language switch, the next page, a download) write it as the first
+    visitor sent it, an equivalent address; "?q=" stays apart from no query (a list with a
+    filter, even an empty one, is not indexed)."""
+    return urlencode(sorted(request.GET.lists()), doseq=True)
 
 
 def _page_key(request) -> str:

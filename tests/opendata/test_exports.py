@@ -1057,3 +1057,24 @@ def test_without_the_page_cache_a_file_has_no_etag(client, make_initiative):
     response, _body = _asked(client, "initiatives")
     assert response.status_code == 200
     assert "ETag" not in response
+
+
+def test_a_file_asked_for_with_its_filters_written_otherwise_is_the_same_file(
+    client, page_cache, portfolio
+):
+    """The filters in another order, or a space written "%20" for "+", ask for the same file:
+    it is served from the copy kept, and the ETag given for one is good for the other."""
+    address = url("initiatives", "csv")
+    made = client.get(address + "?phase=stopped&q=sensorer+i")
+    etag = made["ETag"]
+    body = b"".join(made.streaming_content)
+
+    served = client.get(address + "?q=sensorer%20i&phase=stopped")
+    asked_again = client.get(
+        address + "?q=sensorer%20i&phase=stopped", headers={"If-None-Match": etag}
+    )
+
+    assert served["X-Page-Cache"] == "hit"
+    assert served.content == body and b"Sensorer i avloppet" in body
+    assert served["ETag"] == etag
+    assert asked_again.status_code == 304

@@ -1129,6 +1129,92 @@ def test_a_query_sent_as_raw_bytes_never_answers_for_another_query(db, client, m
     assert 'value="å"' not in other.text
 
 
+def _search_box(response) -> str:
+    """The value in the page's search box (`name="q"`), as the visitor sees it."""
+    import re
+
+    box = re.search(r'<input[^>]* name="q"[^>]*>', response.text)[0]
+    found = re.search(r' value="([^"]*)"', box)
+    return found[1] if found else ""
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("?q=Cykel+v%C3%A4gar", "?q=Cykel%20v%c3%a4gar"),  # a space and the hex, written otherwise
+        ("?status=open&tag=skola", "?tag=skola&status=open"),
+        ("?tag=skola&q=Cykel&tag=cykel", "?q=Cykel&tag=skola&tag=cykel"),
+    ],
+)
+def test_the_same_query_written_otherwise_is_served_the_same_copy(
+    client, make_challenge, first, second
+):
+    """The page reads the query parsed, so a query written otherwise (a space as "+" or as
+    "%20", the parameters in another order) is the same page: each was a copy of its own, made
+    afresh. Only the links that carry the query on (the language switch, the next page, the
+    download) write it as the first visitor did, as equivalent addresses."""
+    make_challenge(title="Cykel vägar i skolan", tags=["skola", "cykel"])
+    make_challenge(title="Cykel på landet", tags=["landet"])
+    path = reverse("challenges:list")
+    made = client.get(path + first)
+    assert made["X-Page-Cache"] == "miss"
+
+    served = client.get(path + second)
+
+    assert served["X-Page-Cache"] == "hit"
+    assert "Cykel vägar i skolan" in served.text and "Cykel på landet" not in served.text
+    assert _search_box(served) == _search_box(made)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shown", "not_shown"),
+    [
+        # A "+" written as itself is a space; written as %2B, a plus sign.
+        (
+            "/sok/?q=Cykel+v%C3%A4gar",
+            "/sok/?q=Cykel%2Bv%C3%A4gar",
+            'value="Cykel+vägar"',
+            'value="Cykel vägar"',
+        ),
+        # A parameter given twice is read by its last value.
+        (
+            "/utmaningar/?tag=skola&tag=landet",
+            "/utmaningar/?tag=landet&tag=skola",
+            "Skolgårdar",
+            "på landet",
+        ),
+        # Not narrowed, the list names itself canonical and is indexed; with ?q= it does neither.
+        ("/utmaningar/?q=", "/utmaningar/", '<link rel="canonical"', "noindex"),
+    ],
+)
+def test_a_query_that_reads_otherwise_is_never_served_the_others_copy(
+    client, make_challenge, first, second, shown, not_shown
+):
+    make_challenge(title="Skolgårdar", tags=["skola"])
+    make_challenge(title="Cykel på landet", tags=["landet"])
+    client.get(first)
+
+    served = client.get(second)
+
+    assert served["X-Page-Cache"] == "miss"
+    assert shown in served.text and not_shown not in served.text
+
+
+def test_a_page_made_for_a_query_of_raw_bytes_answers_no_query_written_as_browsers_do(
+    db, client, make_challenge
+):
+    """Sent as raw bytes ("q=å" unencoded), the query is read as "å", but the page's links
+    carry the bytes on one by one ("?q=%C3%83%C2%A5", "Ã¥"): it is the same search, but not
+    the same page as "?q=%C3%A5", whose English link must search for "å"."""
+    make_challenge(title="Åtgärder för ån")
+    client.generic("GET", "/utmaningar/", QUERY_STRING="q=\xc3\xa5")
+
+    encoded = client.get("/utmaningar/?q=%C3%A5")
+
+    assert encoded["X-Page-Cache"] == "miss"
+    assert 'href="/en/challenges/?q=%C3%A5"' in encoded.text
+
+
 def test_a_change_redis_missed_reaches_the_other_nodes_when_its_editor_goes_on_working(
     client, editor, make_challenge, monkeypatch, cache_blinks_once
 ):
