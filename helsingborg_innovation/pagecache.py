@@ -235,13 +235,6 @@ def route_parameters() -> dict[str, tuple[str, ...]]:
     return parameters
 
 
-def __getattr__(name: str):
-    # ROUTE_PARAMETERS, by the name the README and the tests know it: read on first use.
-    if name == "ROUTE_PARAMETERS":
-        return route_parameters()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @functools.cache
 def _release() -> str:
     """What makes this release's pages: the form of a kept copy, the hashed names of the

@@ -263,7 +263,7 @@ def _get_query_targets(html: str, base: str):
 def test_every_parameter_the_sites_own_forms_and_links_send_is_one_the_page_keeps(
     client, make_challenge, make_initiative, make_method
 ):
-    """A parameter left out of a page's list (pagecache.ROUTE_PARAMETERS) costs it its copies:
+    """A parameter left out of a page's list (pagecache.route_parameters) costs it its copies:
     the filters, page numbers and years the site's own forms and links send are all in it."""
     from django.urls import resolve
     from django.utils.translation import get_language_from_path, override
@@ -292,7 +292,7 @@ def test_every_parameter_the_sites_own_forms_and_links_send_is_one_the_page_keep
             with override(get_language_from_path(path) or settings.LANGUAGE_CODE):
                 view_name = resolve(path).view_name
             if view_name in pagecache.ROUTES:
-                allowed = set(pagecache.ROUTE_PARAMETERS.get(view_name, ()))
+                allowed = set(pagecache.route_parameters().get(view_name, ()))
                 assert names <= allowed, (page, path, names - allowed)
                 checked.add(view_name)
     assert {"challenges:list", "search:results", "statistics:dashboard"} <= checked
