@@ -3,6 +3,7 @@ import fcntl
 import io
 import itertools
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -1078,3 +1079,33 @@ def test_a_file_asked_for_with_its_filters_written_otherwise_is_the_same_file(
     assert served.content == body and b"Sensorer i avloppet" in body
     assert served["ETag"] == etag
     assert asked_again.status_code == 304
+
+
+def test_the_download_of_a_later_page_of_a_list_is_the_file_of_the_whole_filtered_list(
+    client, page_cache, settings, make_initiative
+):
+    """A list's download links carried its whole query on, the page number too
+    ("?phase=pilot&page=2"): the file holds every page of the list anyway, and a parameter the
+    file does not read kept it out of the cache, so each such download was made afresh and had
+    no ETag to revalidate."""
+    settings.PAGE_SIZE = 2
+    for _ in range(3):
+        make_initiative()
+
+    page = client.get(reverse("initiatives:list"), {"phase": "pilot", "page": 2}).text
+    offered = re.findall(r'<a class="download-links__link" href="([^"]+)"', page)
+
+    assert [link.replace("&amp;", "&") for link in offered] == [
+        "/oppna-data/initiativ.csv?phase=pilot",
+        "/oppna-data/initiativ.json?phase=pilot",
+    ]
+    first = client.get(offered[0])
+    b"".join(first.streaming_content)  # sent whole, as a server does, then kept
+    second = client.get(offered[0])
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
+    assert "ETag" in second
+    unfiltered = client.get(reverse("initiatives:list"), {"page": 2}).text
+    assert re.findall(r'<a class="download-links__link" href="([^"]+)"', unfiltered) == [
+        "/oppna-data/initiativ.csv",
+        "/oppna-data/initiativ.json",
+    ]
