@@ -249,6 +249,15 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Open-data files too large for the page cache, kept once made (exportfiles.py). Not
+    # uploads: outside MEDIA_ROOT, which the web server serves and the backups hold.
+    "exports": {
+        "BACKEND": "helsingborg_innovation.storage.ExportFileStorage",
+        "OPTIONS": {
+            # Blank (DJANGO_EXPORTS_ROOT= in an env file) is the default, not the current folder.
+            "location": Path(env_str("DJANGO_EXPORTS_ROOT") or BASE_DIR / "var" / "exports")
+        },
+    },
 }
 
 # Upload limits: Django refuses larger request bodies, and attachments and images are checked

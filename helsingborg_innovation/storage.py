@@ -5,7 +5,11 @@ residents downloaded "Rapport (slutversion) – Q&A, 2026.pdf" as "Rapport_slutv
 A name keeps its letters, spaces and ordinary punctuation, and loses only what is unsafe on a
 file system, in an address or in a download on Windows."""
 
+import contextlib
+import os
 import re
+import secrets
+import time
 import unicodedata
 
 from django.core.files import storage
@@ -107,3 +111,46 @@ class SafeNamesMixin:
 
 class FileSystemStorage(SafeNamesMixin, storage.FileSystemStorage):
     """The media storage in settings.STORAGES["default"]."""
+
+
+# Where ExportFileStorage writes a file before it is whole, beside the files themselves (one
+# file system, so that the rename is atomic); a part older than this was left by a process
+# that died while writing it.
+PARTS_FOLDER = ".parts"
+PART_MAX_AGE_SECONDS = 60 * 60
+
+
+class ExportFileStorage(storage.FileSystemStorage):
+    """The storage in settings.STORAGES["exports"]: large open-data files kept whole
+    (helsingborg_innovation/exportfiles.py). A file is written under a name of its own, then
+    renamed into place, so that another worker or node never opens one half written; saved
+    again under a name it has, it replaces the one there, which a worker still sending it
+    goes on reading (S3-compatible storage does the same: an object is there whole or not
+    at all)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_overwrite", True)
+        super().__init__(**kwargs)
+
+    def _save(self, name, content):
+        self._forget_dead_parts()
+        part = f"{PARTS_FOLDER}/{secrets.token_hex(16)}.part"
+        try:
+            super()._save(part, content)
+            os.makedirs(os.path.dirname(self.path(name)), exist_ok=True)
+            os.replace(self.path(part), self.path(name))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(self.path(part))
+            raise
+        return name
+
+    def _forget_dead_parts(self) -> None:
+        try:
+            parts = list(os.scandir(self.path(PARTS_FOLDER)))
+        except FileNotFoundError:
+            return
+        for part in parts:
+            with contextlib.suppress(OSError):
+                if time.time() - part.stat().st_mtime > PART_MAX_AGE_SECONDS:
+                    os.remove(part.path)

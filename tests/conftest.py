@@ -151,6 +151,9 @@ def _clear_cache(monkeypatch):
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Large open-data files kept (exportfiles.py) are each test's own.
+    exports = {**settings.STORAGES["exports"], "OPTIONS": {"location": tmp_path / "exports"}}
+    settings.STORAGES = {**settings.STORAGES, "exports": exports}
     # Open-data exports counted on the node while the cache is away are counted in the
     # test's own directory: tests running side by side on one machine are not one node.
     monkeypatch.setattr("helsingborg_innovation.opendata.NODE_SLOTS_DIRECTORY", tmp_path)
