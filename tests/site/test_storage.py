@@ -27,7 +27,8 @@ def test_the_storage_shows_a_file_whole_or_not_at_all():
 
     storage.save("initiatives-csv-en/abc.csv", ContentFile(b"one"))
     storage.save("initiatives-csv-en/abc.csv", ContentFile(b"two"))
-    assert storage.open("initiatives-csv-en/abc.csv").read() == b"two"
+    with storage.open("initiatives-csv-en/abc.csv") as file:
+        assert file.read() == b"two"
     assert storage.listdir("initiatives-csv-en")[1] == ["abc.csv"]
 
 
