@@ -49,7 +49,7 @@ from taggit.models import TaggedItem
 from challenges.filters import ChallengeFilter
 from challenges.models import Challenge
 from contributions.models import Contribution
-from helsingborg_innovation import heartbeat, pagecache
+from helsingborg_innovation import exportfiles, heartbeat, pagecache
 from helsingborg_innovation.listing import moved_permanently, with_slugs_now
 from initiatives.filters import InitiativeFilter
 from initiatives.models import ImpactGoal, Initiative
@@ -698,13 +698,18 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     A harvester that asks again with the ETag it was given is answered 304 while nothing the
     file shows has changed, before anything is read or made (see `pagecache.validator`). No
     Last-Modified: no date moves when an item is unpublished or deleted, so a harvester asking
-    with If-Modified-Since would be told 304 and keep it (as the feeds, see urls.py)."""
+    with If-Modified-Since would be told 304 and keep it (as the feeds, see urls.py). A file
+    too large for the page cache is sent from where it was kept when it was last made whole
+    (exportfiles.py), without the database."""
     data = DATASETS[dataset]
     etag = pagecache.validator(request, data.today)
     answered = get_conditional_response(request, etag=etag) if etag is not None else None
     if answered is not None:
         answered["ETag"] = etag
         return _shared(answered)
+    kept_as = exportfiles.kept_name(request, data.key, fmt, etag)
+    if kept_as is not None and (kept := _kept(request, data, fmt, etag, kept_as)) is not None:
+        return kept
     try:
         queryset, errors = data.rows(request, {})
     except SlugsMoved as moved:
@@ -720,7 +725,6 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
         # Otherwise a script on another site gets a network error instead of the reason.
         response["Access-Control-Allow-Origin"] = "*"
         return response
-    content_type = "text/csv" if fmt == "csv" else "application/json"
     if request.method == "HEAD":
         # The headers a GET gets, without making the file: the server reads the whole body
         # of a response to HEAD only to drop it, and link checkers and harvesters ask often.
@@ -731,7 +735,15 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
             return _busy()
         batches = _batches(data, queryset, request, slot)
         content = stream_csv(data, batches) if fmt == "csv" else stream_json(batches)
+        if kept_as is not None:
+            content = exportfiles.kept_when_whole(content, kept_as)
         content = _Releasing(content, slot)
+    return _file(content, data, fmt, etag)
+
+
+def _file(content: Iterable, data: Dataset, fmt: str, etag: str | None) -> HttpResponse:
+    """The response that sends a file, made afresh or kept: the same headers either way."""
+    content_type = "text/csv" if fmt == "csv" else "application/json"
     response = StreamingHttpResponse(content, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{data.file_name(fmt)}"'
     response["X-Schema-Version"] = SCHEMA_VERSION
@@ -739,6 +751,26 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     if etag is not None:
         response["ETag"] = etag
     return _shared(response)
+
+
+def _kept(
+    request: HttpRequest, data: Dataset, fmt: str, etag: str, name: str
+) -> HttpResponse | None:
+    """The file as kept under `name` (exportfiles.py), None when it is not there. It takes
+    no slot: sending a file reads neither the database nor the rows."""
+    if request.method == "HEAD":
+        length = exportfiles.size(name)
+        content = iter(())
+    else:
+        file = exportfiles.opened(name)
+        length = file.size if file is not None else None
+        content = exportfiles.Sent(file) if file is not None else None
+    if length is None:
+        return None
+    response = _file(content, data, fmt, etag)
+    response["Content-Length"] = str(length)
+    response["X-Open-Data-File"] = "kept"
+    return response
 
 
 def _shared(response: HttpResponse) -> HttpResponse:

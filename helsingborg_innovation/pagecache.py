@@ -173,7 +173,7 @@ OPEN_DATA_KINDS = {
 }
 # A streamed response (an open-data file) is kept only up to this size: a large portfolio's
 # would crowd the pages out of Redis and of each worker's near cache (which keeps a copy up
-# to a quarter of its size). A larger one is made for each download, as before.
+# to a quarter of its size). A larger one is kept in storage instead (exportfiles.py).
 STREAMED_KEPT_BYTES = 4 * 1024 * 1024
 
 # The query parameters each page in ROUTES reads, by URL name: its filters, page numbers and
@@ -860,8 +860,12 @@ def _made(request, kinds, key, generations, read_since, get_response, holes) -> 
         patch_cache_control(response, no_cache=True, public=True)
     response.headers["X-Page-Cache"] = "miss"
     if response.streaming:
-        # HEAD is answered without the body (opendata.export): never the file for a GET.
-        if request.method == "GET" and not holes and not made_behind:
+        # HEAD is answered without the body (opendata.export): never the file for a GET. A
+        # file that says it is larger than is kept (one kept in storage, exportfiles.py) is
+        # not copied into memory on its way out only to be dropped.
+        length = response.headers.get("Content-Length")
+        too_large = length is not None and int(length) > STREAMED_KEPT_BYTES
+        if request.method == "GET" and not holes and not made_behind and not too_large:
             response.streaming_content = _kept_when_whole(
                 response.streaming_content,
                 functools.partial(
