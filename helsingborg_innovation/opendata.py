@@ -43,7 +43,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from taggit.models import TaggedItem
 
 from challenges.filters import ChallengeFilter
@@ -688,10 +688,11 @@ def _busy() -> HttpResponse:
     return response
 
 
-# GET and HEAD only, and without the CSRF check, which guards what changes something: a
-# program's POST gets 405, not a page about a form that could not be sent.
+# GET and HEAD, and OPTIONS for a script on another site (`_preflight`); without the CSRF
+# check, which guards what changes something: a program's POST gets 405, not a page about a
+# form that could not be sent.
 @csrf_exempt
-@require_safe
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
 def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     """One dataset as CSV or JSON, honouring the same filters as its list page.
 
@@ -701,6 +702,8 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
     with If-Modified-Since would be told 304 and keep it (as the feeds, see urls.py). A file
     too large for the page cache is sent from where it was kept when it was last made whole
     (exportfiles.py), without the database."""
+    if request.method == "OPTIONS":
+        return _preflight()
     data = DATASETS[dataset]
     etag = pagecache.validator(request, data.today)
     answered = get_conditional_response(request, etag=etag) if etag is not None else None
@@ -770,6 +773,27 @@ def _kept(
     response = _file(content, data, fmt, etag)
     response["Content-Length"] = str(length)
     response["X-Open-Data-File"] = "kept"
+    return response
+
+
+# How long a browser may remember the answer to a preflight: a day (Firefox's limit;
+# Chromium's is two hours).
+PREFLIGHT_MAX_AGE = 24 * 60 * 60
+
+
+def _preflight() -> HttpResponse:
+    """The answer to OPTIONS, which a browser sends before a script on another site may send
+    a request with headers of its own: If-None-Match, to ask for a file only if it changed.
+    It was answered 405, and the browser then refused the script its request."""
+    response = HttpResponse(status=204)
+    del response["Content-Type"]
+    response["Allow"] = "GET, HEAD, OPTIONS"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Allow-Methods"] = "GET, HEAD"
+    # The request headers the files read (or safely ignore: no Last-Modified to compare
+    # If-Modified-Since with, and a file is never stale for Cache-Control to ask otherwise).
+    response["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since, Cache-Control"
+    response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
     return response
 
 

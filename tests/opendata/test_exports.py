@@ -411,6 +411,28 @@ def test_a_script_on_another_site_reads_the_schema_version_and_a_refused_filter(
     assert refused.content.decode().startswith("year: ")
 
 
+def test_a_script_on_another_site_may_ask_with_if_none_match(client, db):
+    """The browser asks first (a preflight) whether a script may send If-None-Match: the
+    export answered 405, and the browser refused the script its request."""
+    response = client.options(
+        url("initiatives", "json"),
+        headers={
+            "Origin": "https://data.example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert response["Access-Control-Allow-Origin"] == "*"
+    methods = {m.strip() for m in response["Access-Control-Allow-Methods"].split(",")}
+    assert methods == {"GET", "HEAD"}
+    allowed = {h.strip().lower() for h in response["Access-Control-Allow-Headers"].split(",")}
+    assert "if-none-match" in allowed
+    assert int(response["Access-Control-Max-Age"]) > 0
+
+
 def test_open_data_page_says_how_to_open_the_csv_in_excel(client, db):
     """A CSV double-clicked in a Swedish Excel is read in the old Windows code page and split
     on semicolons: "Öresund" became "Ã–resund", every row one cell. The files stay plain

@@ -87,7 +87,7 @@ def test_a_program_told_the_method_is_wrong_gets_no_page(client, accept):
         url = reverse("opendata:export", kwargs={"dataset": "initiatives", "fmt": "csv"})
     response = client.post(url, **accept)
     assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
+    assert response["Allow"] == "GET, HEAD, OPTIONS"  # OPTIONS: a browser's preflight
     assert response.content == b""
 
 
