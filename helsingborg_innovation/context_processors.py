@@ -2,6 +2,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse, translate_url
+from django.utils.encoding import escape_uri_path
 from django.utils.translation import get_language_from_path, override
 
 from helsingborg_innovation.languages import content_lang
@@ -9,7 +10,7 @@ from helsingborg_innovation.languages import content_lang
 
 def site(request):
     """The language switch (the same page in the other language) and site-wide settings."""
-    path = _on_this_site(request.get_full_path())
+    path = _on_this_site(_full_path(request))
     links = []
     for code, name in settings.LANGUAGES:
         url = _in_language(request, path, code)
@@ -48,6 +49,15 @@ def _under_prefix(path: str, code: str) -> str:
     rest = parts.path.removeprefix(f"/{current}") if current else parts.path
     prefix = "" if code == settings.LANGUAGE_CODE else f"/{code}"
     return urlunsplit(("", "", prefix + _on_this_site(rest), parts.query, parts.fragment))
+
+
+def _full_path(request) -> str:
+    """The page's address with its query as the page reads it. A query sent as raw UTF-8
+    bytes ("q=å" unencoded; browsers encode it) is read as "å", but get_full_path() writes its
+    bytes one by one, a search for "Ã¥" in the other language."""
+    if request.META.get("QUERY_STRING", "").isascii():
+        return request.get_full_path()
+    return f"{escape_uri_path(request.path)}?{request.GET.urlencode()}"
 
 
 def _on_this_site(path: str) -> str:

@@ -587,7 +587,7 @@ def _page_address(request) -> list[str]:
     """What tells this request's page from another's: the release that makes it, its
     language and its address (host included) with its query as the page reads it
     (`_query_read`), as the page's key and its ETag hold them."""
-    parts = [
+    return [
         _release(),
         get_language() or "",
         # Pages name their own address in full (canonical and language links).
@@ -596,11 +596,6 @@ def _page_address(request) -> list[str]:
         escape_uri_path(request.path),
         _query_read(request),
     ]
-    if not request.META.get("QUERY_STRING", "").isascii():
-        # Sent as raw bytes (browsers encode it), the query is read as UTF-8 by the page, but
-        # its links carry it on byte by byte, as another query ("q=å" as "q=Ã¥").
-        parts.append(request.get_full_path())
-    return parts
 
 
 def _query_read(request) -> str:

@@ -49,6 +49,16 @@ def test_switch_keeps_the_filters(client):
 
 
 @pytest.mark.django_db
+def test_switch_keeps_a_search_sent_as_raw_bytes_as_the_page_reads_it(client):
+    """A query sent as raw UTF-8 bytes ("q=å" unencoded; a browser encodes it, a script may
+    not) is read as "å", but the language switch carried its bytes on one by one, as a search
+    for "Ã¥"."""
+    html = client.generic("GET", "/sok/", QUERY_STRING="q=\xc3\xa5").text
+    assert 'value="å"' in html
+    assert 'href="/en/search/?q=%C3%A5" hreflang="en"' in html
+
+
+@pytest.mark.django_db
 def test_switch_on_method_detail_points_to_swedish_detail(client, make_method):
     make_method(slug="kundresa")
     html = client.get("/en/methods/kundresa/").text
