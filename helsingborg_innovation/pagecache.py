@@ -604,8 +604,13 @@ def _query_read(request) -> str:
     not, while a parameter's values keep theirs (the page reads the last). The links that
     carry the query on (the language switch, the next page, a download) write it as the first
     visitor sent it, an equivalent address; "?q=" stays apart from no query (a list with a
-    filter, even an empty one, is not indexed)."""
-    return urlencode(sorted(request.GET.lists()), doseq=True)
+    filter, even an empty one, is not indexed). A parameter whose values are all empty is not
+    read either: a filter form sends its empty fields ("?q=&status=open&department="), a link
+    names only the filters it sets ("?status=open"); only empty ones are kept as "?"."""
+    named = sorted((name, values) for name, values in request.GET.lists() if any(values))
+    if request.GET and not named:
+        return "?"
+    return urlencode(named, doseq=True)
 
 
 def _page_key(request) -> str:

@@ -1144,6 +1144,8 @@ def _search_box(response) -> str:
         ("?q=Cykel+v%C3%A4gar", "?q=Cykel%20v%c3%a4gar"),  # a space and the hex, written otherwise
         ("?status=open&tag=skola", "?tag=skola&status=open"),
         ("?tag=skola&q=Cykel&tag=cykel", "?q=Cykel&tag=skola&tag=cykel"),
+        # The filter form sends its empty fields too; a link names only the filters it sets.
+        ("?q=Cykel&status=&department=&goal=&tag=skola", "?q=Cykel&tag=skola"),
     ],
 )
 def test_the_same_query_written_otherwise_is_served_the_same_copy(
@@ -1185,6 +1187,8 @@ def test_the_same_query_written_otherwise_is_served_the_same_copy(
         ),
         # Not narrowed, the list names itself canonical and is indexed; with ?q= it does neither.
         ("/utmaningar/?q=", "/utmaningar/", '<link rel="canonical"', "noindex"),
+        # The last of a parameter's values is read, empty or not.
+        ("/utmaningar/?tag=skola&tag=", "/utmaningar/?tag=skola", "Skolgårdar", "på landet"),
     ],
 )
 def test_a_query_that_reads_otherwise_is_never_served_the_others_copy(
