@@ -198,6 +198,20 @@ def test_a_filter_to_correct_takes_focus_to_its_error_summary(page, live_server,
     assert page.locator(".error-summary").evaluate("e => e === document.activeElement")
 
 
+def test_the_count_of_filters_in_use_stands_apart_from_more_filters(page, live_server, challenges):
+    """The disclosure is a flex box, which drops the space between its text and the count:
+    a phone showed "Fler filter(1 används)"."""
+    page.goto(live_server.url + reverse("challenges:list") + "?status=open")
+    words, count = page.evaluate(
+        "() => { const summary = document.querySelector('.filter-form__summary');"
+        " const words = document.createRange(); words.selectNodeContents(summary.firstChild);"
+        " return [words.getBoundingClientRect().right,"
+        " summary.querySelector('.filter-form__count').getBoundingClientRect().left]; }"
+    )
+    assert page.locator(".filter-form__count").inner_text() == "(1 används)"
+    assert count - words >= 3, "no space between “Fler filter” and “(1 används)”"
+
+
 def test_a_browser_that_keeps_no_cookies_sends_an_idea(page, live_server, challenges):
     """Blocked cookies (a privacy setting, a locked-down library computer), or cookies cleared
     while the form was open: the browser says the form is the site's own, and the idea goes
