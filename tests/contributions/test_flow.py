@@ -9,8 +9,9 @@ from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
-from contributions.models import Contribution, ContributionStatus, DeclineReason
+from contributions.models import Contribution, ContributionStatus, DeclineReason, SubmitterKind
 
 
 def send(client, challenge, data, django_capture_on_commit_callbacks):
@@ -144,6 +145,33 @@ def test_counts_on_the_challenge_page(client, make_challenge, make_contribution)
     assert "<dt>Avböjda</dt><dd>3 <ul" in counts
     assert "Samma idé har redan skickats in: 2" in counts
     assert "Handlar inte om den här utmaningen: 1" in counts
+
+
+def test_counts_on_the_challenge_page_have_their_thousands_apart(client, make_challenge):
+    """A challenge that drew 1234 ideas said "Mottagna idéer 1234", where Swedish writes
+    "1 234" (a no-break space), as the statistics page does, and English "1,234"."""
+    challenge = make_challenge()
+    Contribution.objects.bulk_create(
+        Contribution(
+            challenge=challenge,
+            title="Idé",
+            text="Text.",
+            kind=SubmitterKind.RESIDENT,
+            consent=True,
+            status=ContributionStatus.DECLINED,
+            decline_reason=DeclineReason.DUPLICATE,
+        )
+        for _ in range(1234)
+    )
+
+    counts = client.get(challenge.get_absolute_url()).text.split('class="ideas__counts')[1]
+    counts = re.sub(r"[ \n]+", " ", counts.split("</dl>")[0])  # not the no-break spaces
+    assert "<dt>Mottagna idéer</dt><dd>1\xa0234</dd>" in counts
+    assert "<dt>Avböjda</dt><dd>1\xa0234 <ul" in counts
+    assert "Samma idé har redan skickats in: 1\xa0234" in counts
+    with translation.override("en"):
+        english = client.get(challenge.get_absolute_url()).text
+    assert "<dt>Ideas received</dt><dd>1,234</dd>" in english
 
 
 def test_moderator_declines_in_bulk_with_a_reason(client, moderator, make_contribution):
