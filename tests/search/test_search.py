@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from helsingborg_innovation import pagecache, search
 from helsingborg_innovation.publishing import Status
@@ -253,6 +253,37 @@ def test_hits_beyond_the_cap_are_counted_and_explained(client, make_method, monk
     assert "bästa träffarna" in response.content.decode() or "best hits" in (
         response.content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_counts_of_hits_have_their_thousands_apart(client, make_method, monkeypatch):
+    """1234 hits read "1234 träffar" and "Metoder (1234)", where Swedish writes "1 234" (a
+    no-break space), as the statistics page does, and English "1,234"."""
+    from helsingborg_innovation import search_views
+    from methods.models import Method
+
+    monkeypatch.setattr(search_views, "MAX_HITS_PER_KIND", 3)
+    method = make_method(title="Workshop 0")
+    Method.objects.bulk_create(
+        Method(
+            title=f"Workshop {n}",
+            slug=f"workshop-{n}",
+            summary="Ett sätt att arbeta.",
+            kind=method.kind,
+            stage=method.stage,
+            status=method.status,
+            publish_at=method.publish_at,
+        )
+        for n in range(1, 1234)
+    )
+
+    page = _search(client, q="workshop").content.decode()
+    assert '<h2 class="result-count" id="results-heading">1\xa0234 träffar</h2>' in page
+    assert "Metoder (1\xa0234)" in page
+    with translation.override("en"):
+        english = _search(client, q="workshop").content.decode()
+    assert '<h2 class="result-count" id="results-heading">1,234 hits</h2>' in english
+    assert "Methods (1,234)" in english
 
 
 def test_passages_show_words_not_markdown_marks():
