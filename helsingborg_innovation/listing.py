@@ -2,7 +2,8 @@
 
 import django_filters
 from django.conf import settings
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet, Value
+from django.db.models.lookups import Exact
 from django.forms.models import ModelChoiceField
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.utils.cache import patch_cache_control
@@ -14,7 +15,7 @@ from taggit.models import Tag
 
 from helsingborg_innovation import pagecache
 from helsingborg_innovation.paging import FromEitherEndPaginator, page_query
-from helsingborg_innovation.search import is_searchable, only_common_words
+from helsingborg_innovation.search import Folded, is_searchable, only_common_words
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
 
 # The initiatives a challenge's or a method's page lists (the newest): a page of the portfolio,
@@ -48,8 +49,12 @@ class TagFilter(django_filters.CharFilter):
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
-        by_slug = Q(slug__iexact=value)
-        by_name = Q(name__iexact=value) & ~Exists(Tag.objects.filter(by_slug))
+        # Folded as the search folds (iexact on SQLite folds a to z alone: "Återbruk", as a
+        # phone capitalises it, did not find "återbruk").
+        by_slug = Q(Exact(Folded(F("slug")), Folded(Value(value))))
+        by_name = Q(Exact(Folded(F("name")), Folded(Value(value)))) & ~Exists(
+            Tag.objects.filter(by_slug)
+        )
         return qs.filter(tags__in=Tag.objects.filter(by_slug | by_name))
 
 

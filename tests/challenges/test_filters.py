@@ -67,6 +67,17 @@ def test_a_tag_is_found_as_it_is_shown_or_by_its_slug(make_challenge, written):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("written", ["Återbruk", "ÅTERBRUK", "återbruk"])
+def test_a_tag_is_found_in_any_case_of_its_swedish_letters(make_challenge, written):
+    """On SQLite "Återbruk", as a phone writes a word's first letter, found nothing of the tag
+    "återbruk" while "Kultur" found "kultur": its case was folded for a to z alone."""
+    make_challenge(title="Cirkulär stad", tags=["återbruk"])
+    make_challenge(title="Om trafik", tags=["trafik"])
+
+    assert _titles(f"tag={written}") == {"Cirkulär stad"}
+
+
+@pytest.mark.django_db
 def test_text_matches_every_word_in_title_summary_or_body(make_challenge):
     make_challenge(title="Ensamhet bland äldre", summary="Hur når vi fler?")
     make_challenge(title="Parkering", body="Ensamhet är inte ämnet här, bilar är det.")
