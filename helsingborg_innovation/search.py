@@ -276,11 +276,23 @@ def _pg_condition(
         title = title_words(_column(queryset, fields.title))
         sql += f" AND {title} @@ to_tsquery('simple'::regconfig, %s)"
         params.append(" | ".join(any_similar))
+    for word in _excluded_words(query):
+        sql += f" AND NOT {vector} @@ {plain}"
+        params.append(word)
     return RawSQL(f"({sql})", params, output_field=BooleanField())
 
 
 def _letter_words(query: str) -> list[str]:
-    return [word for word in _words(query) if _WORD.search(word)]
+    """The words to find: not those the query leaves out (`_excluded_words`)."""
+    return [word for word in _words(query) if _WORD.search(word) and not word.startswith("-")]
+
+
+def _excluded_words(query: str) -> list[str]:
+    """The words the query leaves out, as web-search syntax writes them ("-sensorer"): the
+    matching that takes over where the full-text query finds nothing looked for them instead."""
+    return [
+        bare for word in _words(query) if word.startswith("-") and (bare := _AROUND.sub("", word))
+    ]
 
 
 def title_words(title: str) -> str:
@@ -395,7 +407,9 @@ def _simple_condition(fields: Fields, words: list[str]) -> Q:
     return condition
 
 
-def _simple_rank(fields: Fields, words: list[str]) -> Case:
+def _simple_rank(fields: Fields, words: list[str]) -> Case | Value:
+    if not words:  # only words left out ("-sensorer"): nothing to rank by
+        return Value(0.0, output_field=FloatField())
     return Case(
         When(_all_words_in(fields.title, words), then=Value(2.0)),
         When(_all_words_in(fields.weighted[0][0], words), then=Value(1.0)),
@@ -433,10 +447,12 @@ def search_filter(
         return queryset.filter(_pg_match(queryset, fields, query, fuzzy, similar)).annotate(
             search_rank=_pg_rank(queryset, fields, query, fuzzy)
         )
-    words = _bare_words(query)  # not empty: the query holds a letter or digit
-    return queryset.filter(_simple_condition(fields, words)).annotate(
-        search_rank=_simple_rank(fields, words)
-    )
+    excluded = _excluded_words(query)
+    words = [word for word in _bare_words(query) if word not in excluded]
+    condition = _simple_condition(fields, words)
+    for word in excluded:
+        condition &= ~_simple_condition(fields, [word])
+    return queryset.filter(condition).annotate(search_rank=_simple_rank(fields, words))
 
 
 def with_headline(queryset: QuerySet, text: str | None, fields: Fields) -> QuerySet:

@@ -54,6 +54,18 @@ def test_trigram_matching_ranks_a_bounded_number_and_says_there_are_more(
     assert "fler än" not in response.content.decode().lower()
 
 
+def test_a_misspelt_search_keeps_out_the_words_it_excludes(client, make_initiative):
+    """Where the full-text query found nothing, the trigram matching read "-sensorer" as one
+    more word to find: "parkring -sensorer" listed the sensors and nothing else."""
+    make_initiative(title="Sensorer för lediga parkeringsplatser", summary="Sensorer i gatan.")
+    make_initiative(title="Parkering för lastcyklar", summary="Platser vid torget.")
+    assert _titles(client, "parkring -sensorer") == ["Parkering för lastcyklar"]
+    assert sorted(_titles(client, "parkring")) == [
+        "Parkering för lastcyklar",
+        "Sensorer för lediga parkeringsplatser",
+    ]
+
+
 def test_stemmer_joins_word_forms_in_the_body(client, make_initiative, make_method):
     make_initiative(title="Lugnare raster", body="Eleverna på skolorna fick nya lekredskap.")
     make_method(title="Intervjuguide", body="Så intervjuar du brukare.")

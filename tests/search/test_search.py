@@ -286,6 +286,17 @@ def test_counts_of_hits_have_their_thousands_apart(client, make_method, monkeypa
     assert "Methods (1,234)" in english
 
 
+@pytest.mark.django_db
+def test_a_word_with_a_minus_is_left_out_not_looked_for(client, make_initiative):
+    """ "parkering -sensorer" listed the sensors, and only them, where the full-text query
+    found nothing: the matching that takes over looked for "sensorer" as for any word."""
+    make_initiative(title="Sensorer för lediga parkeringsplatser", summary="Sensorer i gatan.")
+    make_initiative(title="Cykelbanor längs kusten")
+    assert _titles(_search(client, q="parkering -sensorer")) == []
+    assert _titles(_search(client, q="parkering")) == ["Sensorer för lediga parkeringsplatser"]
+    assert _titles(_search(client, q="-sensorer")) == ["Cykelbanor längs kusten"]
+
+
 def test_passages_show_words_not_markdown_marks():
     passage = highlight_words(
         "## Bakgrund\n\nInitiativet svarar på *Cykla mer* och **snabbt**, se file_name.", "cykla"
