@@ -323,3 +323,5 @@ def test_a_lesson_card_names_the_department_that_learned_it_as_the_lessons_page_
     assert len(cards) == 1
     assert "Stadsbyggnadsförvaltningen" in _text(cards[0])
     assert "Stadsbyggnadsförvaltningen" in lessons_page
+    # The dot between them stays on the line of the reason: a narrow card began a line with it.
+    assert "&nbsp;· <span" in cards[0]
