@@ -254,3 +254,22 @@ def test_demo_ideas_were_received_over_time_before_their_decision():
     assert {i.pk: i.created_at for i in Contribution.objects.all()} == {
         i.pk: i.created_at for i in ideas
     }
+
+
+def test_an_initiative_names_the_challenges_it_answers_in_a_sentence_that_reads_well():
+    """A challenge's title is a question ("Hur …?"), and the sentence that names it ended
+    "…?*." ("…?." on the page), and named several challenges as "utmaningen A, B"."""
+    seed()
+    bodies = Initiative.objects.values_list("body", flat=True)
+    answering = [body for body in bodies if "svarar på utmaning" in body]
+    assert answering
+    for body in answering:
+        assert "?*." not in body and "?." not in body
+    several = Initiative.objects.filter(challenges__isnull=False).values("pk")
+    several = [
+        initiative
+        for initiative in Initiative.objects.filter(pk__in=several)
+        if initiative.challenges.count() > 1
+    ]
+    for initiative in several:
+        assert "svarar på utmaningarna " in initiative.body, initiative.slug

@@ -438,8 +438,12 @@ class Command(BaseCommand):
     ) -> str:
         parts = [summary, "## Bakgrund"]
         if challenge_slugs:
-            titles = ", ".join(f"*{challenges[s].title}*" for s in challenge_slugs)
-            parts.append(f"Initiativet svarar på utmaningen {titles}.")
+            titles = [challenges[s].title for s in challenge_slugs]
+            named = _listing([f"*{title}*" for title in titles])
+            noun = "utmaningen" if len(titles) == 1 else "utmaningarna"
+            # A title is often a question: "… svarar på utmaningen *Hur …?*", not "?*.".
+            end = "" if titles[-1].endswith(("?", "!", ".")) else "."
+            parts.append(f"Initiativet svarar på {noun} {named}{end}")
         else:
             parts.append("Initiativet kom till för att pröva nya sätt att arbeta i staden.")
         together = f" tillsammans med {_listing(partner_names)}" if partner_names else ""
