@@ -300,9 +300,10 @@ class ContributionAdmin(admin.ModelAdmin):
             {
                 "description": _(
                     "The sender is told by e-mail, in the language they wrote in, when the "
-                    "idea is published or declined and when it gets its first answer: not "
-                    "when it is marked as spam, and not again for the same decision or a "
-                    "corrected answer."
+                    "idea is published or declined, when it gets its first answer, and each "
+                    "time the answer or the reason for declining is changed (more than its "
+                    "spacing): not when it is marked as spam, and not again for the same "
+                    "decision."
                 ),
                 "fields": [
                     "status",

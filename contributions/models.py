@@ -398,8 +398,10 @@ class Contribution(models.Model):
     # one's page.
     _stored_initiative_id: int | None = None
 
-    # And whether it had the city's answer: the sender is told of the first (services).
+    # And the city's answer and the reason for declining: the sender is told of the first
+    # answer and of each change to either (services).
     _stored_answer: str | None = None
+    _stored_decline_reason: str | None = None
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
@@ -415,6 +417,7 @@ class Contribution(models.Model):
         self._stored_status = self.__dict__.get("status")
         self._stored_initiative_id = self.__dict__.get("initiative_id")
         self._stored_answer = self.__dict__.get("public_answer")
+        self._stored_decline_reason = self.__dict__.get("decline_reason")
 
     def page_cache_kinds(self) -> tuple[str, ...]:
         """What a change to this idea changes besides the statistics' counts (pagecache): its

@@ -159,13 +159,20 @@ TOLD = (ContributionStatus.PUBLISHED, ContributionStatus.DECLINED)
 
 
 def _news_for_sender(
-    contribution: Contribution, *, was_status: str | None, was_answer: str | None
+    contribution: Contribution,
+    *,
+    was_status: str | None,
+    was_answer: str | None,
+    was_reason: str | None = None,
 ) -> EmailMessage | None:
-    """The e-mail telling the sender what was decided on their idea, or that the city first
-    answered it, as the idea is about to be saved (`was_*`: as it was before); None when
-    there is nothing new to tell or no one to tell it to (spam, an erased address). A
-    decision told is recorded on the idea (mailed_decision), so that it is told once:
-    saving the idea again, or correcting the answer, tells nothing more."""
+    """The e-mail telling the sender what was decided on their idea, that the city first
+    answered it, or that the city changed its answer or its reason for declining, as the idea
+    is about to be saved (`was_*`: as it was before; None where unknown); None when there is
+    nothing new to tell or no one to tell it to (spam, an erased address). A decision told is
+    recorded on the idea (mailed_decision), so that it is told once: saving the idea again
+    tells nothing more. A change is told once, as the save that makes it: the mail the sender
+    keeps would otherwise say what the city no longer says, and a public body that changes its
+    answer tells the one it answered. Only the spacing changed is no change."""
     if not contribution.email or contribution.anonymised_at:
         return None
     if contribution.status == ContributionStatus.SPAM:
@@ -176,11 +183,19 @@ def _news_for_sender(
         and contribution.status != contribution.mailed_decision
     )
     answered = bool(contribution.public_answer) and was_answer == ""
-    if not (decided or answered):
+    changed = (bool(was_answer) and was_answer.split() != contribution.public_answer.split()) or (
+        contribution.status == ContributionStatus.DECLINED
+        and was_status == ContributionStatus.DECLINED
+        and was_reason is not None
+        and was_reason != contribution.decline_reason
+    )
+    if not (decided or answered or changed):
         return None
     if decided:
         contribution.mailed_decision = contribution.status
-    news = contribution.status if decided else "answered"
+        news = contribution.status
+    else:
+        news = "answered" if answered else "changed"
     with translation.override(contribution.language or settings.LANGUAGE_CODE):
         challenge = contribution.challenge
         context = {
@@ -223,6 +238,7 @@ def _decide(
     with transaction.atomic():
         for contribution in contributions:
             was_status, was_answer = contribution.status, contribution.public_answer
+            was_reason = contribution.decline_reason
             decided = ["decided_by", "decided_at"] if contribution.status != status else []
             if decided:
                 contribution.decided_by = by
@@ -231,7 +247,9 @@ def _decide(
             contribution.decline_reason = decline_reason
             for name, value in fields.items():
                 setattr(contribution, name, value)
-            message = _news_for_sender(contribution, was_status=was_status, was_answer=was_answer)
+            message = _news_for_sender(
+                contribution, was_status=was_status, was_answer=was_answer, was_reason=was_reason
+            )
             told = ["mailed_decision"] if message else []
             contribution.save(update_fields=["status", "decline_reason", *decided, *fields, *told])
             _drop_mail_of_spam(contribution)
@@ -293,7 +311,7 @@ def contribution_answer(
 ) -> Contribution:
     """Give the city's public answer (and the initiative the idea led to, if any). An answer
     is not a decision: the idea keeps its status and the time it was decided. The sender is
-    told of the first answer the idea gets."""
+    told of the first answer the idea gets, and of each change to it."""
     was_answer = contribution.public_answer
     contribution.public_answer = answer
     contribution.initiative = initiative
@@ -313,7 +331,8 @@ def contribution_record_moderation(
     declining or marking as spam records who and when; putting an idea back in the queue
     clears both. An answer, a link to an initiative or another reason for declining leaves
     them as they were, so the time taken to decide stays the time it took. The sender is
-    told of a new decision, or of the idea's first answer, in one e-mail.
+    told of a new decision, of the idea's first answer, or of a change to the answer or the
+    reason for declining, in one e-mail.
 
     Only the fields changed are written: the page cache hears which, and a note for staff
     changes no public page (Contribution.PAGE_CACHE_UNSHOWN_FIELDS)."""
@@ -335,6 +354,7 @@ def contribution_record_moderation(
             contribution,
             was_status=contribution._stored_status,
             was_answer=contribution._stored_answer,
+            was_reason=contribution._stored_decline_reason,
         )
         if message:
             fields.add("mailed_decision")

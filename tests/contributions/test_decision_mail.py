@@ -1,5 +1,7 @@
-"""The sender of an idea is told by e-mail what was decided on it, and of the city's first
-answer: before, they learned it only by going back to their private status page."""
+"""The sender of an idea is told by e-mail what was decided on it, of the city's first
+answer, and of each change to that answer or to the reason for declining: before, they learned
+it only by going back to their private status page, and a changed answer left the mail they
+kept saying what the city no longer said."""
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -89,22 +91,38 @@ def test_declining_tells_the_sender_why_and_the_citys_answer(make_contribution, 
     assert "?idea=" not in message.body
 
 
-def test_the_first_answer_is_told_and_its_corrections_are_not(make_contribution, moderator, sent):
+def test_the_first_answer_is_told_and_so_is_each_change_of_it(make_contribution, moderator, sent):
     idea = make_contribution(status=ContributionStatus.PUBLISHED)
 
-    (message,) = sent(
-        lambda: services.contribution_answer(
-            contribution=idea, by=moderator, answer="Vi testar det i vår."
-        )
-    )
+    def answer(text):
+        return lambda: services.contribution_answer(contribution=idea, by=moderator, answer=text)
+
+    (message,) = sent(answer("Vi testar det i vår."))
     assert message.subject == f"Staden har svarat på din idé {idea.reference}"
     assert "Vi testar det i vår." in message.body
     assert f"{SITE}/bidrag/{idea.token}/" in message.body
 
-    fixed = lambda: services.contribution_answer(  # noqa: E731
-        contribution=idea, by=moderator, answer="Vi testar den i vår."
+    # The mail the sender keeps says what the city answered: a changed answer is news.
+    (message,) = sent(answer("Vi testar det i höst i stället."))
+    assert message.subject == f"Staden har ändrat sitt svar på din idé {idea.reference}"
+    assert "Staden har ändrat sitt svar på din idé till utmaningen" in message.body
+    assert "Vi testar det i höst i stället." in message.body
+    assert "Vi testar det i vår." not in message.body
+    assert f"{SITE}/bidrag/{idea.token}/" in message.body
+
+    # The same answer again, or only its spacing changed: nothing to tell.
+    assert sent(answer("Vi testar det i höst i stället.")) == []
+    assert sent(answer("Vi testar det  i höst\r\ni stället. ")) == []
+
+
+def test_an_answer_taken_back_is_told(make_contribution, moderator, sent):
+    idea = make_contribution(status=ContributionStatus.PUBLISHED, public_answer="Vi testar det.")
+    (message,) = sent(
+        lambda: services.contribution_answer(contribution=idea, by=moderator, answer="")
     )
-    assert sent(fixed) == []
+    assert message.subject == f"Staden har ändrat sitt svar på din idé {idea.reference}"
+    assert "Staden har tagit tillbaka sitt svar." in message.body
+    assert "Vi testar det." not in message.body
 
 
 def test_an_idea_that_is_not_yet_decided_is_told_of_its_answer(make_contribution, moderator, sent):
@@ -127,10 +145,14 @@ def test_the_moderation_form_sends_one_mail_for_a_decision_and_its_answer(
     assert message.subject == f"Din idé {idea.reference} har publicerats"
     assert "Bra idé!" in message.body
 
-    # Saved again as it is, or with the answer's typo corrected: nothing more.
+    # Saved again as it is, or with a note for staff: nothing more.
     assert sent(lambda: _change(client, idea, public_answer="Bra idé!")) == []
+    assert sent(lambda: _change(client, idea, public_answer="Bra idé!", internal_note="x")) == []
+    # The answer changed: the sender is told once, with the answer as it now reads.
+    (message,) = sent(lambda: _change(client, idea, public_answer="En bra idé!"))
+    assert message.subject == f"Staden har ändrat sitt svar på din idé {idea.reference}"
+    assert "En bra idé!" in message.body
     assert sent(lambda: _change(client, idea, public_answer="En bra idé!")) == []
-    assert sent(lambda: _change(client, idea, public_answer="En bra idé!", internal_note="x")) == []
 
     # Declined later, after all: that is news.
     declined = {"status": ContributionStatus.DECLINED, "decline_reason": DeclineReason.OFF_TOPIC}
@@ -163,11 +185,56 @@ def test_an_idea_decided_before_these_mails_is_not_told_when_saved_again(
     client, moderator, make_contribution, sent
 ):
     """Ideas decided and answered before the senders were told (mailed_decision empty) send
-    nothing when a moderator saves them unchanged or corrects their answer."""
+    nothing when a moderator saves them unchanged; a changed answer is told as any is."""
     idea = make_contribution(status=ContributionStatus.PUBLISHED, public_answer="Svar.")
     client.force_login(moderator)
     assert sent(lambda: _change(client, idea, public_answer="Svar.")) == []
-    assert sent(lambda: _change(client, idea, public_answer="Ett svar.")) == []
+    (message,) = sent(lambda: _change(client, idea, public_answer="Ett nytt svar."))
+    assert message.subject == f"Staden har ändrat sitt svar på din idé {idea.reference}"
+
+
+def test_a_changed_reason_for_declining_is_told(client, moderator, make_contribution, sent):
+    idea = make_contribution()
+    client.force_login(moderator)
+    declined = {"status": ContributionStatus.DECLINED, "public_answer": "Tack för idén."}
+    (message,) = sent(
+        lambda: _change(client, idea, decline_reason=DeclineReason.DUPLICATE, **declined)
+    )
+    assert "Skäl: Samma idé har redan skickats" in message.body
+
+    (message,) = sent(
+        lambda: _change(client, idea, decline_reason=DeclineReason.OFF_TOPIC, **declined)
+    )
+    assert message.subject == f"Staden har ändrat sitt svar på din idé {idea.reference}"
+    assert "Skäl: Handlar inte om den här utmaningen" in message.body
+    assert "Samma idé" not in message.body
+    assert "Tack för idén." in message.body
+    assert (
+        sent(lambda: _change(client, idea, decline_reason=DeclineReason.OFF_TOPIC, **declined))
+        == []
+    )
+
+
+def test_a_bulk_decline_with_another_reason_tells_each_sender_once(
+    client, moderator, make_contribution, sent
+):
+    ideas = [make_contribution() for _ in range(2)]
+    client.force_login(moderator)
+
+    def decline(reason):
+        def run():
+            _action(client, "decline", ideas, decline_reason=reason)
+            mail.send_due()
+
+        return run
+
+    assert len(sent(decline(DeclineReason.DUPLICATE))) == 2
+    messages = sent(decline(DeclineReason.OFF_TOPIC))
+    assert sorted((m.to[0], m.subject) for m in messages) == sorted(
+        (idea.email, f"Staden har ändrat sitt svar på din idé {idea.reference}") for idea in ideas
+    )
+    assert all("Skäl: Handlar inte om den här utmaningen" in m.body for m in messages)
+    assert sent(decline(DeclineReason.OFF_TOPIC)) == []
 
 
 @pytest.mark.parametrize(
