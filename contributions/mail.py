@@ -16,7 +16,7 @@ import re
 import smtplib
 import time
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.mail import EmailMessage, mailers
 from django.db import DatabaseError, transaction
@@ -55,13 +55,20 @@ def queue(contribution: Contribution, messages: Iterable[EmailMessage]) -> list[
 
 
 def queue_each(
-    messages: Iterable[tuple[Contribution, EmailMessage]], *, now: bool = False
+    messages: Iterable[tuple[Contribution, EmailMessage]],
+    *,
+    now: bool = False,
+    after: datetime | None = None,
 ) -> list[QueuedMail]:
     """Keep messages about several ideas, each with its idea, in one insert (a bulk decision
     tells each sender); call inside the transaction that stores the ideas. `now`: for the
-    queue's next run to send, not the request (see services._send_news)."""
+    queue's next run to send, not the request (see services._send_news); `after`: for the
+    queue to send no sooner than another message due then, and after it (the queue sends
+    in order of time, then of insertion)."""
     send_after = timezone.now()
-    if not now:
+    if after is not None:
+        send_after = max(send_after, after)
+    elif not now:
         send_after += timedelta(seconds=FIRST_TRY_SECONDS)
     return QueuedMail.objects.bulk_create(
         QueuedMail(

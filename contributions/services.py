@@ -214,12 +214,32 @@ def _send_news(news: list[tuple[Contribution, EmailMessage]]) -> None:
     """Queue the senders' e-mails in the transaction that saves their ideas, and try one
     idea's once it is committed, as the receipt is. A bulk decision's are left to the queue's
     next run (`send_queued_mail`, every minute): sent in the moderator's request, a page of
-    fifty ideas waited for the mail server fifty times."""
+    fifty ideas waited for the mail server fifty times. Nor is one idea's sent at once while
+    an earlier mail to its sender waits in the queue: it is queued behind it, so that the
+    sender reads the news in the order it was written (a decision, then a change to its
+    answer), not the older last."""
     if len(news) == 1:
+        ((contribution, message),) = news
+        if waiting := _waiting_for(contribution, message.to):
+            mail.queue_each(news, after=waiting)
+            return
         queued = mail.queue_each(news)
         transaction.on_commit(functools.partial(mail.send_now, queued), robust=True)
     elif news:
         mail.queue_each(news, now=True)
+
+
+def _waiting_for(contribution: Contribution, to: list[str]):
+    """When the last mail about this idea to these addresses still in the queue is to be
+    sent, or None when none waits."""
+    times = [
+        send_after
+        for queued_to, send_after in QueuedMail.objects.filter(
+            contribution=contribution
+        ).values_list("to", "send_after")
+        if queued_to == list(to)
+    ]
+    return max(times, default=None)
 
 
 def _decide(

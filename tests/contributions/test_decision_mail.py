@@ -237,6 +237,35 @@ def test_a_bulk_decline_with_another_reason_tells_each_sender_once(
     assert sent(decline(DeclineReason.OFF_TOPIC)) == []
 
 
+def test_news_waits_behind_the_senders_mail_still_in_the_queue(
+    client, moderator, make_contribution, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A bulk decision's mail waits for the queue's next run; an answer changed meanwhile is
+    told after it, not before: sent at once, it arrived first, and the mail the sender read
+    last gave the answer the city no longer gives."""
+    ideas = [make_contribution(public_answer="Vi tittar på det.") for _ in range(2)]
+    client.force_login(moderator)
+    _action(client, "decline", ideas, decline_reason=DeclineReason.DUPLICATE)
+    with django_capture_on_commit_callbacks(execute=True):
+        _change(
+            client,
+            ideas[0],
+            status=ContributionStatus.DECLINED,
+            decline_reason=DeclineReason.DUPLICATE,
+            public_answer="Vi har redan en likadan idé.",
+        )
+    assert mailoutbox == []  # both wait for the queue, in the order they were written
+
+    mail.send_due()
+    to_first = [m for m in mailoutbox if m.to == [ideas[0].email]]
+    assert [m.subject for m in to_first] == [
+        f"Din idé {ideas[0].reference} kommer inte att publiceras",
+        f"Staden har ändrat sitt svar på din idé {ideas[0].reference}",
+    ]
+    assert "Vi har redan en likadan idé." in to_first[1].body
+    assert not QueuedMail.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("action", "subject"),
     [
