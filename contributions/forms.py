@@ -6,7 +6,9 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.validators import EmailValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, MaxLengthValidator
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from contributions.models import Contribution, SubmitterKind
@@ -23,18 +25,50 @@ def _normalised(value: str) -> str:
     return value.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-# The message for each field that is too long; %(limit_value)d and %(show_value)d as Django's.
+# The message for each field that is too long; %(limit_value)s and %(show_value)s are the
+# numbers as the page's language writes them (see CharacterLimit).
 TOO_LONG = {
-    "title": _("The title can be at most %(limit_value)d characters (it has %(show_value)d)."),
-    "text": _("The idea can be at most %(limit_value)d characters (it has %(show_value)d)."),
-    "name": _("The name can be at most %(limit_value)d characters (it has %(show_value)d)."),
+    "title": _("The title can be at most %(limit_value)s characters (it has %(show_value)s)."),
+    "text": _("The idea can be at most %(limit_value)s characters (it has %(show_value)s)."),
+    "name": _("The name can be at most %(limit_value)s characters (it has %(show_value)s)."),
     "email": _(
-        "The e-mail address can be at most %(limit_value)d characters (it has %(show_value)d)."
+        "The e-mail address can be at most %(limit_value)s characters (it has %(show_value)s)."
     ),
     "organisation": _(
-        "The organisation can be at most %(limit_value)d characters (it has %(show_value)d)."
+        "The organisation can be at most %(limit_value)s characters (it has %(show_value)s)."
     ),
 }
+
+
+def written_number(value: int) -> str:
+    """A count as the page's language writes it: "5 000" in Swedish, "5,000" in English."""
+    return number_format(value, force_grouping=True)
+
+
+class CharacterLimit(MaxLengthValidator):
+    """A field's limit in characters, kept by the server alone and told in the page's numbers.
+
+    The form's fields take it instead of `max_length`, for which Django writes `maxlength` on
+    the input: a browser cuts text pasted there at the limit without a word (a long idea lost
+    its end unseen), and counts an emoji as two characters, so that an idea of exactly the
+    limit could not be typed. Past the limit the form comes back with the text as written and
+    says how much too long it is, as GOV.UK's design system advises.
+    """
+
+    def __call__(self, value):
+        length = self.clean(value)
+        if length > self.limit_value:
+            params = {
+                "limit_value": written_number(self.limit_value),
+                "show_value": written_number(length),
+                "value": value,
+            }
+            raise ValidationError(self.message, code=self.code, params=params)
+
+
+def limit_of(field: str) -> list[CharacterLimit]:
+    """The validators of a form field that takes Contribution's `field`."""
+    return [CharacterLimit(Contribution._meta.get_field(field).max_length)]
 
 
 class NamedDomainValidator(EmailValidator):
@@ -63,31 +97,33 @@ class ContributionForm(forms.Form):
     with the same idea (a double click, "Send" again after an error page) is known as such.
     """
 
+    # The limits are CharacterLimit validators, not max_length: no maxlength in the page.
+    # Those of the two fields people write freely, and may paste into, are in their hints; a
+    # name or an address is never near its limit.
     title = forms.CharField(
         label=_("Title of your idea"),
-        max_length=Contribution._meta.get_field("title").max_length,
-        help_text=_("A short line that sums up the idea."),
+        validators=limit_of("title"),
+        help_text=_("A short line that sums up the idea, at most %(limit)s characters."),
     )
     text = forms.CharField(
         label=_("Your idea"),
-        max_length=Contribution._meta.get_field("text").max_length,
+        validators=limit_of("text"),
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_(
-            "What would you do, and how would it help? At most 5,000 characters. "
+            "What would you do, and how would it help? At most %(limit)s characters. "
             "Do not write anything about other people that they would not want published."
         ),
     )
-    name = forms.CharField(
-        label=_("Your name"), max_length=Contribution._meta.get_field("name").max_length
-    )
+    name = forms.CharField(label=_("Your name"), validators=limit_of("name"))
     email = PublicEmailField(
         label=_("Your e-mail address"),
-        max_length=Contribution._meta.get_field("email").max_length,
+        max_length=None,  # Django's own 320 would be written as maxlength
+        validators=limit_of("email"),
         help_text=_("We send you a receipt and a link where you can follow your idea."),
     )
     organisation = forms.CharField(
         label=_("Organisation (optional)"),
-        max_length=Contribution._meta.get_field("organisation").max_length,
+        validators=limit_of("organisation"),
         required=False,
         help_text=_("If you write on behalf of an association, business or university."),
     )
@@ -129,9 +165,9 @@ class ContributionForm(forms.Form):
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:
             # PostgreSQL refuses NUL characters in text; nobody types them on purpose. A
-            # browser sends each line break of a text area as two characters but counts it as
-            # one against maxlength: 5,000 characters typed with 24 line breaks were refused
-            # as 5,024. Line breaks are kept as one character.
+            # browser sends each line break of a text area as two characters, where the person
+            # writing sees one: 5,000 characters typed with 24 line breaks were refused as
+            # 5,024. Line breaks are kept as one character.
             data = data.copy()
             for key, values in list(data.lists()):
                 data.setlist(key, [_normalised(value) for value in values])
@@ -147,6 +183,9 @@ class ContributionForm(forms.Form):
         # Django's own message names no field, and the error summary lists them all.
         for name, message in TOO_LONG.items():
             self.fields[name].error_messages["max_length"] = message
+        for name in ("title", "text"):
+            limit = Contribution._meta.get_field(name).max_length
+            self.fields[name].help_text %= {"limit": written_number(limit)}
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
         self.fields["name"].widget.attrs["autocomplete"] = "name"

@@ -10,7 +10,7 @@ import pytest
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contributions.models import Contribution, ContributionStatus
 from helsingborg_innovation.publishing import Status
@@ -469,3 +469,64 @@ def test_the_form_says_in_english_that_the_last_day_is_included(client, make_cha
     with translation.override("en"):
         page = client.get(url(challenge)).text
     assert "Ideas are taken up to and including" in page
+
+
+def _fields(page: str) -> dict[str, str]:
+    """The opening tag of each text field and text area of the form, by name."""
+    tags = re.findall(r"<(?:input|textarea)\b[^>]*>", page)
+    return {re.search(r'name="([^"]+)"', tag).group(1): tag for tag in tags if "name=" in tag}
+
+
+@pytest.mark.parametrize(
+    ("language", "hint"),
+    [("sv", "Högst 5\xa0000 tecken."), ("en", "At most 5,000 characters.")],
+)
+def test_no_field_of_the_form_cuts_what_is_typed_or_pasted(client, challenge, language, hint):
+    """A browser cuts text pasted into a field with maxlength at the limit without a word (a
+    long idea lost its end unseen) and counts an emoji as two characters. The limits are told
+    in the hints of the fields people write freely, and kept by the server."""
+    with translation.override(language):
+        page = client.get(url(challenge)).text
+    fields = _fields(page)
+    for name in ("title", "text", "name", "email", "organisation"):
+        assert "maxlength" not in fields[name], name
+    assert hint in page
+    assert {"sv": "högst 150 tecken.", "en": "at most 150 characters."}[language] in page
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("sv", "Idén får vara högst 5\xa0000 tecken (den har 5\xa0123)."),
+        ("en", "The idea can be at most 5,000 characters (it has 5,123)."),
+    ],
+)
+def test_an_idea_too_long_says_by_how_much_in_the_pages_numbers_and_is_kept(
+    client, challenge, form_data, language, message
+):
+    text = "Rad ett\n" + "å" * (5123 - len("Rad ett\n"))
+    with translation.override(language):
+        response = client.post(url(challenge), form_data(text=text))
+    assert response.status_code == 200
+    assert f'<a href="#id_text">{message}</a>' in response.text
+    assert 'id="id_text-error"><span class="visually-hidden">' in response.text
+    assert message in response.text.split('id="id_text-error"')[1].split("</p>")[0]
+    kept = re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", response.text, re.S).group(1)
+    assert html.unescape(kept) == text
+    assert not Contribution.objects.exists()
+
+
+def test_an_idea_of_exactly_the_limit_in_emoji_is_taken(client, challenge, form_data):
+    """Each emoji is one character for the server and the limit it tells (a browser's
+    maxlength counted it as two, and let only half as many be typed)."""
+    limit = Contribution._meta.get_field("text").max_length
+    text = "🚲🌳" * (limit // 2)
+    page = client.get(url(challenge)).text
+    assert "maxlength" not in _fields(page)["text"]
+
+    response = client.post(url(challenge), form_data(text=text, title="🚲" * 150))
+
+    assert response.status_code == 302
+    stored = Contribution.objects.get()
+    assert (stored.text, len(stored.text)) == (text, limit)
+    assert stored.title == "🚲" * 150
