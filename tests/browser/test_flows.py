@@ -266,3 +266,39 @@ def test_an_idea_from_a_copy_of_the_form_elsewhere_is_kept_and_sent_the_second_t
     assert "Din idé har inte skickats ännu" in axe_page.content()
     violations = axe_violations(axe_page)
     assert not violations, format_violations(axe_page.url, violations)
+
+
+def _paste(page, label, text: str) -> None:
+    """Put `text` into a field as a paste puts it: in place of what was there, at once."""
+    field = page.get_by_label(label)
+    field.focus()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.insert_text(text)
+
+
+def test_a_long_idea_pasted_in_is_kept_whole_and_an_idea_of_the_limit_in_emoji_goes(
+    page, live_server, challenges
+):
+    """The browser cut an idea pasted in at 5,000 without a word (maxlength), and counted an
+    emoji as two characters: 2,500 emoji were as many as it took. Now the whole text stays in
+    the field, the server says how much too long it is, and the limit is the server's."""
+    idea = re.compile(r"^Din idé")
+    page.goto(live_server.url + reverse("contributions:create", args=[challenges.slug]))
+    fill_in_the_idea(page)
+    too_long = "Första raden.\n" + "å" * (5123 - len("Första raden.\n"))
+    _paste(page, idea, too_long)
+    assert page.get_by_label(idea).input_value() == too_long
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skicka idén").click()
+
+    summary = page.locator(".error-summary").inner_text()
+    assert "Idén får vara högst 5\xa0000 tecken (den har 5\xa0123)." in summary
+    assert page.get_by_label(idea).input_value() == too_long
+
+    at_the_limit = "🚲🌳" * 2500
+    _paste(page, idea, at_the_limit)
+    assert page.get_by_label(idea).input_value() == at_the_limit
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skicka idén").click()
+    assert page.locator(".reference").is_visible()
+    assert Contribution.objects.get().text == at_the_limit
