@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import override
 
 from challenges.models import Challenge
@@ -84,6 +85,49 @@ def test_staff_preview_hidden_challenges_with_banner(client, make_staff, make_ch
     assert 'class="preview-banner"' in draft_page.text
     assert 'class="preview-banner"' in client.get(_detail_url(scheduled)).text
     assert 'class="preview-banner"' in client.get(_detail_url(archived)).text
+
+
+@pytest.mark.django_db
+def test_a_preview_of_a_challenge_open_once_published_says_when_ideas_can_be_sent(
+    client, make_staff, make_challenge
+):
+    """A scheduled challenge's preview said "Öppen för idéer" at the top and "Den här
+    utmaningen är stängd för idéer" under Ideas. It shows what the public will see once it is
+    published, open, and where the public will have the button, that the form opens then:
+    it takes no idea before."""
+    publish_at = timezone.now() + timedelta(days=3)
+    scheduled = make_challenge(
+        publish_at=publish_at, open_until=timezone.localdate() + timedelta(days=30)
+    )
+    draft = make_challenge(status=Status.DRAFT)
+    past = make_challenge(status=Status.DRAFT, open_until=timezone.localdate() - timedelta(days=1))
+    client.force_login(make_staff())
+    with override("sv"):
+        day = date_format(timezone.localdate(publish_at), "j F Y")
+    form = 'href="/utmaningar/{}/bidra/"'
+
+    page = client.get(_detail_url(scheduled)).text
+    assert "Öppen för idéer" in page
+    assert "stängd för idéer" not in page.lower()
+    assert f"Idéer kan skickas från och med {day}, när utmaningen publiceras." in page
+    assert form.format(scheduled.slug) not in page
+
+    page = client.get(_detail_url(draft)).text
+    assert "Öppen för idéer" in page
+    assert "stängd för idéer" not in page.lower()
+    assert "Idéer kan skickas när utmaningen har publicerats." in page
+    assert form.format(draft.slug) not in page
+
+    page = client.get(_detail_url(past)).text
+    assert "Öppen för idéer" not in page
+    assert "Den här utmaningen är stängd för idéer." in page
+    assert "Idéer kan skickas" not in page
+
+    english = client.get(_en("challenges:detail", slug=scheduled.slug)).text
+    with override("en"):
+        day = date_format(timezone.localdate(publish_at), "j F Y")
+    assert f"Ideas can be sent from {day}, when the challenge is published." in english
+    assert "closed for ideas" not in english.lower()
 
 
 @pytest.mark.django_db
