@@ -6,12 +6,11 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, MaxLengthValidator
-from django.utils.formats import number_format
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 
 from contributions.models import Contribution, SubmitterKind
+from helsingborg_innovation.limits import CharacterLimit, written_number
 
 STARTED_SALT = "contributions.form.started"
 
@@ -38,32 +37,6 @@ TOO_LONG = {
         "The organisation can be at most %(limit_value)s characters (it has %(show_value)s)."
     ),
 }
-
-
-def written_number(value: int) -> str:
-    """A count as the page's language writes it: "5 000" in Swedish, "5,000" in English."""
-    return number_format(value, force_grouping=True)
-
-
-class CharacterLimit(MaxLengthValidator):
-    """A field's limit in characters, kept by the server alone and told in the page's numbers.
-
-    The form's fields take it instead of `max_length`, for which Django writes `maxlength` on
-    the input: a browser cuts text pasted there at the limit without a word (a long idea lost
-    its end unseen), and counts an emoji as two characters, so that an idea of exactly the
-    limit could not be typed. Past the limit the form comes back with the text as written and
-    says how much too long it is, as GOV.UK's design system advises.
-    """
-
-    def __call__(self, value):
-        length = self.clean(value)
-        if length > self.limit_value:
-            params = {
-                "limit_value": written_number(self.limit_value),
-                "show_value": written_number(length),
-                "value": value,
-            }
-            raise ValidationError(self.message, code=self.code, params=params)
 
 
 def limit_of(field: str) -> list[CharacterLimit]:

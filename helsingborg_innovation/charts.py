@@ -10,12 +10,12 @@ import html
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils.formats import number_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from helsingborg_innovation.languages import content_lang
+from helsingborg_innovation.limits import written_number
 
 WIDTH = 400
 LABEL_SIZE = 14
@@ -39,9 +39,8 @@ def _num(value: float) -> str:
 
 
 def _count(value: float) -> str:
-    """A count as the page's language writes it: "1 234" (a no-break space) in Swedish,
-    "1,234" in English. Not for the whole site (USE_THOUSAND_SEPARATOR): years read "2 026"."""
-    return number_format(int(value), force_grouping=True)
+    """A count as the page's language writes it (`written_number`)."""
+    return written_number(int(value))
 
 
 def _label_lines(label: str) -> list[str]:

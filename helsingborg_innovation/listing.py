@@ -1,6 +1,7 @@
 """The base views every public list and detail page stands on."""
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.db.models import Exists, F, Q, QuerySet, Value
 from django.db.models.lookups import Exact
@@ -14,6 +15,7 @@ from django_filters.views import FilterView
 from taggit.models import Tag
 
 from helsingborg_innovation import pagecache
+from helsingborg_innovation.limits import CharacterLimit
 from helsingborg_innovation.paging import FromEitherEndPaginator, page_query
 from helsingborg_innovation.search import Folded, is_searchable, only_common_words
 from helsingborg_innovation.textsearch import MAX_QUERY_LENGTH, clean_query
@@ -29,12 +31,15 @@ def text_filter() -> django_filters.CharFilter:
     return django_filters.CharFilter(
         label=_("Search"),
         method="filter_text",
-        max_length=MAX_QUERY_LENGTH,
-        error_messages={
-            "max_length": _(
-                "The search can be at most %(limit_value)d characters (it has %(show_value)d)."
+        # The box takes no more (a query is short, and shown with its results); an address
+        # written by hand is told the length in the page's numbers.
+        widget=forms.TextInput(attrs={"maxlength": MAX_QUERY_LENGTH}),
+        validators=[
+            CharacterLimit(
+                MAX_QUERY_LENGTH,
+                _("The search can be at most %(limit_value)s characters (it has %(show_value)s)."),
             )
-        },
+        ],
     )
 
 
