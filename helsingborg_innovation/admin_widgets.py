@@ -1,0 +1,72 @@
+"""The admin's autocomplete fields, drawn again without the values that name no item."""
+
+import functools
+
+from django.contrib.admin import widgets
+from django.core.exceptions import ValidationError
+
+
+class ChosenItemsMixin:
+    """Django's autocomplete widget, where a chosen value its items' key cannot hold (a form
+    written by hand, `owner_department=abc`) is left
+    out when the form is drawn again with its errors. Django looked up the items chosen by
+    the values as sent, and the key's field refused them: a server error (500) where the
+    field's own error, "Välj ett giltigt alternativ", was to be shown."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if self._names_an_item(v)], attr)
+
+    def _names_an_item(self, value) -> bool:
+        if str(value) in self.choices.field.empty_values:
+            return True
+        opts = self.field.remote_field.model._meta
+        key = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
+        try:
+            key.to_python(value)
+        except ValidationError:
+            return False
+        return True
+
+
+class AutocompleteSelect(ChosenItemsMixin, widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(ChosenItemsMixin, widgets.AutocompleteSelectMultiple):
+    pass
+
+
+class ChosenItemsAdmin:
+    """A ModelAdmin, or an inline, whose autocomplete fields are drawn with the widgets above.
+    The admin site (PortalAdminSite.register) puts it under every ModelAdmin registered, and
+    each ModelAdmin under its inlines."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return [with_chosen_items(inline) for inline in super().get_inlines(request, obj)]
+
+
+@functools.cache
+def with_chosen_items(admin_class: type) -> type:
+    """`admin_class` with ChosenItemsAdmin under it (one class each), named as the class it
+    extends, as Django names the classes it makes of a ModelAdmin's options."""
+    if issubclass(admin_class, ChosenItemsAdmin):
+        return admin_class
+    return type(
+        admin_class.__name__,
+        (ChosenItemsAdmin, admin_class),
+        {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+    )

@@ -1,0 +1,279 @@
+"""Every form of the admin, sent with values no page of it offers (a form written by hand, an old
+tab, a browser extension): never a server error, and nothing saved from a form refused.
+
+The forms are read from the pages as a browser reads them; each field then gets, one at a time,
+the hostile values of its kind."""
+
+import io
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteMixin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from contributions.models import QueuedMail
+from helsingborg_innovation import roles
+from helsingborg_innovation.admin_widgets import ChosenItemsAdmin
+from initiatives.models import ImpactGoal, Phase, PhaseChange
+from methods.models import Attachment
+
+
+class _FormReader(HTMLParser):
+    """What a browser sends of the admin's change form: its fields and their values, without
+    the files (a browser never fills a file field in)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.data: list[tuple[str, str]] = []
+        self.files: set[str] = set()
+        self._in_form = False
+        self._select = None
+        self._option = None
+        self._textarea = None
+        self._text = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method", "").lower() == "post":
+            self._in_form = attrs.get("id", "").endswith("_form")
+        if not self._in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text").lower()
+            if kind == "file":
+                self.files.add(name)
+            elif kind in ("submit", "button", "image", "reset"):
+                return
+            elif kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.data.append((name, attrs.get("value") or "on"))
+            else:
+                self.data.append((name, attrs.get("value") or ""))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select:
+            self._option = attrs
+            if "selected" in attrs:
+                self.data.append((self._select, attrs.get("value", "")))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            # A browser drops the one newline that follows <textarea>.
+            text = "".join(self._text)
+            self.data.append((self._textarea, text.removeprefix("\n")))
+            self._textarea = None
+
+
+def _read_form(html: str) -> tuple[dict[str, list[str]], set[str]]:
+    reader = _FormReader()
+    reader.feed(html)
+    data: dict[str, list[str]] = {}
+    for name, value in reader.data:
+        data.setdefault(name, []).append(value)
+    return data, reader.files
+
+
+def _without_templates(data: dict) -> dict:
+    """Without the rows of each inline that its "Add another" copies (named __prefix__)."""
+    return {name: values for name, values in data.items() if "__prefix__" not in name}
+
+
+def _with_a_new_row(data: dict, templates: dict, prefix: str) -> dict:
+    """`data` with one more row of the inline `prefix`, blank as its "Add another" makes it."""
+    total = int(data[f"{prefix}-TOTAL_FORMS"][0])
+    data = {**data, f"{prefix}-TOTAL_FORMS": [str(total + 1)]}
+    for name, values in templates.items():
+        if name.startswith(f"{prefix}-__prefix__-"):
+            data[name.replace("__prefix__", str(total))] = values
+    return data
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _saved_rows() -> dict:
+    """Every row an admin form may write, as the database holds it."""
+    models = set(admin.site._registry)
+    models |= {ImpactGoal, PhaseChange, Attachment}
+    rows = {}
+    for model in models:
+        rows[model._meta.label] = list(model._default_manager.order_by("pk").values())
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            rows[through._meta.label] = list(through.objects.order_by("pk").values())
+    return rows
+
+
+@pytest.fixture
+def one_of_each(
+    make_challenge,
+    make_initiative,
+    make_method,
+    make_contact,
+    make_partner,
+    make_department,
+    goal,
+    make_staff,
+):
+    """An item of every kind the admin edits, with a row of each inline, linked as staff would
+    link them."""
+    from contributions.models import Contribution, SubmitterKind
+
+    department = make_department()
+    contact = make_contact(department=department)
+    partner = make_partner()
+    method = make_method(contact=contact, tags=["återbruk"])
+    Attachment.objects.create(
+        method=method, title="Mall", file=SimpleUploadedFile("mall.pdf", b"%PDF-1.4\n%%EOF\n")
+    )
+    challenge = make_challenge(
+        owner_department=department, contact=contact, goals=[goal], suggested_methods=[method]
+    )
+    initiative = make_initiative(
+        owner_department=department,
+        contact=contact,
+        departments=[department],
+        partners=[partner],
+        challenges=[challenge],
+        methods=[method],
+        goals=[goal],
+        tags=["återbruk"],
+        start_date="2025-01-01",
+    )
+    ImpactGoal.objects.create(initiative=initiative, description="Färre resor", target="10 %")
+    PhaseChange.objects.create(initiative=initiative, date="2025-01-01", phase=Phase.PILOT)
+    idea = Contribution.objects.create(
+        challenge=challenge,
+        title="Fler bänkar",
+        text="Äldre behöver vila.",
+        name="Anna Andersson",
+        email="anna@example.org",
+        kind=SubmitterKind.RESIDENT,
+        consent=True,
+    )
+    QueuedMail.objects.create(
+        contribution=idea,
+        subject="Tack",
+        body="Tack.",
+        to=["anna@example.org"],
+        send_after="2026-01-01T00:00Z",
+    )
+    make_staff(username="granskare")
+    return {model: model._default_manager.order_by("pk").first() for model in admin.site._registry}
+
+
+def _cases(*, autocomplete: bool = False):
+    for model, model_admin in sorted(
+        admin.site._registry.items(), key=lambda item: item[0]._meta.label
+    ):
+        inlines = [inline(model, admin.site) for inline in model_admin.inlines]
+        if autocomplete and not any(a.autocomplete_fields for a in [model_admin, *inlines]):
+            continue
+        for view in ("add", "change"):
+            yield pytest.param(model, view, id=f"{model._meta.label}-{view}")
+
+
+ROLES = {
+    "superuser": {"superuser": True},
+    "editor": {"groups": [roles.EDITORS]},
+    "moderator": {"groups": [roles.MODERATORS]},
+}
+
+
+def _staff_client(make_staff, role: str) -> Client:
+    client = Client()
+    client.force_login(make_staff(**ROLES[role]))
+    return client
+
+
+def _form_url(model, view: str, obj) -> str:
+    opts = model._meta
+    if view == "add":
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+
+def _autocomplete_fields(response) -> list[str]:
+    """The names of the autocomplete fields of the page's form and of its inlines' rows."""
+    names = []
+    context = response.context
+    forms_shown = [(context["adminform"].form)]
+    for inline in context["inline_admin_formsets"]:
+        forms_shown += inline.formset.forms
+    for form in forms_shown:
+        for name, field in form.fields.items():
+            widget = getattr(field.widget, "widget", field.widget)
+            if isinstance(widget, AutocompleteMixin):
+                names.append(form.add_prefix(name))
+    return names
+
+
+def _post(client, url, data, files=None) -> tuple[int, bool]:
+    """Post the form; its status, and whether the database holds anything new afterwards.
+    Whatever was saved is undone, so that each post starts from the same rows."""
+    before = _saved_rows()
+    with transaction.atomic():
+        response = client.post(url, {**data, **(files or {})})
+        changed = _saved_rows() != before
+        transaction.set_rollback(True)
+    return response, changed
+
+
+def _assert_refused_unsaved(response, changed, what: str) -> None:
+    assert response.status_code in (200, 302, 400, 403), f"{what}: {response.status_code}"
+    if response.status_code != 302:
+        assert not changed, f"{what}: refused ({response.status_code}), yet saved"
+
+
+@pytest.mark.parametrize("role", ["superuser", "editor"])
+@pytest.mark.parametrize(("model", "view"), list(_cases(autocomplete=True)))
+def test_an_autocomplete_field_given_what_names_no_item_is_refused_with_a_message(
+    one_of_each, make_staff, role, model, view
+):
+    """`owner_department=abc`: Django's autocomplete widget, drawing the form again with its
+    errors, looked up the items chosen by the value as sent, and the key's field refused it
+    (a server error, 500)."""
+    client = _staff_client(make_staff, role)
+    url = _form_url(model, view, one_of_each.get(model))
+    page = client.get(url)
+    if page.status_code != 200 or "adminform" not in page.context:
+        pytest.skip(f"no form to send for {role}")
+    names = _autocomplete_fields(page)
+    assert names
+    data, _ = _read_form(page.text)
+    data = _without_templates(data)
+    for value in ["abc", "1.5", ""]:
+        response, changed = _post(client, url, {**data, **{name: [value] for name in names}})
+        _assert_refused_unsaved(response, changed, f"{names}={value!r}")
+        if value:
+            assert response.status_code == 200, f"{value!r}: {response.status_code}"
+            assert "errornote" in response.text
+
+
+def test_every_admin_and_inline_leaves_out_chosen_values_that_name_no_item(rf, make_staff):
+    """Those of Django's users and groups too, and an inline given autocomplete fields later."""
+    request = rf.get("/")
+    request.user = make_staff(superuser=True)
+    for model_admin in admin.site._registry.values():
+        assert isinstance(model_admin, ChosenItemsAdmin)
+        for inline in model_admin.get_inline_instances(request):
+            assert isinstance(inline, ChosenItemsAdmin)
