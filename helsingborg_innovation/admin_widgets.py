@@ -1,14 +1,26 @@
-"""The admin's autocomplete fields, drawn again without the values that name no item."""
+"""The admin's choices of items (autocomplete fields, many-to-many fields), safe from values
+that name no item."""
 
 import functools
 
+from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 
 
+def _holds(key, value) -> bool:
+    """Whether the field `key` of a model can hold `value` as sent: a value it cannot convert,
+    or a number out of the database's range, names no item."""
+    try:
+        key.run_validators(key.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
 class ChosenItemsMixin:
     """Django's autocomplete widget, where a chosen value its items' key cannot hold (a form
-    written by hand, `owner_department=abc`) is left
+    written by hand, `owner_department=abc`, or a number too large for the database) is left
     out when the form is drawn again with its errors. Django looked up the items chosen by
     the values as sent, and the key's field refused them: a server error (500) where the
     field's own error, "Välj ett giltigt alternativ", was to be shown."""
@@ -21,11 +33,7 @@ class ChosenItemsMixin:
             return True
         opts = self.field.remote_field.model._meta
         key = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
-        try:
-            key.to_python(value)
-        except ValidationError:
-            return False
-        return True
+        return _holds(key, value)
 
 
 class AutocompleteSelect(ChosenItemsMixin, widgets.AutocompleteSelect):
@@ -36,8 +44,27 @@ class AutocompleteSelectMultiple(ChosenItemsMixin, widgets.AutocompleteSelectMul
     pass
 
 
+class ChosenItemsField(forms.ModelMultipleChoiceField):
+    """Django's field of a many-to-many relation, where a number too large for the database is
+    refused as naming no item (Django's "… är inte ett giltigt värde."): Django looked up the
+    items by it as sent, and SQLite refused it, a server error (500)."""
+
+    def _check_values(self, value):
+        opts = self.queryset.model._meta
+        key = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            if not _holds(key, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class ChosenItemsAdmin:
-    """A ModelAdmin, or an inline, whose autocomplete fields are drawn with the widgets above.
+    """A ModelAdmin, or an inline, whose autocomplete fields are drawn with the widgets above,
+    and whose many-to-many fields are ChosenItemsFields.
     The admin site (PortalAdminSite.register) puts it under every ModelAdmin registered, and
     each ModelAdmin under its inlines."""
 
@@ -49,6 +76,7 @@ class ChosenItemsAdmin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ChosenItemsField)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = AutocompleteSelectMultiple(
                 db_field, self.admin_site, using=kwargs.get("using")

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteMixin
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -251,7 +252,7 @@ def test_an_autocomplete_field_given_what_names_no_item_is_refused_with_a_messag
 ):
     """`owner_department=abc`: Django's autocomplete widget, drawing the form again with its
     errors, looked up the items chosen by the value as sent, and the key's field refused it
-    (a server error, 500)."""
+    (a server error, 500). A number too large for the database: SQLite refused it."""
     client = _staff_client(make_staff, role)
     url = _form_url(model, view, one_of_each.get(model))
     page = client.get(url)
@@ -261,12 +262,25 @@ def test_an_autocomplete_field_given_what_names_no_item_is_refused_with_a_messag
     assert names
     data, _ = _read_form(page.text)
     data = _without_templates(data)
-    for value in ["abc", "1.5", ""]:
+    for value in ["abc", "1.5", "", "9" * 30]:
         response, changed = _post(client, url, {**data, **{name: [value] for name in names}})
         _assert_refused_unsaved(response, changed, f"{names}={value!r}")
         if value:
             assert response.status_code == 200, f"{value!r}: {response.status_code}"
             assert "errornote" in response.text
+
+
+def test_a_many_to_many_field_sent_a_number_too_large_for_the_database_is_refused(
+    make_staff,
+):
+    """The permissions of a group (Django's own admin): SQLite refused the number (500)."""
+    client = _staff_client(make_staff, "superuser")
+    response = client.post(
+        reverse("admin:auth_group_add"), {"name": "Granskare", "permissions": ["9" * 30]}
+    )
+    assert response.status_code == 200
+    assert "är inte ett giltigt värde" in response.text
+    assert not Group.objects.filter(name="Granskare").exists()
 
 
 def test_every_admin_and_inline_leaves_out_chosen_values_that_name_no_item(rf, make_staff):
