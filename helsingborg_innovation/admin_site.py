@@ -1,5 +1,5 @@
 """The admin site: Django's own, with sign-in attempts limited against password guessing,
-every list date-safe and every autocomplete field safe from values that name no item."""
+every list date-safe and every form safe from values no page of it sends."""
 
 import hashlib
 import logging
@@ -15,8 +15,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation import ratelimit
+from helsingborg_innovation.admin_forms import with_safe_forms
 from helsingborg_innovation.admin_lists import DateSafeLists
-from helsingborg_innovation.admin_widgets import with_chosen_items
 from helsingborg_innovation.clients import client_network
 
 logger = logging.getLogger(__name__)
@@ -66,10 +66,9 @@ class PortalAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         """Register as Django does, with a date-safe list (DateSafeLists): also the admins of
         Django's users and groups and of any other app. Without it, their lists were a server
-        error (500) on an address such as ?date_joined__year=0. And with autocomplete fields
-        that leave out a value naming no item when the form is drawn again (ChosenItemsAdmin),
-        in the form and its inlines."""
-        admin_class = with_chosen_items(admin_class or admin.ModelAdmin)
+        error (500) on an address such as ?date_joined__year=0. And with forms that answer
+        values no page of them sends with a message (SafeFormsAdmin), inlines too."""
+        admin_class = with_safe_forms(admin_class or admin.ModelAdmin)
         if not issubclass(admin_class, DateSafeLists):
             # As Django itself does with options: a subclass, named as the class it extends.
             admin_class = type(

@@ -19,7 +19,7 @@ from PIL import Image
 
 from contributions.models import QueuedMail
 from helsingborg_innovation import roles
-from helsingborg_innovation.admin_widgets import ChosenItemsAdmin
+from helsingborg_innovation.admin_forms import SafeFormsAdmin
 from initiatives.models import ImpactGoal, Phase, PhaseChange
 from methods.models import Attachment
 
@@ -288,6 +288,6 @@ def test_every_admin_and_inline_leaves_out_chosen_values_that_name_no_item(rf, m
     request = rf.get("/")
     request.user = make_staff(superuser=True)
     for model_admin in admin.site._registry.values():
-        assert isinstance(model_admin, ChosenItemsAdmin)
+        assert isinstance(model_admin, SafeFormsAdmin)
         for inline in model_admin.get_inline_instances(request):
-            assert isinstance(inline, ChosenItemsAdmin)
+            assert isinstance(inline, SafeFormsAdmin)

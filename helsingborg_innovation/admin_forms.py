@@ -1,5 +1,5 @@
-"""The admin's choices of items (autocomplete fields, many-to-many fields), safe from values
-that name no item."""
+"""The admin's forms, answering what no page of them sends (a form written by hand, an old tab,
+a browser extension) with a message rather than a server error."""
 
 import functools
 
@@ -62,11 +62,11 @@ class ChosenItemsField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class ChosenItemsAdmin:
-    """A ModelAdmin, or an inline, whose autocomplete fields are drawn with the widgets above,
-    and whose many-to-many fields are ChosenItemsFields.
-    The admin site (PortalAdminSite.register) puts it under every ModelAdmin registered, and
-    each ModelAdmin under its inlines."""
+class SafeFormsAdmin:
+    """A ModelAdmin, or an inline, whose forms answer what no page sends with a message: its
+    autocomplete fields are drawn with the widgets above, and its many-to-many fields are
+    ChosenItemsFields. The admin site (PortalAdminSite.register) puts it under every
+    ModelAdmin registered, and each ModelAdmin under its inlines."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -84,17 +84,17 @@ class ChosenItemsAdmin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_inlines(self, request, obj):
-        return [with_chosen_items(inline) for inline in super().get_inlines(request, obj)]
+        return [with_safe_forms(inline) for inline in super().get_inlines(request, obj)]
 
 
 @functools.cache
-def with_chosen_items(admin_class: type) -> type:
-    """`admin_class` with ChosenItemsAdmin under it (one class each), named as the class it
+def with_safe_forms(admin_class: type) -> type:
+    """`admin_class` with SafeFormsAdmin under it (one class each), named as the class it
     extends, as Django names the classes it makes of a ModelAdmin's options."""
-    if issubclass(admin_class, ChosenItemsAdmin):
+    if issubclass(admin_class, SafeFormsAdmin):
         return admin_class
     return type(
         admin_class.__name__,
-        (ChosenItemsAdmin, admin_class),
+        (SafeFormsAdmin, admin_class),
         {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
     )
