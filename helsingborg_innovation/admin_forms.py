@@ -6,6 +6,9 @@ import functools
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
+from django.db import models
+
+from helsingborg_innovation.date_limits import validate_date_in_range
 
 
 def _holds(key, value) -> bool:
@@ -64,9 +67,19 @@ class ChosenItemsField(forms.ModelMultipleChoiceField):
 
 class SafeFormsAdmin:
     """A ModelAdmin, or an inline, whose forms answer what no page sends with a message: its
-    autocomplete fields are drawn with the widgets above, and its many-to-many fields are
-    ChosenItemsFields. The admin site (PortalAdminSite.register) puts it under every
-    ModelAdmin registered, and each ModelAdmin under its inlines."""
+    autocomplete fields are drawn with the widgets above, its many-to-many fields are
+    ChosenItemsFields, and its times are from 1900 to ten years ahead. The admin site
+    (PortalAdminSite.register) puts it under every ModelAdmin registered, and each ModelAdmin
+    under its inlines."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """A time out of the portal's range of dates (date_limits) is refused: also those of
+        Django's users (`date_joined`), where 1 January of the year 1, 00:00, was the year 0 in
+        UTC when saved, a server error (500)."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateTimeField) and formfield is not None:
+            formfield.validators.append(validate_date_in_range)
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):

@@ -283,6 +283,21 @@ def test_a_many_to_many_field_sent_a_number_too_large_for_the_database_is_refuse
     assert not Group.objects.filter(name="Granskare").exists()
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_a_users_time_out_of_the_range_of_dates_is_refused_with_a_message(make_staff, day):
+    """Django's own user form: 1 January of the year 1, 00:00 in Stockholm, is the year 0 in
+    UTC, which a time cannot be, and saving it was a server error (500)."""
+    client = _staff_client(make_staff, "superuser")
+    user = make_staff(username="granskare")
+    url = reverse("admin:auth_user_change", args=[user.pk])
+    data, _ = _read_form(client.get(url).text)
+    data |= {"date_joined_0": [day], "date_joined_1": ["00:00:00"]}
+    response, changed = _post(client, url, data)
+    assert response.status_code == 200
+    assert "Skriv ett datum mellan 1 januari 1900 och" in response.text
+    assert not changed
+
+
 def test_every_admin_and_inline_leaves_out_chosen_values_that_name_no_item(rf, make_staff):
     """Those of Django's users and groups too, and an inline given autocomplete fields later."""
     request = rf.get("/")
