@@ -8,11 +8,13 @@ import io
 from html.parser import HTMLParser
 
 import pytest
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.forms.models import InlineForeignKeyField
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
@@ -306,3 +308,176 @@ def test_every_admin_and_inline_leaves_out_chosen_values_that_name_no_item(rf, m
         assert isinstance(model_admin, SafeFormsAdmin)
         for inline in model_admin.get_inline_instances(request):
             assert isinstance(inline, SafeFormsAdmin)
+
+
+HUGE = "9" * 30
+# The values each kind of field is sent, one list each: the form is sent once for each position
+# in the lists, every field with its kind's value at that position.
+HOSTILE = {
+    "relation": ["abc", HUGE, "-1", "1.5"],
+    "number": ["abc", HUGE, "-" + HUGE, "1e309"],
+    "date": ["0000-01-01", "99999-01-01", "2026-02-30", "0001-01-01"],
+    "time": ["25:61", "99:99:99", "24:00", "-1:00"],
+    "datetime": ["0000-01-01 00:00", "99999-01-01 00:00", "2026-02-30 12:00", "0001-01-01 00:00"],
+    "choice": ["abc", "\x00", HUGE, "ä" * 300],
+    "boolean": ["abc", "\x00", HUGE, ""],
+    "json": ["{", "\x00", HUGE * 100, '{"a": ' * 1000],
+    "text": ["a\x00b", "a" * 100_000, " ", "<script>\x00</script>"],
+}
+FILES = [
+    lambda: SimpleUploadedFile("tom.png", b""),
+    lambda: SimpleUploadedFile("trasig.png", b"\x89PNG\r\n\x1a\nskr\xe4p"),
+    lambda: SimpleUploadedFile("text.png", b"Inte en bild."),
+    lambda: SimpleUploadedFile("a" * 300 + ".png", _png()),
+]
+ROUNDS = len(FILES)
+assert all(len(values) == ROUNDS for values in HOSTILE.values())
+# Values of the right form at the ends of what a field takes, which a form may accept: each kind
+# is sent alone, in a form otherwise as the page gave it, so that it reaches the save.
+EXTREME = {
+    "relation": [HUGE],
+    "number": [HUGE, "-" + HUGE],
+    "date": ["0001-01-01", "9999-12-31"],
+    "time": ["23:59:59.999999"],
+    "datetime": ["0001-01-01 00:00", "9999-12-31 23:59:59"],
+    "splitdatetime": [("0001-01-01", "00:00"), ("9999-12-31", "23:59:59")],
+    "choice": [""],
+    "boolean": ["on"],
+    "json": ["9" * 5000],
+    "text": ["a" * 100_000],
+}
+
+
+def _kind(field: forms.Field) -> str:
+    kinds = [
+        (
+            (InlineForeignKeyField, forms.ModelChoiceField, forms.ModelMultipleChoiceField),
+            "relation",
+        ),
+        ((forms.SplitDateTimeField,), "splitdatetime"),
+        ((forms.DateTimeField,), "datetime"),
+        ((forms.DateField,), "date"),
+        ((forms.TimeField,), "time"),
+        ((forms.IntegerField, forms.FloatField, forms.DecimalField), "number"),
+        ((forms.ChoiceField,), "choice"),
+        ((forms.BooleanField, forms.NullBooleanField), "boolean"),
+        ((forms.FileField,), "file"),
+        ((forms.JSONField,), "json"),
+    ]
+    return next((kind for classes, kind in kinds if isinstance(field, classes)), "text")
+
+
+def _fields(response) -> dict[str, str]:
+    """The names the page's form sends each field under, and the kind of each field: of the
+    form, of each row of its inlines, and of one more row of each inline."""
+    context = response.context
+    shown = [context["adminform"].form]
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        shown += formset.forms
+        new_row = formset.empty_form
+        new_row.prefix = formset.add_prefix(formset.total_form_count())
+        shown.append(new_row)
+    kinds = {}
+    for form in shown:
+        for name, field in form.fields.items():
+            kinds[form.add_prefix(name)] = _kind(field)
+    return kinds
+
+
+def _hostile(data: dict, fields: dict[str, str], round: int) -> tuple[dict, dict]:
+    """`data` with every field given its kind's value of the round; and the files to send."""
+    data, files = dict(data), {}
+    for name, kind in fields.items():
+        if kind == "file":
+            files[name] = FILES[round]()
+        elif kind == "splitdatetime":
+            data[f"{name}_0"] = [HOSTILE["date"][round]]
+            data[f"{name}_1"] = [HOSTILE["time"][round]]
+        else:
+            data[name] = [HOSTILE[kind][round]]
+    return data, files
+
+
+def _management_forms(data: dict, prefixes: list[str]):
+    """`data` with the management form of every inline left out or wrong, one way at a time."""
+    total, initial = "TOTAL_FORMS", "INITIAL_FORMS"
+    ways = [
+        {total: None, initial: None},
+        {total: "-1"},
+        {total: HUGE},
+        {total: "0", initial: "99"},
+        {initial: "-1"},
+        {total: "abc", initial: "\x00"},
+        {"MAX_NUM_FORMS": "0", "MIN_NUM_FORMS": HUGE},
+    ]
+    for way in ways:
+        sent = dict(data)
+        for prefix in prefixes:
+            for key, value in way.items():
+                sent.pop(f"{prefix}-{key}", None)
+                if value is not None:
+                    sent[f"{prefix}-{key}"] = [value]
+        yield way, sent
+
+
+def _fuzz_cases():
+    editors = {".".join(model) for model in roles.EDITOR_MODELS}
+    for case in _cases():
+        model = case.values[0]
+        label = model._meta.label_lower
+        yield pytest.param("superuser", *case.values, id=f"superuser-{case.id}")
+        if label in editors:
+            yield pytest.param("editor", *case.values, id=f"editor-{case.id}")
+        if label == "contributions.contribution":
+            yield pytest.param("moderator", *case.values, id=f"moderator-{case.id}")
+
+
+@pytest.mark.parametrize(("role", "model", "view"), list(_fuzz_cases()))
+def test_every_admin_form_sent_hostile_values_is_no_server_error_and_saves_nothing_refused(
+    one_of_each, make_staff, role, model, view
+):
+    """Each registered admin's add and change form, inlines included, as each staff group
+    reaches it: a change form as the page gave it is saved; each kind of field alone at the
+    ends of what it takes, and the files alone, are saved or refused; every field wrong at
+    once, four times over, and each inline's management form left out or wrong, are refused.
+    None is a server error, and nothing refused is saved."""
+    client = _staff_client(make_staff, role)
+    url = _form_url(model, view, one_of_each.get(model))
+    page = client.get(url)
+    if page.status_code != 200:
+        response, changed = _post(client, url, {"name": ["\x00"]})
+        _assert_refused_unsaved(response, changed, "a form not shown")
+        return
+    data, _ = _read_form(page.text)
+    templates = data
+    data = _without_templates(data)
+    prefixes = [inline.formset.prefix for inline in page.context["inline_admin_formsets"]]
+    for prefix in prefixes:
+        data = _with_a_new_row(data, templates, prefix)
+    fields = _fields(page)
+    if view == "change" and page.context["has_change_permission"]:
+        response, _ = _post(client, url, data)
+        assert response.status_code == 302, "the form as the page gave it is saved"
+        for kind in set(fields.values()) - {"file"}:
+            for value in EXTREME[kind]:
+                sent = dict(data)
+                for name in (name for name, of_kind in fields.items() if of_kind == kind):
+                    if kind == "splitdatetime":
+                        sent[f"{name}_0"], sent[f"{name}_1"] = [value[0]], [value[1]]
+                    else:
+                        sent[name] = [value]
+                response, changed = _post(client, url, sent)
+                _assert_refused_unsaved(response, changed, f"{kind} at {value!r:.30}")
+        file_fields = [name for name, kind in fields.items() if kind == "file"]
+        for round in range(ROUNDS) if file_fields else ():
+            files = {name: FILES[round]() for name in file_fields}
+            response, changed = _post(client, url, data, files)
+            _assert_refused_unsaved(response, changed, f"files of round {round}")
+    for round in range(ROUNDS):
+        sent, files = _hostile(data, fields, round)
+        response, changed = _post(client, url, sent, files)
+        _assert_refused_unsaved(response, changed, f"round {round}")
+    for way, sent in _management_forms(data, prefixes) if prefixes else ():
+        response, changed = _post(client, url, sent)
+        _assert_refused_unsaved(response, changed, f"management form {way}")
