@@ -11,7 +11,7 @@ from django.db import models
 from helsingborg_innovation.date_limits import validate_date_in_range
 
 
-def _holds(key, value) -> bool:
+def holds(key, value) -> bool:
     """Whether the field `key` of a model can hold `value` as sent: a value it cannot convert,
     or a number out of the database's range, names no item."""
     try:
@@ -36,7 +36,7 @@ class ChosenItemsMixin:
             return True
         opts = self.field.remote_field.model._meta
         key = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
-        return _holds(key, value)
+        return holds(key, value)
 
 
 class AutocompleteSelect(ChosenItemsMixin, widgets.AutocompleteSelect):
@@ -56,7 +56,7 @@ class ChosenItemsField(forms.ModelMultipleChoiceField):
         opts = self.queryset.model._meta
         key = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
         for pk in value if isinstance(value, (list, tuple)) else ():
-            if not _holds(key, pk):
+            if not holds(key, pk):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",
@@ -101,13 +101,18 @@ class SafeFormsAdmin:
 
 
 @functools.cache
-def with_safe_forms(admin_class: type) -> type:
-    """`admin_class` with SafeFormsAdmin under it (one class each), named as the class it
-    extends, as Django names the classes it makes of a ModelAdmin's options."""
-    if issubclass(admin_class, SafeFormsAdmin):
+def under(mixin: type, admin_class: type) -> type:
+    """`admin_class` with `mixin` under it (one class each), named as the class it extends,
+    as Django names the classes it makes of a ModelAdmin's options."""
+    if issubclass(admin_class, mixin):
         return admin_class
     return type(
         admin_class.__name__,
-        (SafeFormsAdmin, admin_class),
+        (mixin, admin_class),
         {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
     )
+
+
+def with_safe_forms(admin_class: type) -> type:
+    """`admin_class` with SafeFormsAdmin under it."""
+    return under(SafeFormsAdmin, admin_class)

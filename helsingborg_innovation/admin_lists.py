@@ -7,12 +7,9 @@ import functools
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import (
-    EmptyResultSet,
-    FullResultSet,
-    SuspiciousOperation,
-    ValidationError,
-)
+from django.core.exceptions import EmptyResultSet, FullResultSet, SuspiciousOperation
+
+from helsingborg_innovation.admin_forms import holds
 
 
 class DateSafeChangeList(ChangeList):
@@ -41,17 +38,12 @@ class DateSafeLists:
 
     def response_action(self, request, *args, **kwargs):
         """An action on items chosen by the list's checkboxes. A value no checkbox gives (a
-        form written by hand, `_selected_action=abc`) is refused as a bad request: Django
-        filtered the list on it as it came, and the key's field refused it, a server error
-        (500)."""
+        form written by hand, `_selected_action=abc`, or a number too large for the database)
+        is refused as a bad request: Django filtered the list on it as it came, and the key's
+        field, or SQLite, refused it, a server error (500)."""
         key = self.model._meta.pk
-        for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
-            try:
-                key.to_python(value)
-            except ValidationError:
-                raise SuspiciousOperation(
-                    "An admin action on a selection that names no item"
-                ) from None
+        if not all(holds(key, value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME)):
+            raise SuspiciousOperation("An admin action on a selection that names no item")
         return super().response_action(request, *args, **kwargs)
 
     def get_changelist(self, request, **kwargs):

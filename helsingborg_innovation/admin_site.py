@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from helsingborg_innovation import ratelimit
-from helsingborg_innovation.admin_forms import with_safe_forms
+from helsingborg_innovation.admin_forms import under, with_safe_forms
 from helsingborg_innovation.admin_lists import DateSafeLists
 from helsingborg_innovation.clients import client_network
 
@@ -68,14 +68,7 @@ class PortalAdminSite(admin.AdminSite):
         Django's users and groups and of any other app. Without it, their lists were a server
         error (500) on an address such as ?date_joined__year=0. And with forms that answer
         values no page of them sends with a message (SafeFormsAdmin), inlines too."""
-        admin_class = with_safe_forms(admin_class or admin.ModelAdmin)
-        if not issubclass(admin_class, DateSafeLists):
-            # As Django itself does with options: a subclass, named as the class it extends.
-            admin_class = type(
-                admin_class.__name__,
-                (DateSafeLists, admin_class),
-                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
-            )
+        admin_class = under(DateSafeLists, with_safe_forms(admin_class or admin.ModelAdmin))
         super().register(model_or_iterable, admin_class, **options)
 
     def admin_view(self, view, cacheable=False):
