@@ -40,7 +40,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -835,11 +835,20 @@ def schema(request: HttpRequest) -> dict:
     }
 
 
+# As the files (`export`): a script on another site reads the schema first, and may ask for
+# it again with its ETag.
 @csrf_exempt
-@require_safe
-def schema_json(request: HttpRequest) -> JsonResponse:
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
+def schema_json(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return _preflight()
     response = JsonResponse(schema(request), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    # The 304 here, not ConditionalGetMiddleware's, which drops the CORS headers: a script
+    # that asked again with the ETag got a network error.
+    set_response_etag(response)
+    response = get_conditional_response(request, etag=response["ETag"], response=response)
     response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "ETag"
     return response
 
 

@@ -433,6 +433,35 @@ def test_a_script_on_another_site_may_ask_with_if_none_match(client, db):
     assert int(response["Access-Control-Max-Age"]) > 0
 
 
+def test_a_script_on_another_site_may_ask_for_the_schema_with_if_none_match(client, db):
+    """A program reads the schema first, to find the files: a script on another site that
+    asks for it again with its ETag is preflighted as it is for a file. The schema answered
+    the preflight 405, and the browser refused the script its request; nor could the script
+    read the ETag to ask with."""
+    origin = {"Origin": "https://data.example.org"}
+    preflight = client.options(
+        reverse("opendata:schema"),
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    allowed = {h.strip().lower() for h in preflight["Access-Control-Allow-Headers"].split(",")}
+    assert "if-none-match" in allowed
+
+    response = client.get(reverse("opendata:schema"), headers=origin)
+    exposed = {h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")}
+    assert "etag" in exposed
+    again = client.get(
+        reverse("opendata:schema"), headers={**origin, "If-None-Match": response["ETag"]}
+    )
+    assert again.status_code == 304
+    assert again["Access-Control-Allow-Origin"] == "*"
+
+
 def test_open_data_page_says_how_to_open_the_csv_in_excel(client, db):
     """A CSV double-clicked in a Swedish Excel is read in the old Windows code page and split
     on semicolons: "Öresund" became "Ã–resund", every row one cell. The files stay plain

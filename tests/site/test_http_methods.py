@@ -11,7 +11,11 @@ from contributions.models import Contribution
 OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE", "TRACE", "OPTIONS")
 # Pages that take more than GET and HEAD: an open-data file answers a script on another
 # site's preflight (tests/opendata/test_exports.py).
-ALSO = {"contributions:create": {"POST"}, "opendata:export": {"OPTIONS"}}
+ALSO = {
+    "contributions:create": {"POST"},
+    "opendata:export": {"OPTIONS"},
+    "opendata:schema": {"OPTIONS"},
+}
 
 
 def _public_names(patterns, namespace: str = ""):
