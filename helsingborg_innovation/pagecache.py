@@ -156,8 +156,12 @@ ROUTES = {
     "feeds:ideas_atom": (PUBLIC_IDEAS, CHALLENGES),
     # The statistics' years follow the first initiative and idea (statistics.dashboard_years),
     # the tags' pages the vocabulary.
-    "sitemap": (CHALLENGES, INITIATIVES, METHODS, IDEAS_REMOVED, VOCABULARY),
-    "sitemap_section": (CHALLENGES, INITIATIVES, METHODS, IDEAS_REMOVED, VOCABULARY),
+    # The challenges' dates follow the ideas published on their pages (sitemaps.py).
+    "sitemap": (CHALLENGES, INITIATIVES, METHODS, IDEAS_REMOVED, VOCABULARY, PUBLIC_IDEAS),
+    "sitemap_section": lambda section, **_: (
+        (CHALLENGES, INITIATIVES, METHODS, IDEAS_REMOVED, VOCABULARY)
+        + ((PUBLIC_IDEAS,) if section == "challenges" else ())
+    ),
     "opendata:index": (),
     "opendata:schema": (),
     # Made afresh, the whole portfolio took a worker up to half a minute (opendata.py).

@@ -4,11 +4,12 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from taggit.models import Tag
 
 from challenges.models import Challenge
+from contributions.models import PUBLISHED_AT, Contribution
 from helsingborg_innovation import statistics
 from helsingborg_innovation.publishing import PUBLIC_CHANGE
 from initiatives.models import Initiative
@@ -133,7 +134,27 @@ class PublishedSitemap(PortalSitemap):
 
 
 class ChallengeSitemap(PublishedSitemap):
+    """A challenge's page lists its published ideas: an idea published there changes it."""
+
     model = Challenge
+
+    def items(self) -> QuerySet:
+        ideas = (
+            Contribution.objects.published()
+            .filter(challenge=OuterRef("pk"))
+            .annotate(at=PUBLISHED_AT)
+            .order_by("-at")
+            .values("at")[:1]
+        )
+        return super().items().annotate(idea_published_at=Subquery(ideas))
+
+    def lastmod(self, item):
+        return max(filter(None, (item.public_change_at, item.idea_published_at)))
+
+    def get_latest_lastmod(self):
+        ideas = Contribution.objects.published().of_published_challenges()
+        idea_published_at = ideas.aggregate(latest=Max(PUBLISHED_AT))["latest"]
+        return max(filter(None, (super().get_latest_lastmod(), idea_published_at)), default=None)
 
 
 class InitiativeSitemap(PublishedSitemap):

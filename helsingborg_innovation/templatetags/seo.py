@@ -72,8 +72,9 @@ def schema_for(obj, url: str, image_url: str) -> dict:
         "url": url,
         "inLanguage": "sv",
         "datePublished": obj.publish_at,
-        # When the public last saw it change, as the sitemap's lastmod says: an item saved on
-        # Monday to go public on Friday was otherwise modified before it was published.
+        # When the public last saw it change, as the sitemap's lastmod says (which, of the
+        # page, also follows the ideas published on a challenge's): an item saved on Monday
+        # to go public on Friday was otherwise modified before it was published.
         "dateModified": obj.public_change_at,
         "publisher": PUBLISHER,
     }

@@ -8,8 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from challenges.models import Challenge
+from contributions.models import Contribution
+from contributions.services import contribution_publish
 from helsingborg_innovation.publishing import Status
 from initiatives.models import Initiative
+from tests.statistics.conftest import make_idea  # noqa: F401 - a fixture
 
 NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
@@ -174,3 +178,37 @@ def test_a_tag_renamed_comes_into_the_cached_sitemap(client, settings, make_init
     listed = client.get(section).content
     assert b"/taggar/fornybar-energi/" in listed
     assert b"/taggar/energi/" not in listed
+
+
+def test_a_challenge_is_modified_when_an_idea_is_published_on_its_page(
+    client,
+    settings,
+    make_challenge,
+    make_idea,  # noqa: F811
+    admin_user,
+):
+    """A challenge's page lists its published ideas: one published today is new content there,
+    yet the challenge's <lastmod>, and the index's for the challenges, stayed at the day the
+    challenge itself was last saved, and a crawler had no reason to read the page again."""
+    settings.PAGE_CACHE_ENABLED = True
+    now = timezone.now()
+    challenge = make_challenge(slug="med-ideer")
+    Challenge.objects.filter(pk=challenge.pk).update(
+        updated_at=now - timedelta(days=10), publish_at=now - timedelta(days=20)
+    )
+    idea = make_idea(challenge=challenge, received=now - timedelta(days=3))
+    section = reverse("sitemap_section", kwargs={"section": "challenges"})
+    client.get(reverse("sitemap"))
+    client.get(section)  # both kept in the page cache, then changed by the idea
+
+    contribution_publish(contribution=idea, by=admin_user)
+    published = Contribution.objects.get(pk=idea.pk).decided_at
+
+    index = _xml(client, reverse("sitemap"))
+    (entry,) = [
+        s for s in index.findall("sm:sitemap", NS) if "challenges" in s.find("sm:loc", NS).text
+    ]
+    assert entry.find("sm:lastmod", NS).text == timezone.localtime(published).isoformat()
+    urls = _xml(client, section).findall("sm:url", NS)
+    url = next(u for u in urls if u.find("sm:loc", NS).text.endswith("/med-ideer/"))
+    assert url.find("sm:lastmod", NS).text == timezone.localdate(published).isoformat()
