@@ -41,13 +41,19 @@ def _storage():
     return storages["exports"]
 
 
+# Bumped when the files are written another way. 2: every CSV value in quotes.
+FILE_FORMAT = 2
+
+
 def kept_name(request, dataset: str, fmt: str, etag: str | None) -> str | None:
     """Where the file answering this request is kept (see the module's docstring); None when
     it is not kept: without an ETag (no page cache to vouch for the content), with filters,
     or at another address than SITE_URL's."""
     if etag is None or request.GET or not _at_site_url(request):
         return None
-    digest = hashlib.blake2b(etag.encode(), digest_size=16).hexdigest()
+    # The ETag vouches for the content, not the bytes: a file kept by an earlier release,
+    # written another way (FILE_FORMAT), is not sent by this one.
+    digest = hashlib.blake2b(f"{FILE_FORMAT}:{etag}".encode(), digest_size=16).hexdigest()
     # One folder for each file of which at most one is current (`_forget_superseded`).
     return f"{dataset}-{fmt}-{get_language()}/{digest}.{fmt}"
 

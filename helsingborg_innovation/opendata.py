@@ -545,9 +545,14 @@ def _csv_cell(value) -> str:
 
 
 def stream_csv(dataset: Dataset, batches: Iterable[list[dict]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    # Every value in quotes, as OWASP advises: a Swedish Excel that opens the file with a
+    # double click splits its lines on ";", and an idea titled "Idé;=HYPERLINK(…)" was a cell
+    # "=HYPERLINK(…)" there, a live formula, past the apostrophe (`_csv_cell`). Inside quotes
+    # a ";" (or a line end) starts no cell. Programs read the quoted numbers as numbers. The
+    # header, the fields' own names, needs none.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     names = [f.name for f in dataset.fields]
-    yield writer.writerow(names)
+    yield csv.writer(_Echo()).writerow(names)
     for rows in batches:
         yield "".join(writer.writerow([_csv_cell(row[name]) for name in names]) for row in rows)
 

@@ -1160,3 +1160,45 @@ def test_the_download_of_a_later_page_of_a_list_is_the_file_of_the_whole_filtere
         "/oppna-data/initiativ.csv",
         "/oppna-data/initiativ.json",
     ]
+
+
+def _cells_split_on_semicolons(body: str) -> list[str]:
+    """The cells of a file as a Swedish Excel double-clicked reads it: split on ";", its list
+    separator, and on line ends, except inside double quotes (a quote opens or closes them
+    wherever it stands)."""
+    cells, cell, quoted = [], "", False
+    for char in body:
+        if char == '"':
+            quoted = not quoted
+        elif char in ";\r\n" and not quoted:
+            cells.append(cell)
+            cell = ""
+        else:
+            cell += char
+    return [*cells, cell]
+
+
+def test_a_formula_after_a_semicolon_is_not_a_cell_of_its_own_in_a_swedish_excel(
+    client,
+    make_challenge,
+    make_idea,  # noqa: F811
+):
+    """A Swedish Excel opening a CSV with a double click splits its lines on ";": an idea
+    titled Idé;=HYPERLINK(…) left "=HYPERLINK(…)" a cell of its own, a live formula, past the
+    apostrophe given to a text that begins with one. Every value is quoted (as OWASP advises),
+    so a ";" is always inside a value's quotes."""
+    challenge = make_challenge(slug="formel")
+    title = "Idé;=HYPERLINK(A1);@SUM(1)"
+    make_idea(challenge=challenge, status=S.PUBLISHED, title=title, text="Rad 1;\n-1+1")
+
+    _response, body = download(client, "ideas", "csv")
+    formulas = [
+        cell
+        for cell in _cells_split_on_semicolons(body)
+        if cell.lstrip().startswith(opendata.FORMULA_STARTS)
+    ]
+    assert formulas == []
+    (row,) = rows(client, "ideas", "csv")
+    assert row["title"] == title
+    assert row["text"] == "Rad 1;\n-1+1"
+    assert row["id"].isdigit()
