@@ -977,7 +977,9 @@ def _from_copy(request, cached, holes) -> HttpResponse:
         return response
     # As ConditionalGetMiddleware answers the page made afresh: feed readers often send only
     # If-Modified-Since.
-    last_modified = parse_http_date_safe(response.headers.get("Last-Modified", ""))
+    last_modified = response.headers.get("Last-Modified")
+    if last_modified is not None:  # most pages have none, and parsing nothing is not free
+        last_modified = parse_http_date_safe(last_modified)
     answer = get_conditional_response(
         request, etag=response.headers.get("ETag"), last_modified=last_modified, response=response
     )
