@@ -596,7 +596,7 @@ def _page_address(request) -> list[str]:
         get_language() or "",
         # Pages name their own address in full (canonical and language links).
         request.scheme,
-        request.get_host(),
+        _host(request),
         escape_uri_path(request.path),
         _query_read(request),
     ]
@@ -1073,10 +1073,19 @@ def _signed_in(request) -> bool:
 def _allowed_host(request) -> bool:
     """Whether the Host header is one of ALLOWED_HOSTS (the rest of the stack answers 400)."""
     try:
-        request.get_host()
+        _host(request)
     except DisallowedHost:
         return False
     return True
+
+
+def _host(request) -> str:
+    """`request.get_host()`, checked against ALLOWED_HOSTS once per request: a hit asks for
+    it twice (`_allowed_host`, `_page_address`), and the second check was 4 % of its work."""
+    host = request.__dict__.get("_page_cache_host")
+    if host is None:
+        host = request._page_cache_host = request.get_host()
+    return host
 
 
 @functools.lru_cache(maxsize=2048)
